@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+// The operator's targets file, validated here so every layer shares one definition. It holds no
+// secret values, only the names of the env vars and files that do.
+const containerName = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'a container name: letters, digits, _ . -');
+
+const dockerPlace = z.object({ container: containerName }).strict();
+
+const sshPlace = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/),
+    privateKeyFile: z.string().min(1),
+    hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'a pinned host key fingerprint, SHA256:…'),
+  })
+  .strict();
+
+const redisTarget = z
+  .object({
+    docker: dockerPlace.optional(),
+    ssh: sshPlace.optional(),
+    // Name clients use to reach Redis; defaults to the container name (Docker DNS) or 127.0.0.1.
+    host: z.string().regex(/^[a-zA-Z0-9_.:-]+$/).optional(),
+    port: z.number().int().min(1).max(65535).default(6379),
+    passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+    dataDir: z.string().regex(/^\/[\w./-]*$/, 'an absolute path').optional(),
+    serviceUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).optional(),
+    logFile: z.string().regex(/^\/[\w./-]*$/, 'an absolute path').optional(),
+  })
+  .strict()
+  .refine((r) => (r.docker ? 1 : 0) + (r.ssh ? 1 : 0) === 1, {
+    message: 'redis needs exactly one of docker or ssh',
+  });
+
+const clientTarget = z
+  .object({
+    name: z.string().regex(/^[a-zA-Z0-9_.-]+$/).optional(),
+    docker: dockerPlace,
+  })
+  .strict();
+
+export const targetConfigSchema = z
+  .object({ redis: redisTarget, clients: z.array(clientTarget).default([]) })
+  .strict();
+
+export const targetsFileSchema = z
+  .object({
+    targets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase target name'), targetConfigSchema),
+  })
+  .strict();
+
+export type TargetConfig = z.infer<typeof targetConfigSchema>;
+export type TargetsFile = z.infer<typeof targetsFileSchema>;
+
+/** What the pure core knows of a target: names and shape, never credentials or key paths. */
+export interface TargetView {
+  name: string;
+  kind: 'docker' | 'ssh';
+  redis: {
+    container?: string;
+    sshHost?: string;
+    host: string;
+    port: number;
+    hasPassword: boolean;
+    dataDir?: string;
+    serviceUser?: string;
+  };
+  clients: { name: string; container: string }[];
+}
+
+export function viewOfTarget(name: string, t: TargetConfig): TargetView {
+  const kind = t.redis.docker ? 'docker' : 'ssh';
+  const host = t.redis.host ?? t.redis.docker?.container ?? '127.0.0.1';
+  return {
+    name,
+    kind,
+    redis: {
+      ...(t.redis.docker ? { container: t.redis.docker.container } : {}),
+      ...(t.redis.ssh ? { sshHost: t.redis.ssh.host } : {}),
+      host,
+      port: t.redis.port,
+      hasPassword: t.redis.passwordEnv !== undefined,
+      ...(t.redis.dataDir ? { dataDir: t.redis.dataDir } : {}),
+      ...(t.redis.serviceUser ? { serviceUser: t.redis.serviceUser } : {}),
+    },
+    clients: t.clients.map((c) => ({ name: c.name ?? c.docker.container, container: c.docker.container })),
+  };
+}
+
+export const targetViewSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['docker', 'ssh']),
+  redis: z.object({
+    container: z.string().optional(),
+    sshHost: z.string().optional(),
+    host: z.string(),
+    port: z.number().int(),
+    hasPassword: z.boolean(),
+    dataDir: z.string().optional(),
+    serviceUser: z.string().optional(),
+  }),
+  clients: z.array(z.object({ name: z.string(), container: z.string() })),
+});
