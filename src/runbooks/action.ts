@@ -62,7 +62,9 @@ export function renderAction(action: Action, target: TargetView): string {
     case 'inspect':
       return onSsh ? `ssh ${where} -- ps/stat of redis-server` : `docker inspect ${where}`;
     case 'logs':
-      return onSsh ? `ssh ${where} -- tail -n ${action.tail} <redis log>` : `docker logs --tail ${action.tail} ${where}`;
+      return onSsh
+        ? `ssh ${where} -- tail -n ${action.tail} <redis log>`
+        : `docker logs --tail ${action.tail} ${where}`;
     case 'start':
     case 'restart':
       return `docker ${action.kind} ${where}`;

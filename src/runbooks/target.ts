@@ -23,12 +23,27 @@ const redisTarget = z
     docker: dockerPlace.optional(),
     ssh: sshPlace.optional(),
     // Name clients use to reach Redis; defaults to the container name (Docker DNS) or 127.0.0.1.
-    host: z.string().regex(/^[a-zA-Z0-9_.:-]+$/).optional(),
+    host: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.:-]+$/)
+      .optional(),
     port: z.number().int().min(1).max(65535).default(6379),
-    passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
-    dataDir: z.string().regex(/^\/[\w./-]*$/, 'an absolute path').optional(),
-    serviceUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).optional(),
-    logFile: z.string().regex(/^\/[\w./-]*$/, 'an absolute path').optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional(),
+    dataDir: z
+      .string()
+      .regex(/^\/[\w./-]*$/, 'an absolute path')
+      .optional(),
+    serviceUser: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]*$/)
+      .optional(),
+    logFile: z
+      .string()
+      .regex(/^\/[\w./-]*$/, 'an absolute path')
+      .optional(),
   })
   .strict()
   .refine((r) => (r.docker ? 1 : 0) + (r.ssh ? 1 : 0) === 1, {
@@ -37,7 +52,10 @@ const redisTarget = z
 
 const clientTarget = z
   .object({
-    name: z.string().regex(/^[a-zA-Z0-9_.-]+$/).optional(),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]+$/)
+      .optional(),
     docker: dockerPlace,
   })
   .strict();
@@ -48,28 +66,33 @@ export const targetConfigSchema = z
 
 export const targetsFileSchema = z
   .object({
-    targets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase target name'), targetConfigSchema),
+    targets: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase target name'),
+      targetConfigSchema,
+    ),
   })
   .strict();
 
 export type TargetConfig = z.infer<typeof targetConfigSchema>;
 export type TargetsFile = z.infer<typeof targetsFileSchema>;
 
+export const targetViewSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['docker', 'ssh']),
+  redis: z.object({
+    container: z.string().optional(),
+    sshHost: z.string().optional(),
+    host: z.string(),
+    port: z.number().int(),
+    hasPassword: z.boolean(),
+    dataDir: z.string().optional(),
+    serviceUser: z.string().optional(),
+  }),
+  clients: z.array(z.object({ name: z.string(), container: z.string() })),
+});
+
 /** What the pure core knows of a target: names and shape, never credentials or key paths. */
-export interface TargetView {
-  name: string;
-  kind: 'docker' | 'ssh';
-  redis: {
-    container?: string;
-    sshHost?: string;
-    host: string;
-    port: number;
-    hasPassword: boolean;
-    dataDir?: string;
-    serviceUser?: string;
-  };
-  clients: { name: string; container: string }[];
-}
+export type TargetView = z.infer<typeof targetViewSchema>;
 
 export function viewOfTarget(name: string, t: TargetConfig): TargetView {
   const kind = t.redis.docker ? 'docker' : 'ssh';
@@ -89,18 +112,3 @@ export function viewOfTarget(name: string, t: TargetConfig): TargetView {
     clients: t.clients.map((c) => ({ name: c.name ?? c.docker.container, container: c.docker.container })),
   };
 }
-
-export const targetViewSchema = z.object({
-  name: z.string(),
-  kind: z.enum(['docker', 'ssh']),
-  redis: z.object({
-    container: z.string().optional(),
-    sshHost: z.string().optional(),
-    host: z.string(),
-    port: z.number().int(),
-    hasPassword: z.boolean(),
-    dataDir: z.string().optional(),
-    serviceUser: z.string().optional(),
-  }),
-  clients: z.array(z.object({ name: z.string(), container: z.string() })),
-});

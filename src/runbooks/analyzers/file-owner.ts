@@ -1,0 +1,45 @@
+// `stat -c '%u %g %a %U %G %n' DIR` → owner, group and mode of the data directory.
+export interface FileOwner {
+  uid: number;
+  gid: number;
+  mode: number;
+  user: string;
+  group: string;
+  path: string;
+}
+
+export function parseStat(stdout: string): FileOwner | null {
+  const m = /^(\d+) (\d+) ([0-7]{3,4}) (\S+) (\S+) (\S+)\s*$/m.exec(stdout);
+  if (!m) return null;
+  return {
+    uid: Number(m[1]),
+    gid: Number(m[2]),
+    mode: Number.parseInt(m[3] ?? '0', 8),
+    user: m[4] ?? '',
+    group: m[5] ?? '',
+    path: m[6] ?? '',
+  };
+}
+
+/** `id` output: uid=999(redis) gid=999(redis) groups=… */
+export function parseId(stdout: string): { uid: number; gid: number; user: string } | null {
+  const m = /uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)/.exec(stdout);
+  if (!m) return null;
+  return { uid: Number(m[1]), gid: Number(m[3]), user: m[2] ?? m[1] ?? '' };
+}
+
+/** Which rule of the mode decides whether uid:gid may create files in the directory. */
+export function writeAccess(
+  dir: FileOwner,
+  uid: number,
+  gid: number,
+): { canWrite: boolean; via: 'root' | 'owner' | 'group' | 'other' } {
+  if (uid === 0) return { canWrite: true, via: 'root' };
+  // Creating a file needs write and search (x) on the directory.
+  const bits = (shift: number) => ((dir.mode >> shift) & 0o3) === 0o3;
+  if (uid === dir.uid) return { canWrite: bits(6), via: 'owner' };
+  if (gid === dir.gid) return { canWrite: bits(3), via: 'group' };
+  return { canWrite: bits(0), via: 'other' };
+}
+
+export const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;

@@ -1,0 +1,280 @@
+import type { Flow } from './engine-flow.js';
+import {
+  contextFor,
+  finish,
+  goTo,
+  issue,
+  isTerminal,
+  note,
+  pumpProbes,
+  setStatus,
+  stepKey,
+  stepOf,
+} from './engine-flow.js';
+import { RunbookBotError } from './errors.js';
+import { builtinRunbook } from './library/index.js';
+import type { ProbeStep, RepairStep, Runbook } from './model.js';
+import { succeeded } from './result.js';
+import type { ApprovalRun, EngineEvent, Ignored, RunState, StepRun, Transition } from './state.js';
+import { STATE_SCHEMA_VERSION } from './state.js';
+import type { TargetView } from './target.js';
+
+export interface StartInput {
+  runId: string;
+  target: TargetView;
+  startedBy: string;
+  approvalTtlMs: number;
+}
+
+export type RunbookLookup = (id: string) => Runbook | undefined;
+
+const probesOf = (rb: Runbook, kind: 'diagnose') => rb.steps.filter((s): s is ProbeStep => s.kind === kind);
+
+/** Moves the run forward as far as it can go without waiting for an outside event. */
+function pump(f: Flow) {
+  const { phase } = f.s;
+  if (phase.kind === 'diagnosis') {
+    if (pumpProbes(f, probesOf(f.rb, 'diagnose'), 1)) goTo(f, f.rb.afterDiagnosis);
+    return;
+  }
+  if (phase.kind !== 'verify') return;
+  const repairRun = f.s.steps[phase.repairKey];
+  const repair = repairRun && stepOf(f.rb, repairRun.stepId);
+  if (!repairRun || repair?.kind !== 'repair')
+    throw new RunbookBotError('STATE_INVALID', `no repair for ${phase.repairKey}`);
+  const verifySteps = repair.verify
+    .map((id) => stepOf(f.rb, id))
+    .filter((s): s is ProbeStep => s?.kind === 'verify');
+  if (!pumpProbes(f, verifySteps, repairRun.round)) return;
+  const runs = Object.values(f.s.steps).filter(
+    (r) => r.kind === 'verify' && r.round === repairRun.round && repair.verify.includes(r.stepId),
+  );
+  // A check that could not be built for lack of a fact proves nothing, so it counts as failed.
+  const failed = runs.filter((r) =>
+    r.status === 'skipped' ? r.skippedBecause?.includes('fact') : !r.check?.passed,
+  );
+  const passed = failed.length === 0;
+  note(
+    f,
+    'verified',
+    passed
+      ? `Verification passed (${runs.length} checks)`
+      : `Verification failed: ${failed.map((r) => r.title).join(', ')}`,
+    { step: repairRun.key },
+  );
+  goTo(f, passed ? repair.onSuccess : repair.onFailure);
+}
+
+export function start(rb: Runbook, input: StartInput, at: number): Transition {
+  const s: RunState = {
+    schema: STATE_SCHEMA_VERSION,
+    runId: input.runId,
+    runbookId: rb.id,
+    target: input.target,
+    startedBy: input.startedBy,
+    startedAt: at,
+    updatedAt: at,
+    approvalTtlMs: input.approvalTtlMs,
+    status: 'diagnosing',
+    phase: { kind: 'diagnosis' },
+    steps: {},
+    facts: {},
+    approvals: {},
+    visits: {},
+    timeline: [
+      { at, kind: 'started', text: `${rb.title} started on ${input.target.name}`, by: input.startedBy },
+    ],
+  };
+  const f: Flow = { rb, s, at, out: [{ type: 'status', runId: s.runId, status: 'diagnosing' }] };
+  if (!rb.targetKinds.includes(input.target.kind)) {
+    finish(f, 'escalated', `${rb.id} does not apply to ${input.target.kind} targets.`);
+  } else {
+    pump(f);
+  }
+  return { state: s, commands: f.out };
+}
+
+function onStepResult(
+  f: Flow,
+  e: Extract<EngineEvent, { type: 'step-result' }>,
+  run: StepRun,
+): Ignored | undefined {
+  if (run.kind === 'repair') return onRepairResult(f, run, e.results);
+  const step = stepOf(f.rb, run.stepId);
+  if (step?.kind !== 'diagnose' && step?.kind !== 'verify') return 'unknown-step';
+  const [result] = e.results;
+  if (!result) return 'unknown-step';
+  const ctx = contextFor(f.s, run.item);
+  run.results = [result];
+  if (step.kind === 'diagnose') {
+    const analysis = step.analyze(result, ctx);
+    run.findings = analysis.findings;
+    Object.assign(f.s.facts, analysis.facts ?? {});
+    for (const x of analysis.findings)
+      note(f, 'finding', `[${x.severity}] ${x.statement}`, { step: run.key });
+    f.out.push({ type: 'post-findings', runId: f.s.runId, stepKey: run.key });
+  } else {
+    const check = step.check(result, ctx);
+    if (check.pending && step.retry && run.attempt < step.retry.attempts) {
+      run.attempt += 1;
+      issue(f, run, step.timeoutMs, step.retry.delayMs);
+      return undefined;
+    }
+    run.check = {
+      passed: check.passed && !check.pending,
+      statement: check.statement,
+      evidence: check.evidence,
+    };
+  }
+  run.status = 'done';
+  run.finishedAt = f.at;
+  note(f, 'step-finished', `${run.title}${run.item ? ` (${run.item})` : ''}: done`, { step: run.key });
+  pump(f);
+  return undefined;
+}
+
+function onRepairResult(f: Flow, run: StepRun, results: StepRun['results']): undefined {
+  run.results = results;
+  run.finishedAt = f.at;
+  const ok = results.length === run.actions.length && results.every(succeeded);
+  run.status = ok ? 'done' : 'failed';
+  if (isTerminal(f.s)) {
+    note(f, 'late-result', `${run.title} finished after the run ended: ${ok ? 'succeeded' : 'failed'}`, {
+      step: run.key,
+    });
+    return undefined;
+  }
+  note(f, 'repair-finished', `${run.title}: ${ok ? 'succeeded' : 'failed'}`, { step: run.key });
+  const repair = stepOf(f.rb, run.stepId) as RepairStep;
+  if (!ok) {
+    goTo(f, repair.onFailure);
+    return undefined;
+  }
+  f.s.phase = { kind: 'verify', repairKey: run.key };
+  setStatus(f, 'verifying');
+  pump(f);
+  return undefined;
+}
+
+function expire(f: Flow, a: ApprovalRun) {
+  a.status = 'expired';
+  note(f, 'approval-expired', `Approval for "${a.title}" expired unanswered`, { step: a.gateId });
+  const gate = stepOf(f.rb, a.gateId);
+  if (gate?.kind !== 'approval') throw new RunbookBotError('STATE_INVALID', `no approval step ${a.gateId}`);
+  goTo(f, gate.onExpire);
+}
+
+/** The only place a repair is issued: from an approval that is approved, for its own repair. */
+function issueRepair(f: Flow, a: ApprovalRun) {
+  const repair = stepOf(f.rb, a.repairId);
+  if (a.status !== 'approved' || repair?.kind !== 'repair' || repair.approval !== a.gateId)
+    throw new RunbookBotError('ENGINE_INVARIANT', `refusing to issue ${a.repairId} without its approval`);
+  const round = (f.s.visits[repair.id] ?? 0) + 1;
+  f.s.visits[repair.id] = round;
+  const key = stepKey(repair.id, undefined, round);
+  const run: StepRun = {
+    key,
+    stepId: repair.id,
+    kind: 'repair',
+    round,
+    title: repair.title,
+    status: 'running',
+    attempt: 1,
+    commands: a.commands,
+    actions: a.actions,
+    issuedAt: f.at,
+    results: [],
+    findings: [],
+    approvalId: a.id,
+  };
+  f.s.steps[key] = run;
+  f.s.phase = { kind: 'repair', stepKey: key };
+  setStatus(f, 'repairing');
+  note(f, 'repair-issued', `${repair.title}: ${a.commands.join(' && ')}`, { step: key });
+  issue(f, run, repair.timeoutMs);
+}
+
+function onDecision(
+  f: Flow,
+  e: Extract<EngineEvent, { type: 'approval-decision' }>,
+  a: ApprovalRun,
+): Ignored | undefined {
+  if (f.at > a.expiresAt) {
+    expire(f, a);
+    return 'approval-expired';
+  }
+  a.status = e.decision === 'approve' ? 'approved' : 'rejected';
+  a.decidedBy = e.by;
+  a.decidedAt = f.at;
+  note(f, 'approval-decided', `"${a.title}" ${a.status} by ${e.by}`, { step: a.gateId, by: e.by });
+  if (a.status === 'approved') {
+    issueRepair(f, a);
+    return undefined;
+  }
+  const gate = stepOf(f.rb, a.gateId);
+  if (gate?.kind !== 'approval') throw new RunbookBotError('STATE_INVALID', `no approval step ${a.gateId}`);
+  goTo(f, gate.onReject);
+  return undefined;
+}
+
+function onCancel(f: Flow, e: Extract<EngineEvent, { type: 'cancel' }>) {
+  for (const a of Object.values(f.s.approvals)) {
+    if (a.status !== 'pending') continue;
+    a.status = 'withdrawn';
+    f.out.push({ type: 'withdraw-approval', runId: f.s.runId, approvalId: a.id });
+  }
+  note(f, 'cancelled', `Cancelled by ${e.by}${e.reason ? `: ${e.reason}` : ''}`, { by: e.by });
+  const repairing = f.s.phase.kind === 'repair';
+  finish(
+    f,
+    'cancelled',
+    repairing
+      ? `Cancelled by ${e.by} while a repair was running; its result will be recorded, nothing further runs.`
+      : `Cancelled by ${e.by}; nothing further runs.`,
+  );
+}
+
+function dispatch(f: Flow, e: EngineEvent): Ignored | undefined {
+  if (e.type === 'step-result') {
+    const run = f.s.steps[e.stepKey];
+    if (!run) return 'unknown-step';
+    if (run.status !== 'running') return 'duplicate-result';
+    if (run.attempt !== e.attempt) return 'stale-attempt';
+    // A repair that finished after a cancel still changed the target: that must be on record.
+    if (isTerminal(f.s) && run.kind !== 'repair') return 'run-finished';
+    return onStepResult(f, e, run);
+  }
+  if (isTerminal(f.s)) return 'run-finished';
+  if (e.type === 'cancel') {
+    onCancel(f, e);
+    return undefined;
+  }
+  const a = f.s.approvals[e.approvalId];
+  if (!a) return 'unknown-approval';
+  if (a.status !== 'pending') return 'approval-not-pending';
+  if (e.type === 'approval-expired') {
+    expire(f, a);
+    return undefined;
+  }
+  return onDecision(f, e, a);
+}
+
+/**
+ * Applies one event. Pure: the input state is never modified, and an event that changes nothing
+ * (a duplicate, a late or stale one) returns that same state object with `ignored` saying why.
+ */
+export function advance(
+  state: RunState,
+  event: EngineEvent,
+  at: number,
+  lookup: RunbookLookup = builtinRunbook,
+): Transition {
+  const rb = lookup(state.runbookId);
+  if (!rb) throw new RunbookBotError('RUNBOOK_UNKNOWN', `no runbook ${state.runbookId}`);
+  const f: Flow = { rb, s: structuredClone(state), at, out: [] };
+  const ignored = dispatch(f, event);
+  if (ignored !== undefined && f.out.length === 0 && f.s.timeline.length === state.timeline.length)
+    return { state, commands: [], ignored };
+  f.s.updatedAt = at;
+  return ignored === undefined ? { state: f.s, commands: f.out } : { state: f.s, commands: f.out, ignored };
+}

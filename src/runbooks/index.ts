@@ -1,0 +1,12 @@
+// The pure core: runbooks as step graphs and the engine that walks them. No I/O, no clock, no
+// randomness: time and ids come in as arguments.
+export * from './action.js';
+export * from './condition.js';
+export * from './engine.js';
+export * from './errors.js';
+export * from './library/index.js';
+export * from './model.js';
+export * from './result.js';
+export * from './state.js';
+export * from './target.js';
+export * from './validate.js';

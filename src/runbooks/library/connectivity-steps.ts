@@ -1,0 +1,372 @@
+import { parseInspect } from '../analyzers/container-inspect.js';
+import { formatBytes, infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
+import { classifyReply } from '../analyzers/redis-reply.js';
+import type { Analysis, Finding, StepContext } from '../model.js';
+import type { ExecResult } from '../result.js';
+import { allOutput } from '../result.js';
+import { couldNotRun, diagnose, verify } from './common-steps.js';
+import { clientFact, list, num, SAFE_NAME } from './facts.js';
+
+const redis = { at: 'redis' } as const;
+const T = 15_000;
+const running = { not: { finding: 'container-not-running' } } as const;
+const clientPlace = (ctx: StepContext) =>
+  ctx.item === undefined ? null : { at: 'client' as const, client: ctx.item };
+
+export const clientPingStep = diagnose({
+  id: 'client-ping',
+  title: 'PING from the client',
+  needs: ['container'],
+  when: running,
+  forEach: 'client',
+  command: 'docker exec <client> redis-cli -h <redis host> -p <port> PING',
+  action: (ctx) => {
+    const place = clientPlace(ctx);
+    return place && { kind: 'redis', place, args: ['PING'] };
+  },
+  analyze: (r, ctx) => {
+    const c = ctx.item ?? '?';
+    const reply = classifyReply(r);
+    const ev = [reply.line];
+    const reach = (reachable: boolean, f: Finding): Analysis => ({
+      findings: [f],
+      facts: { [clientFact(c, 'reachable')]: reachable },
+    });
+    switch (reply.kind) {
+      case 'ok':
+        return reach(true, {
+          code: 'client-reaches-redis',
+          severity: 'ok',
+          statement: `${c} reaches Redis (PONG)`,
+          evidence: ev,
+        });
+      case 'noauth':
+        return reach(true, {
+          code: 'client-reaches-redis',
+          severity: 'ok',
+          statement: `${c} reaches Redis, which asks for a password`,
+          evidence: ev,
+        });
+      case 'dns':
+        return reach(false, {
+          code: 'client-dns-failure',
+          severity: 'critical',
+          statement: `${c} cannot resolve the Redis host name ${ctx.target.redis.host}`,
+          evidence: ev,
+        });
+      case 'refused':
+      case 'timeout':
+        return reach(false, {
+          code: 'client-tcp-failure',
+          severity: 'critical',
+          statement: `${c} resolves Redis but cannot open a TCP connection`,
+          evidence: ev,
+        });
+      case 'misconf':
+        return reach(true, {
+          code: 'misconf',
+          severity: 'critical',
+          statement: `${c} gets MISCONF: Redis refuses writes because saves fail`,
+          evidence: ev,
+        });
+      case 'max-clients':
+        return reach(false, {
+          code: 'clients-exhausted',
+          severity: 'critical',
+          statement: `${c} is refused: max number of clients reached`,
+          evidence: ev,
+        });
+      case 'wrongpass':
+        return reach(false, {
+          code: 'auth-refused',
+          severity: 'critical',
+          statement: `${c} is refused by Redis authentication`,
+          evidence: ev,
+        });
+      default:
+        return { findings: [couldNotRun(`PING Redis from ${c}`, r)] };
+    }
+  },
+  timeoutMs: T,
+});
+
+export const clientNetworkStep = diagnose({
+  id: 'client-network',
+  title: 'Networks of the client against Redis',
+  needs: ['container'],
+  when: running,
+  forEach: 'client',
+  command: 'docker inspect <client> (networks) against docker inspect <redis container>',
+  action: (ctx) => {
+    const place = clientPlace(ctx);
+    return place && { kind: 'inspect', place };
+  },
+  analyze: (r, ctx) => {
+    const c = ctx.item ?? '?';
+    const client = parseInspect(r.stdout);
+    if (!client) return { findings: [couldNotRun(`inspect client ${c}`, r)] };
+    const redisNets = list(ctx.facts, 'redis.networks');
+    const shared = client.networks.filter((n) => redisNets.includes(n));
+    const ev = [
+      `${c}: ${client.networks.join(', ') || '(none)'}`,
+      `${ctx.target.redis.container ?? 'redis'}: ${redisNets.join(', ') || '(none)'}`,
+    ];
+    if (shared.length > 0)
+      return {
+        findings: [
+          {
+            code: 'network-shared',
+            severity: 'ok',
+            statement: `${c} and Redis share network ${shared.join(', ')}`,
+            evidence: ev,
+          },
+        ],
+      };
+    const net = client.networks.find((n) => SAFE_NAME.test(n));
+    return {
+      findings: [
+        {
+          code: 'network-mismatch',
+          severity: 'critical',
+          statement: `${c} and Redis share no network: ${c} is on ${client.networks.join(', ') || 'none'}, Redis on ${redisNets.join(', ') || 'none'}`,
+          evidence: ev,
+        },
+      ],
+      facts: net ? { [clientFact(c, 'network')]: net } : {},
+    };
+  },
+  timeoutMs: T,
+});
+
+export const memoryStep = diagnose({
+  id: 'info-memory',
+  title: 'INFO memory',
+  needs: ['container'],
+  when: running,
+  command: 'redis-cli INFO memory',
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
+  analyze: (r) => {
+    const info = parseInfo(r.stdout);
+    const used = infoNumber(info, 'used_memory');
+    const max = infoNumber(info, 'maxmemory');
+    if (used === undefined || max === undefined) return { findings: [couldNotRun('read INFO memory', r)] };
+    const policy = info.get('maxmemory_policy') ?? '?';
+    const ev = ['used_memory', 'used_memory_human', 'maxmemory', 'maxmemory_human', 'maxmemory_policy'].map(
+      (f) => infoLine(info, f),
+    );
+    if (max === 0)
+      return {
+        findings: [
+          {
+            code: 'memory-ok',
+            severity: 'ok',
+            statement: `${formatBytes(used)} used, no maxmemory limit`,
+            evidence: ev,
+          },
+        ],
+      };
+    const ratio = used / max;
+    const pct = Math.round(ratio * 100);
+    // With noeviction Redis refuses writes once it is at the limit; other policies evict instead.
+    if (ratio >= 0.95 && policy === 'noeviction') {
+      const mib = 1024 * 1024;
+      const proposed = Math.ceil(Math.max(max * 2, used * 1.5) / mib);
+      return {
+        findings: [
+          {
+            code: 'maxmemory-reached',
+            severity: 'critical',
+            statement: `Memory is at the limit: ${formatBytes(used)} of ${formatBytes(max)} (${pct}%), policy noeviction, so writes are refused with OOM`,
+            evidence: ev,
+          },
+        ],
+        facts: { 'memory.used': used, 'memory.max': max, 'memory.proposed': `${proposed}mb` },
+      };
+    }
+    const f: Finding =
+      ratio >= 0.8
+        ? {
+            code: 'memory-high',
+            severity: 'warning',
+            statement: `Memory at ${pct}% of maxmemory (${formatBytes(used)} of ${formatBytes(max)}, ${policy})`,
+            evidence: ev,
+          }
+        : {
+            code: 'memory-ok',
+            severity: 'ok',
+            statement: `Memory at ${pct}% of maxmemory (${policy})`,
+            evidence: ev,
+          };
+    return { findings: [f], facts: { 'memory.used': used, 'memory.max': max } };
+  },
+  timeoutMs: T,
+});
+
+export const clientsStep = diagnose({
+  id: 'info-clients',
+  title: 'INFO clients',
+  needs: ['container'],
+  when: running,
+  command: 'redis-cli INFO clients',
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'clients'] }),
+  analyze: (r) => {
+    const reply = classifyReply(r);
+    if (reply.kind === 'max-clients')
+      return {
+        findings: [
+          {
+            code: 'clients-exhausted',
+            severity: 'critical',
+            statement: 'Redis refuses new connections: max number of clients reached',
+            evidence: [reply.line],
+          },
+        ],
+      };
+    const info = parseInfo(r.stdout);
+    const connected = infoNumber(info, 'connected_clients');
+    const max = infoNumber(info, 'maxclients');
+    if (connected === undefined) return { findings: [couldNotRun('read INFO clients', r)] };
+    const ev = [
+      infoLine(info, 'connected_clients'),
+      infoLine(info, 'maxclients'),
+      infoLine(info, 'blocked_clients'),
+    ];
+    const exhausted = max !== undefined && connected >= max;
+    return {
+      findings: [
+        exhausted
+          ? {
+              code: 'clients-exhausted',
+              severity: 'critical',
+              statement: `${connected} of ${max} client connections in use`,
+              evidence: ev,
+            }
+          : {
+              code: 'clients-ok',
+              severity: 'ok',
+              statement: `${connected} clients connected${max ? ` of ${max} allowed` : ''}`,
+              evidence: ev,
+            },
+      ],
+      facts: { 'clients.connected': connected, ...(max !== undefined ? { 'clients.max': max } : {}) },
+    };
+  },
+  timeoutMs: T,
+});
+
+function countConnections(r: ExecResult, port: number): number | undefined {
+  if (r.exitCode !== 0) return undefined;
+  // netstat -tn columns: Proto Recv-Q Send-Q Local-Address Foreign-Address State
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((cols) => cols[5] === 'ESTABLISHED' && (cols[4] ?? '').endsWith(`:${port}`)).length;
+}
+
+export const clientConnectionsStep = diagnose({
+  id: 'client-connections',
+  title: 'Connections each client holds to Redis',
+  needs: ['ping', 'info-clients'],
+  when: { finding: 'clients-exhausted' },
+  forEach: 'client',
+  command: 'docker exec <client> netstat -tn',
+  action: (ctx) => {
+    const place = clientPlace(ctx);
+    return place && { kind: 'exec', place, argv: ['netstat', '-tn'] };
+  },
+  analyze: (r, ctx) => {
+    const c = ctx.item ?? '?';
+    const n = countConnections(r, ctx.target.redis.port);
+    if (n === undefined) return { findings: [couldNotRun(`count the connections held by ${c}`, r)] };
+    const best = num(ctx.facts, 'clients.holderCount') ?? 0;
+    const lines = r.stdout
+      .split('\n')
+      .filter((l) => l.includes(`:${ctx.target.redis.port}`))
+      .slice(0, 3);
+    return {
+      findings: [
+        {
+          code: 'client-connections',
+          severity: n > 0 ? 'warning' : 'info',
+          statement: `${c} holds ${n} connections to Redis`,
+          evidence: lines,
+        },
+      ],
+      facts: {
+        [clientFact(c, 'connections')]: n,
+        ...(n > best ? { 'clients.holder': c, 'clients.holderCount': n } : {}),
+      },
+    };
+  },
+  timeoutMs: T,
+});
+
+// --- verification ---
+
+export const verifyClientPing = verify({
+  id: 'verify-client-ping',
+  title: 'Each client gets PONG',
+  forEach: 'client',
+  command: 'docker exec <client> redis-cli -h <redis host> -p <port> PING',
+  action: (ctx) => {
+    const place = clientPlace(ctx);
+    return place && { kind: 'redis', place, args: ['PING'] };
+  },
+  check: (r, ctx) => {
+    const reply = classifyReply(r);
+    const passed = reply.kind === 'ok' && reply.line === 'PONG';
+    return {
+      passed,
+      pending: !passed,
+      statement: `${ctx.item}: PING → ${reply.line}`,
+      evidence: [reply.line],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});
+
+export const verifyMemory = verify({
+  id: 'verify-memory',
+  title: 'Memory is under maxmemory',
+  command: 'redis-cli INFO memory',
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
+  check: (r) => {
+    const info = parseInfo(r.stdout);
+    const used = infoNumber(info, 'used_memory');
+    const max = infoNumber(info, 'maxmemory');
+    const passed = used !== undefined && max !== undefined && (max === 0 || used < max * 0.95);
+    return {
+      passed,
+      statement: passed ? 'Memory is under the limit' : 'Memory is still at the limit',
+      evidence: [infoLine(info, 'used_memory_human'), infoLine(info, 'maxmemory_human')],
+    };
+  },
+  timeoutMs: T,
+});
+
+export const verifyClients = verify({
+  id: 'verify-clients',
+  title: 'Connections are below maxclients',
+  needs: ['verify-ping'],
+  command: 'redis-cli INFO clients',
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'clients'] }),
+  check: (r) => {
+    const info = parseInfo(r.stdout);
+    const connected = infoNumber(info, 'connected_clients');
+    const max = infoNumber(info, 'maxclients');
+    const passed = connected !== undefined && (max === undefined || connected < max);
+    return {
+      passed,
+      pending: !passed,
+      statement: passed ? `${connected} of ${max} connections in use` : 'Connections still exhausted',
+      evidence: [
+        infoLine(info, 'connected_clients'),
+        infoLine(info, 'maxclients'),
+        allOutput(r).split('\n')[0] ?? '',
+      ],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});

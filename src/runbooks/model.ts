@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import type { Action } from './action.js';
+import type { ExecResult } from './result.js';
+import type { TargetView } from './target.js';
+
+export const severitySchema = z.enum(['critical', 'warning', 'info', 'ok']);
+export type Severity = z.infer<typeof severitySchema>;
+
+export const findingSchema = z.object({
+  code: z.string(),
+  severity: severitySchema,
+  statement: z.string(),
+  evidence: z.array(z.string()),
+});
+export type Finding = z.infer<typeof findingSchema>;
+
+export const factValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+export type FactValue = z.infer<typeof factValueSchema>;
+export type Facts = Record<string, FactValue>;
+
+export interface StepContext {
+  target: TargetView;
+  facts: Facts;
+  /** The client name when the step runs once per client. */
+  item?: string;
+}
+
+export interface Analysis {
+  findings: Finding[];
+  facts?: Facts;
+}
+
+export interface Check {
+  passed: boolean;
+  statement: string;
+  evidence: string[];
+  /** Not settled yet (a BGSAVE still running): the engine retries while the step allows. */
+  pending?: boolean;
+}
+
+/** null: the step cannot be built from what is known (a fact it needs is missing); it is skipped. */
+export type ActionBuilder = (ctx: StepContext) => Action | null;
+export type ActionsBuilder = (ctx: StepContext) => Action[] | null;
+export type Analyzer = (result: ExecResult, ctx: StepContext) => Analysis;
+export type Checker = (result: ExecResult, ctx: StepContext) => Check;
+
+// Conditions are data so that a runbook can be listed, validated and shown without running it.
+export type Condition =
+  | { always: true }
+  | { finding: string }
+  | { fact: string; equals?: string | number | boolean }
+  | { targetKind: 'docker' | 'ssh' }
+  | { hasClients: true }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.object({ always: z.literal(true) }).strict(),
+    z.object({ finding: z.string().min(1) }).strict(),
+    z
+      .object({ fact: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]).optional() })
+      .strict(),
+    z.object({ targetKind: z.enum(['docker', 'ssh']) }).strict(),
+    z.object({ hasClients: z.literal(true) }).strict(),
+    z.object({ all: z.array(conditionSchema) }).strict(),
+    z.object({ any: z.array(conditionSchema) }).strict(),
+    z.object({ not: conditionSchema }).strict(),
+  ]),
+) as z.ZodType<Condition>;
+
+const fn = <T>(what: string) =>
+  z.custom<T>((v) => typeof v === 'function', { message: `${what} must be a function` });
+const stepId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'step ids are kebab-case');
+const timeoutMs = z
+  .number()
+  .int()
+  .min(100)
+  .max(15 * 60_000);
+
+const base = { id: stepId, title: z.string().min(1) };
+
+// Read-only and automatic. `needs` orders steps that read facts found by others; steps with no
+// unmet needs are issued together.
+export const diagnoseStepSchema = z.object({
+  ...base,
+  kind: z.literal('diagnose'),
+  needs: z.array(stepId).default([]),
+  when: conditionSchema.optional(),
+  forEach: z.literal('client').optional(),
+  command: z.string().min(1),
+  action: fn<ActionBuilder>('action'),
+  analyze: fn<Analyzer>('analyze'),
+  timeoutMs,
+});
+
+export const verifyStepSchema = z.object({
+  ...base,
+  kind: z.literal('verify'),
+  needs: z.array(stepId).default([]),
+  when: conditionSchema.optional(),
+  forEach: z.literal('client').optional(),
+  command: z.string().min(1),
+  action: fn<ActionBuilder>('action'),
+  check: fn<Checker>('check'),
+  timeoutMs,
+  retry: z.object({ attempts: z.number().int().min(1).max(20), delayMs: z.number().int().min(0) }).optional(),
+});
+
+const maxVisits = z.number().int().min(1).max(10).optional();
+
+export const decideStepSchema = z.object({
+  ...base,
+  kind: z.literal('decide'),
+  branches: z.array(z.object({ when: conditionSchema, to: stepId, cause: z.string().optional() })),
+  default: stepId.optional(),
+  maxVisits,
+});
+
+export const approvalStepSchema = z.object({
+  ...base,
+  kind: z.literal('approval'),
+  repair: stepId,
+  onReject: stepId,
+  onExpire: stepId,
+  maxVisits,
+});
+
+export const repairStepSchema = z.object({
+  ...base,
+  kind: z.literal('repair'),
+  /** The approval step that gates this repair; the engine runs it only from that approval. */
+  approval: stepId,
+  risk: z.enum(['low', 'medium', 'high']),
+  /** Templates of the exact commands, for listings; the card shows the rendered ones. */
+  commands: z.array(z.string().min(1)).min(1),
+  actions: fn<ActionsBuilder>('actions'),
+  verify: z.array(stepId).min(1),
+  undo: z.string().optional(),
+  onSuccess: stepId,
+  onFailure: stepId,
+  timeoutMs,
+  maxVisits,
+});
+
+export const outcomeSchema = z.enum([
+  'resolved',
+  'escalated',
+  'no-fault',
+  'handed-over',
+  'rejected',
+  'expired',
+]);
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+export const outcomeStepSchema = z.object({
+  ...base,
+  kind: z.literal('outcome'),
+  outcome: outcomeSchema,
+  summary: z.string().min(1),
+  handover: z.string().optional(),
+});
+
+export const stepSchema = z.discriminatedUnion('kind', [
+  diagnoseStepSchema,
+  verifyStepSchema,
+  decideStepSchema,
+  approvalStepSchema,
+  repairStepSchema,
+  outcomeStepSchema,
+]);
+
+export const causeSchema = z.object({
+  title: z.string().min(1),
+  /** Finding codes whose findings are the evidence for this cause. */
+  evidence: z.array(z.string()),
+  prevention: z.array(z.string()),
+});
+
+export const runbookSchema = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  title: z.string().min(1),
+  summary: z.string().min(1),
+  targetKinds: z.array(z.enum(['docker', 'ssh'])).min(1),
+  /** Where the run goes once every diagnose step has finished or been skipped. */
+  afterDiagnosis: stepId,
+  steps: z.array(stepSchema).min(1),
+  causes: z.record(z.string(), causeSchema),
+});
+
+export type DiagnoseStep = z.infer<typeof diagnoseStepSchema>;
+export type VerifyStep = z.infer<typeof verifyStepSchema>;
+export type DecideStep = z.infer<typeof decideStepSchema>;
+export type ApprovalStep = z.infer<typeof approvalStepSchema>;
+export type RepairStep = z.infer<typeof repairStepSchema>;
+export type OutcomeStep = z.infer<typeof outcomeStepSchema>;
+export type Step = z.infer<typeof stepSchema>;
+export type Cause = z.infer<typeof causeSchema>;
+export type Runbook = z.infer<typeof runbookSchema>;
+export type RunbookInput = z.input<typeof runbookSchema>;
+export type ProbeStep = DiagnoseStep | VerifyStep;

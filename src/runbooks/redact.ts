@@ -1,0 +1,95 @@
+// Removes credentials from command output before it is stored or posted. Known secret values are
+// replaced wherever they appear; the patterns catch credentials we were never told about (a password
+// on a process's command line, in a config file, in a container's environment).
+// Pure: no imports, no I/O, so the core and every adapter can share it.
+
+export const REDACTED = '[REDACTED]';
+
+interface Rule {
+  pattern: RegExp;
+  replace: (match: string, ...groups: string[]) => string;
+}
+
+// A token: a double- or single-quoted string, or a run of non-space characters.
+const TOKEN = `(?:"[^"\\n]*"|'[^'\\n]*'|[^\\s"']\\S*)`;
+
+const RULES: readonly Rule[] = [
+  // PEM private keys, also when the output was cut before the END line.
+  {
+    pattern: /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+    replace: (_m, kind) =>
+      `-----BEGIN ${kind}PRIVATE KEY-----\n${REDACTED}\n-----END ${kind}PRIVATE KEY-----`,
+  },
+  // redis://user:password@host — the user name is not a secret and helps diagnosis.
+  {
+    pattern: /\b(rediss?:\/\/[^\s:@/]*:)[^\s@]+@/gi,
+    replace: (_m, prefix) => `${prefix}${REDACTED}@`,
+  },
+  // Options that carry a password as their value: `--pass pw`, `--requirepass=pw`.
+  {
+    pattern: new RegExp(`(--(?:pass|password|requirepass|masterauth))(=|[ \\t]+)${TOKEN}`, 'gi'),
+    replace: (_m, flag, sep) => `${flag}${sep}${REDACTED}`,
+  },
+  // `-a pw` only on a redis-cli command line: elsewhere `-a` is `ls -a` or `uname -a`.
+  {
+    pattern: new RegExp(`(\\bredis-cli\\b[^\\n]*?[ \\t]-a[ \\t]+)${TOKEN}`, 'g'),
+    replace: (_m, prefix) => `${prefix}${REDACTED}`,
+  },
+  // Config lines and CONFIG GET output (which puts the value on the next line).
+  {
+    pattern: new RegExp(`\\b(requirepass|masterauth)(["']?\\s+(?:\\d+\\)[ \\t]+)?)${TOKEN}`, 'gi'),
+    replace: (_m, key, sep) => `${key}${sep}${REDACTED}`,
+  },
+  // AUTH [user] password, as typed or as MONITOR prints it ("AUTH" "pw"). Not redis-cli's own
+  // `AUTH failed: WRONGPASS …`, nor the server's `AUTH <password> called without …`: analyzers need those.
+  {
+    pattern: new RegExp(`(\\bAUTH"?[ \\t]+)(?!failed\\b|<password>)${TOKEN}(?:[ \\t]+${TOKEN})?`, 'g'),
+    replace: (_m, prefix) => `${prefix}${REDACTED}`,
+  },
+  // Environment assignments such as REDISCLI_AUTH=… or REDIS_PASSWORD=… (docker inspect's Env).
+  {
+    pattern: /\b([A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|AUTH|API_KEY|APIKEY))=[^\s"',]+/g,
+    replace: (_m, name) => `${name}=${REDACTED}`,
+  },
+  // Slack tokens.
+  { pattern: /\bxox[a-z]-[A-Za-z0-9-]+/g, replace: () => REDACTED },
+  { pattern: /\bxapp-[A-Za-z0-9-]+/g, replace: () => REDACTED },
+];
+
+/** Replaces every known secret value and every recognisable credential in `text` with [REDACTED]. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  // Longest first, so a secret that contains another is removed whole.
+  const known = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  for (const secret of known) out = out.split(secret).join(REDACTED);
+  for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
+  return out;
+}
+
+// Flags whose next argv element is a password, and JSON keys whose value is one.
+const SECRET_FLAG = /^(?:--?(?:pass|password|requirepass|masterauth)|requirepass|masterauth)$/i;
+const SECRET_KEY = /(?:password|passwd|secret|token|requirepass|masterauth)$/i;
+
+/**
+ * Redacts every string inside parsed JSON (such as `docker inspect` output). Argv arrays are read
+ * as such: ["redis-server", "--requirepass", "pw"] keeps its shape and loses "pw".
+ */
+export function redactValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (Array.isArray(value)) {
+    return value.map((item, i) => {
+      const prev: unknown = i > 0 ? value[i - 1] : undefined;
+      if (typeof item === 'string' && typeof prev === 'string' && SECRET_FLAG.test(prev)) return REDACTED;
+      return redactValue(item, secrets);
+    });
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      out[key] =
+        typeof v === 'string' && v !== '' && SECRET_KEY.test(key) ? REDACTED : redactValue(v, secrets);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { actionSchema } from './action.js';
+import { factValueSchema, findingSchema, outcomeSchema } from './model.js';
+import { execResultSchema } from './result.js';
+import { targetViewSchema } from './target.js';
+
+export const runStatusSchema = z.enum([
+  'diagnosing',
+  'awaiting-approval',
+  'repairing',
+  'verifying',
+  'resolved',
+  'escalated',
+  'no-fault',
+  'handed-over',
+  'rejected',
+  'expired',
+  'cancelled',
+]);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+export const TERMINAL: ReadonlySet<RunStatus> = new Set([
+  'resolved',
+  'escalated',
+  'no-fault',
+  'handed-over',
+  'rejected',
+  'expired',
+  'cancelled',
+]);
+
+const checkSchema = z.object({
+  passed: z.boolean(),
+  statement: z.string(),
+  evidence: z.array(z.string()),
+});
+
+export const stepRunSchema = z.object({
+  key: z.string(),
+  stepId: z.string(),
+  kind: z.enum(['diagnose', 'verify', 'repair']),
+  item: z.string().optional(),
+  /** Which visit of its phase this is (a verify step runs again each time its repair does). */
+  round: z.number().int().min(1),
+  title: z.string(),
+  status: z.enum(['running', 'done', 'failed', 'skipped']),
+  attempt: z.number().int().min(1),
+  /** The exact commands, rendered from the actions at the moment they were issued. */
+  commands: z.array(z.string()),
+  actions: z.array(actionSchema),
+  issuedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+  results: z.array(execResultSchema).default([]),
+  findings: z.array(findingSchema).default([]),
+  check: checkSchema.optional(),
+  skippedBecause: z.string().optional(),
+  /** For a repair: the approval it ran under. */
+  approvalId: z.string().optional(),
+});
+export type StepRun = z.infer<typeof stepRunSchema>;
+
+export const approvalRunSchema = z.object({
+  id: z.string(),
+  gateId: z.string(),
+  repairId: z.string(),
+  title: z.string(),
+  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'withdrawn']),
+  requestedAt: z.number(),
+  expiresAt: z.number(),
+  decidedBy: z.string().optional(),
+  decidedAt: z.number().optional(),
+  risk: z.enum(['low', 'medium', 'high']),
+  actions: z.array(actionSchema),
+  commands: z.array(z.string()),
+  verify: z.array(z.string()),
+  undo: z.string().optional(),
+  cause: z.string().optional(),
+});
+export type ApprovalRun = z.infer<typeof approvalRunSchema>;
+
+export const timelineEntrySchema = z.object({
+  at: z.number(),
+  kind: z.enum([
+    'started',
+    'step-issued',
+    'step-finished',
+    'step-skipped',
+    'finding',
+    'decision',
+    'approval-requested',
+    'approval-decided',
+    'approval-expired',
+    'repair-issued',
+    'repair-finished',
+    'verified',
+    'cancelled',
+    'finished',
+    'late-result',
+  ]),
+  text: z.string(),
+  step: z.string().optional(),
+  by: z.string().optional(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+const phaseSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('diagnosis') }),
+  z.object({ kind: z.literal('approval'), approvalId: z.string() }),
+  z.object({ kind: z.literal('repair'), stepKey: z.string() }),
+  z.object({ kind: z.literal('verify'), repairKey: z.string() }),
+  z.object({ kind: z.literal('done') }),
+]);
+export type Phase = z.infer<typeof phaseSchema>;
+
+export const STATE_SCHEMA_VERSION = 1;
+
+export const runStateSchema = z.object({
+  schema: z.literal(STATE_SCHEMA_VERSION),
+  runId: z.string(),
+  runbookId: z.string(),
+  target: targetViewSchema,
+  startedBy: z.string(),
+  startedAt: z.number(),
+  updatedAt: z.number(),
+  approvalTtlMs: z.number().int().positive(),
+  status: runStatusSchema,
+  phase: phaseSchema,
+  steps: z.record(z.string(), stepRunSchema),
+  facts: z.record(z.string(), factValueSchema),
+  approvals: z.record(z.string(), approvalRunSchema),
+  visits: z.record(z.string(), z.number().int()),
+  cause: z.string().optional(),
+  outcome: z
+    .object({
+      kind: outcomeSchema.or(z.literal('cancelled')),
+      summary: z.string(),
+      handover: z.string().optional(),
+    })
+    .optional(),
+  endedAt: z.number().optional(),
+  timeline: z.array(timelineEntrySchema),
+});
+export type RunState = z.infer<typeof runStateSchema>;
+
+export const engineEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('step-result'),
+    stepKey: z.string(),
+    attempt: z.number().int().min(1),
+    results: z.array(execResultSchema).min(1),
+  }),
+  z.object({
+    type: z.literal('approval-decision'),
+    approvalId: z.string(),
+    decision: z.enum(['approve', 'reject']),
+    by: z.string().min(1),
+  }),
+  z.object({ type: z.literal('approval-expired'), approvalId: z.string() }),
+  z.object({ type: z.literal('cancel'), by: z.string().min(1), reason: z.string().optional() }),
+]);
+export type EngineEvent = z.infer<typeof engineEventSchema>;
+
+export interface ExecuteCommand {
+  type: 'execute';
+  runId: string;
+  stepKey: string;
+  stepId: string;
+  kind: 'diagnose' | 'verify' | 'repair';
+  attempt: number;
+  actions: StepRun['actions'];
+  timeoutMs: number;
+  /** Run no earlier than this many ms from now (a verify retry). */
+  delayMs?: number;
+  /** Present on repairs only: the approval that allowed it. */
+  approvalId?: string;
+  /** Deterministic per step attempt, safe as a queue job id (no ':', never all digits). */
+  jobId: string;
+}
+
+export type EngineCommand =
+  | ExecuteCommand
+  | { type: 'request-approval'; runId: string; approval: ApprovalRun }
+  | { type: 'withdraw-approval'; runId: string; approvalId: string }
+  | { type: 'post-findings'; runId: string; stepKey: string }
+  | { type: 'schedule-expiry'; runId: string; approvalId: string; at: number }
+  | { type: 'status'; runId: string; status: RunStatus }
+  | { type: 'finish'; runId: string; status: RunStatus; summary: string }
+  | { type: 'handover'; runId: string; runbookId: string };
+
+/** Why an event changed nothing; returned as data so the edge can tell the person who sent it. */
+export type Ignored =
+  | 'run-finished'
+  | 'unknown-step'
+  | 'duplicate-result'
+  | 'stale-attempt'
+  | 'unknown-approval'
+  | 'approval-not-pending'
+  | 'approval-expired';
+
+export interface Transition {
+  state: RunState;
+  commands: EngineCommand[];
+  ignored?: Ignored;
+}

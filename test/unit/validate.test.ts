@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { builtinRunbooks, validateRunbook } from '../../src/runbooks/index.js';
+import { toyRunbook, toyWith } from '../support/toy-runbook.js';
+
+const codes = (input: unknown) => {
+  const v = validateRunbook(input);
+  return v.ok ? [] : v.issues.map((i) => i.code);
+};
+
+type Steps = ReturnType<typeof toyRunbook>['steps'];
+const replace = (id: string, patch: (s: Steps[number]) => Steps[number]) => (steps: Steps) =>
+  steps.map((s) => (s.id === id ? patch(s) : s));
+
+describe('runbook validation', () => {
+  it('accepts the toy runbook and both shipped runbooks', () => {
+    expect(codes(toyRunbook())).toEqual([]);
+    for (const rb of builtinRunbooks) expect(validateRunbook(rb)).toMatchObject({ ok: true });
+  });
+
+  it('reports schema problems as data', () => {
+    const v = validateRunbook({ id: 'Bad Id', steps: [] });
+    expect(v.ok).toBe(false);
+    expect(codes({ id: 'Bad Id', steps: [] }).every((c) => c === 'schema')).toBe(true);
+  });
+
+  it('dangling-edge: a branch to a step that does not exist', () => {
+    const rb = toyWith(replace('triage', (s) => (s.kind === 'decide' ? { ...s, default: 'nowhere' } : s)));
+    expect(codes(rb)).toContain('dangling-edge');
+  });
+
+  it('dangling-edge: a need that does not exist', () => {
+    const rb = toyWith(replace('c', (s) => (s.kind === 'diagnose' ? { ...s, needs: ['ghost'] } : s)));
+    expect(codes(rb)).toContain('dangling-edge');
+  });
+
+  it('unreachable-step: an outcome nothing leads to', () => {
+    const rb = toyWith((steps) => [
+      ...steps,
+      { kind: 'outcome', id: 'orphan', title: 'o', outcome: 'resolved', summary: 'o' },
+    ]);
+    expect(validateRunbook(rb)).toMatchObject({
+      ok: false,
+      issues: [{ code: 'unreachable-step', step: 'orphan' }],
+    });
+  });
+
+  it('unbounded-cycle: a failed repair that loops back to its approval forever', () => {
+    // Rerouting onFailure also leaves the old escalate outcome unreachable.
+    const rb = toyWith(replace('fix', (s) => (s.kind === 'repair' ? { ...s, onFailure: 'approve-fix' } : s)));
+    expect(codes(rb).sort()).toEqual(['unbounded-cycle', 'unreachable-step']);
+  });
+
+  it('the same cycle is accepted once a step in it has maxVisits', () => {
+    const rb = toyWith((steps) =>
+      steps.map((s) => {
+        if (s.kind === 'repair') return { ...s, onFailure: 'approve-fix' };
+        if (s.kind === 'approval') return { ...s, maxVisits: 2 };
+        return s;
+      }),
+    );
+    expect(codes(rb)).toEqual(['unreachable-step']);
+  });
+
+  it('needs-cycle: two probes waiting on each other', () => {
+    const rb = toyWith((steps) =>
+      steps.map((s) => (s.id === 'a' && s.kind === 'diagnose' ? { ...s, needs: ['c'] } : s)),
+    );
+    expect(codes(rb)).toContain('needs-cycle');
+  });
+
+  it('repair-without-approval: a decide branch straight to the repair', () => {
+    const rb = toyWith(
+      replace('triage', (s) =>
+        s.kind === 'decide' ? { ...s, branches: [{ when: { finding: 'bad' }, to: 'fix' }] } : s,
+      ),
+    );
+    const v = validateRunbook(rb);
+    expect(v.ok).toBe(false);
+    if (!v.ok)
+      expect(v.issues).toContainEqual(
+        expect.objectContaining({ code: 'repair-without-approval', step: 'fix' }),
+      );
+  });
+
+  it('repair-without-approval: a repair naming a step that is not its approval', () => {
+    const rb = toyWith(replace('fix', (s) => (s.kind === 'repair' ? { ...s, approval: 'triage' } : s)));
+    expect(codes(rb)).toContain('repair-without-approval');
+  });
+
+  it('decide-without-default', () => {
+    const rb = toyWith(
+      replace('triage', (s) => {
+        if (s.kind !== 'decide') return s;
+        const { default: _dropped, ...rest } = s;
+        return rest;
+      }),
+    );
+    expect(codes(rb)).toContain('decide-without-default');
+  });
+
+  it('wrong-edge-kind and unknown-cause', () => {
+    const wrongKind = toyWith(replace('fix', (s) => (s.kind === 'repair' ? { ...s, verify: ['a'] } : s)));
+    expect(codes(wrongKind)).toContain('wrong-edge-kind');
+    const unknownCause = toyWith(
+      replace('triage', (s) =>
+        s.kind === 'decide' ? { ...s, branches: s.branches.map((b) => ({ ...b, cause: 'nope' })) } : s,
+      ),
+    );
+    expect(codes(unknownCause)).toEqual(['unknown-cause']);
+  });
+
+  it('duplicate-step', () => {
+    const rb = toyWith((steps) => [...steps, steps[0] as Steps[number]]);
+    expect(codes(rb)).toContain('duplicate-step');
+  });
+});
