@@ -2,6 +2,7 @@
 // randomness: time and ids come in as arguments.
 export * from './action.js';
 export * from './condition.js';
+export * from './describe.js';
 export * from './engine.js';
 export * from './errors.js';
 export * from './library/index.js';

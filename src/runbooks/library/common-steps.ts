@@ -15,13 +15,20 @@ export const verify = (s: VerifyInput): VerifyStep => ({ kind: 'verify', needs: 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
 
-/** A finding for a probe that never got an answer, so a blind spot is reported rather than hidden. */
+/** A finding for a probe that got no usable answer, so a blind spot is reported rather than hidden. */
 export function couldNotRun(what: string, r: ExecResult): Finding {
-  const why = r.timedOut ? 'timed out' : r.unreachable ? 'target unreachable' : `exit code ${r.exitCode}`;
+  const reply = classifyReply(r);
+  const why = r.timedOut
+    ? 'timed out'
+    : r.unreachable
+      ? 'target unreachable'
+      : reply.kind !== 'ok' && reply.line
+        ? reply.line
+        : `exit code ${r.exitCode}`;
   return {
     code: 'probe-failed',
     severity: 'warning',
-    statement: `Could not ${what} (${why})`,
+    statement: `Could not ${what}: ${why}`,
     evidence: allOutput(r).split('\n').filter(Boolean).slice(0, 3),
   };
 }
@@ -318,8 +325,9 @@ export const verifyPing = verify({
   check: (r) => {
     const reply = classifyReply(r);
     const passed = reply.kind === 'ok' && reply.line === 'PONG';
-    // Redis may still be loading its dataset just after a start.
-    const pending = !passed && ['loading', 'refused', 'max-clients', 'error'].includes(reply.kind);
+    // Just after a start Redis may still be loading; just after a permission fix, MISCONF lifts only
+    // once a background save has succeeded.
+    const pending = !passed && ['loading', 'refused', 'max-clients', 'misconf', 'error'].includes(reply.kind);
     return {
       passed,
       pending,
@@ -339,10 +347,11 @@ export const verifyBgsave = verify({
   action: () => ({ kind: 'redis', place: redis, args: ['BGSAVE'] }),
   check: (r) => {
     const reply = classifyReply(r);
-    const passed = /Background saving started|already in progress|scheduled/i.test(allOutput(r));
+    const passed = /Background saving started/.test(r.stdout);
+    // A save started before the repair may still be running and then fail: wait to start our own.
     return {
       passed,
-      pending: reply.kind === 'loading',
+      pending: reply.kind === 'loading' || /already in progress/.test(allOutput(r)),
       statement: `BGSAVE → ${reply.line}`,
       evidence: [reply.line],
     };

@@ -1,0 +1,132 @@
+import type Dockerode from 'dockerode';
+import type { Action } from '../runbooks/action.js';
+import { RunbookBotError } from '../runbooks/errors.js';
+import { redact, redactValue } from '../runbooks/redact.js';
+import type { ExecResult } from '../runbooks/result.js';
+import { type TargetConfig, viewOfTarget } from '../runbooks/target.js';
+import { DockerExecutor } from './docker-executor.js';
+import type { Executor, RunOptions } from './executor.js';
+import { cutUtf8, DEFAULT_MAX_OUTPUT_BYTES } from './output.js';
+import { SshExecutor } from './ssh-executor.js';
+
+export interface TargetExecutorDeps {
+  /** Needed when the target has any container (its Redis or a client). */
+  docker?: Dockerode;
+  /** Resolves a secret by the env var name the targets file gives; injected so this folder reads no env. */
+  secretOf: (envName: string) => string | undefined;
+  /** Bytes kept per stream in a result (default 64 KiB). */
+  maxOutputBytes?: number;
+  /** More values to redact from every output (e.g. the bot's own tokens). */
+  extraSecrets?: readonly string[];
+}
+
+// Executors capture this much beyond the cap, so a secret straddling the cut is redacted whole
+// before the cut is made (a PEM key is the longest thing we expect to meet).
+const REDACTION_SLACK_BYTES = 16 * 1024;
+
+/**
+ * The executor for one named target: routes each action to Docker or SSH by its place, supplies
+ * the Redis password out of band, and caps and redacts everything before it leaves this folder.
+ */
+export class TargetExecutor implements Executor {
+  private readonly docker: DockerExecutor | undefined;
+  private readonly ssh: SshExecutor | undefined;
+  private readonly maxBytes: number;
+
+  constructor(
+    readonly name: string,
+    private readonly target: TargetConfig,
+    private readonly deps: TargetExecutorDeps,
+  ) {
+    this.maxBytes = deps.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const captureBytes = this.maxBytes + REDACTION_SLACK_BYTES;
+    const view = viewOfTarget(name, target);
+    const redisPassword = () => this.password();
+    const needsDocker = target.redis.docker !== undefined || target.clients.length > 0;
+    if (needsDocker) {
+      if (!deps.docker) {
+        throw new RunbookBotError(
+          'EXECUTOR_MISCONFIGURED',
+          `target ${name} has containers but no Docker client`,
+        );
+      }
+      this.docker = new DockerExecutor(deps.docker, {
+        ...(target.redis.docker ? { redisContainer: target.redis.docker.container } : {}),
+        clients: new Map(view.clients.map((c) => [c.name, c.container])),
+        redisHost: view.redis.host,
+        redisPort: target.redis.port,
+        redisPassword,
+        maxOutputBytes: captureBytes,
+      });
+    }
+    if (target.redis.ssh) {
+      this.ssh = new SshExecutor({
+        endpoint: target.redis.ssh,
+        redisPort: target.redis.port,
+        ...(target.redis.logFile ? { logFile: target.redis.logFile } : {}),
+        redisPassword,
+        maxOutputBytes: captureBytes,
+      });
+    }
+  }
+
+  async run(action: Action, opts: RunOptions): Promise<ExecResult> {
+    const executor = action.place.at === 'redis' && this.ssh ? this.ssh : this.docker;
+    if (!executor) {
+      throw new RunbookBotError(
+        'EXECUTOR_MISCONFIGURED',
+        `target ${this.name} has no executor for this place`,
+      );
+    }
+    return this.clean(await executor.run(action, opts));
+  }
+
+  private password(): string | undefined {
+    const env = this.target.redis.passwordEnv;
+    if (env === undefined) return undefined;
+    const value = this.deps.secretOf(env);
+    if (value === undefined || value === '') {
+      throw new RunbookBotError('EXECUTOR_MISCONFIGURED', `target ${this.name}: ${env} is not set`);
+    }
+    return value;
+  }
+
+  private secrets(): string[] {
+    const env = this.target.redis.passwordEnv;
+    const password = env === undefined ? undefined : this.deps.secretOf(env);
+    return [...(password ? [password] : []), ...(this.deps.extraSecrets ?? [])];
+  }
+
+  /** Redacts, then caps: the order matters, see REDACTION_SLACK_BYTES. */
+  private clean(r: ExecResult): ExecResult {
+    const secrets = this.secrets();
+    const stdout = cutUtf8(redactOutput(r.stdout, secrets), this.maxBytes);
+    const stderr = cutUtf8(redact(r.stderr, secrets), this.maxBytes);
+    const truncated = r.truncated || stdout.cut || stderr.cut;
+    return {
+      ...r,
+      stdout: stdout.text,
+      stderr: stderr.text,
+      truncated,
+      ...(r.error !== undefined ? { error: redact(r.error, secrets) } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.docker?.close(), this.ssh?.close()]);
+  }
+}
+
+/** JSON output (inspect) is redacted value by value so that it stays valid JSON. */
+function redactOutput(text: string, secrets: readonly string[]): string {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return JSON.stringify(redactValue(parsed, secrets), null, 2);
+    } catch {
+      // Not JSON after all: fall through to plain-text redaction.
+    }
+  }
+  return redact(text, secrets);
+}

@@ -1,0 +1,83 @@
+import type {
+  Action,
+  ApprovalRun,
+  EngineCommand,
+  EngineEvent,
+  ExecResult,
+  ExecuteCommand,
+  Runbook,
+  RunState,
+  StartInput,
+  Transition,
+} from '../runbooks/index.js';
+import { advance, start, succeeded } from '../runbooks/index.js';
+
+/** The port the executors fill: run one action with a deadline. */
+export interface ActionRunner {
+  run(action: Action, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ExecResult>;
+}
+
+export interface DirectRunOptions {
+  runner: ActionRunner;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Asked for each approval; undefined leaves the run waiting and returns. */
+  decide?: (approval: ApprovalRun) => { decision: 'approve' | 'reject'; by: string } | undefined;
+  /** Sees every command and every step result, e.g. to record a rehearsal. */
+  observe?: (e: { command: EngineCommand } | { stepKey: string; results: ExecResult[] }) => void;
+}
+
+/** A repair's actions run in order and stop at the first failure; the engine reads what ran. */
+async function execute(cmd: ExecuteCommand, runner: ActionRunner): Promise<ExecResult[]> {
+  const results: ExecResult[] = [];
+  for (const action of cmd.actions) {
+    const r = await runner.run(action, { timeoutMs: cmd.timeoutMs });
+    results.push(r);
+    if (cmd.kind === 'repair' && !succeeded(r)) break;
+  }
+  return results;
+}
+
+/**
+ * Drives one run in-process, without the queue: every execute command of a batch runs at once, and
+ * results are fed back one by one. Used by the lab tests and the rehearsal recorder.
+ */
+export async function continueRun(
+  first: Transition,
+  runbook: Runbook,
+  o: DirectRunOptions,
+): Promise<RunState> {
+  let state = first.state;
+  let pending: EngineCommand[] = [...first.commands];
+  const apply = (event: EngineEvent) => {
+    const t = advance(state, event, o.now(), (id) => (id === runbook.id ? runbook : undefined));
+    state = t.state;
+    pending.push(...t.commands);
+  };
+  while (pending.length > 0) {
+    const batch = pending;
+    pending = [];
+    for (const command of batch) o.observe?.({ command });
+    const runs = batch.filter((c): c is ExecuteCommand => c.type === 'execute');
+    const outcomes = await Promise.all(
+      runs.map(async (cmd) => {
+        if (cmd.delayMs) await o.sleep(cmd.delayMs);
+        return { cmd, results: await execute(cmd, o.runner) };
+      }),
+    );
+    for (const { cmd, results } of outcomes) {
+      o.observe?.({ stepKey: cmd.stepKey, results });
+      apply({ type: 'step-result', stepKey: cmd.stepKey, attempt: cmd.attempt, results });
+    }
+    for (const c of batch) {
+      if (c.type !== 'request-approval') continue;
+      const d = o.decide?.(c.approval);
+      if (d) apply({ type: 'approval-decision', approvalId: c.approval.id, ...d });
+    }
+  }
+  return state;
+}
+
+export function runDirect(runbook: Runbook, input: StartInput, o: DirectRunOptions): Promise<RunState> {
+  return continueRun(start(runbook, input, o.now()), runbook, o);
+}

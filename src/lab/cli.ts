@@ -1,0 +1,69 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { isRunbookBotError } from '../runbooks/errors.js';
+import { type LabEnv, labEnvFromProcess } from './env.js';
+import { isScenarioName, listScenarios, setupScenario, teardownPrefix } from './scenario.js';
+import type { LabScenario } from './types.js';
+
+export interface LabIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdIo: LabIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+const USAGE = `usage: runbook-bot lab list
+       runbook-bot lab up <scenario>     build it, print its targets-file entry, leave it running
+       runbook-bot lab down <prefix>     remove everything named <prefix>… (e.g. rbb-1a2b3c-)
+`;
+
+/** A targets file holding just this scenario, with how to tear it down and what it showed. */
+export function targetsYaml(s: LabScenario): string {
+  const head = [
+    `# lab scenario ${s.name}, prefix ${s.prefix}`,
+    `# tear down with: runbook-bot lab down ${s.prefix}`,
+    ...Object.entries(s.env).map(([k, v]) => `# env: ${k}=${v}`),
+    '# observed:',
+    ...s.evidence.flatMap((e) => e.split('\n')).map((l) => `#   ${l}`),
+  ];
+  return `${head.join('\n')}\n${stringify({ targets: { [s.targetName]: s.target } })}`;
+}
+
+export async function labMain(argv: readonly string[], io: LabIo = stdIo, env?: LabEnv): Promise<number> {
+  const [cmd, arg] = argv;
+  try {
+    if (cmd === 'list') {
+      for (const s of listScenarios())
+        io.out(`${s.name.padEnd(22)} seed ${s.seed.padEnd(8)} ${s.description}\n`);
+      return 0;
+    }
+    const labEnv = env ?? labEnvFromProcess();
+    if (cmd === 'up' && arg !== undefined) {
+      if (!isScenarioName(arg)) {
+        io.err(`unknown scenario ${arg}; try: runbook-bot lab list\n`);
+        return 2;
+      }
+      const s = await setupScenario(arg, { env: labEnv });
+      const yaml = targetsYaml(s);
+      const file = join(labEnv.labDir, `${s.prefix}targets.yaml`);
+      await writeFile(file, yaml, { mode: 0o600 });
+      io.out(yaml);
+      io.err(`targets file written to ${file}\n`);
+      return 0;
+    }
+    if (cmd === 'down' && arg !== undefined) {
+      await teardownPrefix(arg, { env: labEnv });
+      io.err(`removed everything named ${arg}*\n`);
+      return 0;
+    }
+    io.err(USAGE);
+    return 2;
+  } catch (e) {
+    io.err(`lab ${cmd ?? ''}: ${isRunbookBotError(e) || e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

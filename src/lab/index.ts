@@ -1,0 +1,17 @@
+export { labMain, targetsYaml } from './cli.js';
+export type { CommandOutput, ContainerState } from './docker.js';
+export { containerLogs, containerState, execIn, LAB_IMAGE, labDocker } from './docker.js';
+export { DEFAULT_LAB_DIR, type LabEnv, labEnvFrom, labEnvFromProcess } from './env.js';
+export { runHost } from './host.js';
+export { type RedisCliPlace, redisCli } from './probes.js';
+export {
+  findLeftovers,
+  isScenarioName,
+  type LabOptions,
+  type Leftovers,
+  listScenarios,
+  newPrefix,
+  setupScenario,
+  teardownPrefix,
+} from './scenario.js';
+export { type CliOptions, type LabScenario, SCENARIO_NAMES, type ScenarioName } from './types.js';

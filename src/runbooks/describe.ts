@@ -1,0 +1,59 @@
+import { describeCondition } from './condition.js';
+import type { Runbook, Step } from './model.js';
+
+function line(s: Step, rb: Runbook): string[] {
+  switch (s.kind) {
+    case 'diagnose':
+    case 'verify': {
+      const extras = [
+        s.needs.length ? `after ${s.needs.join(', ')}` : '',
+        s.when ? `when ${describeCondition(s.when)}` : '',
+        s.forEach ? 'once per client' : '',
+        s.kind === 'verify' && s.retry ? `retries ${s.retry.attempts}×` : '',
+      ].filter(Boolean);
+      return [
+        `  ${s.id}: ${s.title}${extras.length ? ` (${extras.join('; ')})` : ''}`,
+        `      $ ${s.command}`,
+      ];
+    }
+    case 'decide':
+      return [
+        `  ${s.id}: ${s.title}`,
+        ...s.branches.map(
+          (b) =>
+            `      if ${describeCondition(b.when)} → ${b.to}${b.cause ? `  [${rb.causes[b.cause]?.title ?? b.cause}]` : ''}`,
+        ),
+        `      otherwise → ${s.default ?? '(none)'}`,
+      ];
+    case 'approval':
+      return [`  ${s.id}: ${s.title} → ${s.repair}; rejected → ${s.onReject}; expired → ${s.onExpire}`];
+    case 'repair':
+      return [
+        `  ${s.id}: ${s.title}  [risk ${s.risk}, needs approval ${s.approval}]`,
+        ...s.commands.map((c) => `      $ ${c}`),
+        `      verify: ${s.verify.join(', ')}; then ${s.onSuccess}, on failure ${s.onFailure}`,
+        ...(s.undo ? [`      undo: ${s.undo}`] : []),
+      ];
+    case 'outcome':
+      return [`  ${s.id}: ${s.outcome}: ${s.summary}${s.handover ? ` (→ ${s.handover})` : ''}`];
+  }
+}
+
+const SECTIONS: [string, Step['kind'][]][] = [
+  ['Diagnosis (read-only, runs by itself)', ['diagnose']],
+  ['Decisions', ['decide']],
+  ['Approvals', ['approval']],
+  ['Repairs (each only after its approval)', ['repair']],
+  ['Verification', ['verify']],
+  ['Outcomes', ['outcome']],
+];
+
+/** A plain-text listing of a runbook: its steps, branches, repairs with their commands, and outcomes. */
+export function describeRunbook(rb: Runbook): string {
+  const out = [`${rb.id}: ${rb.title}`, `  ${rb.summary}`, `  targets: ${rb.targetKinds.join(', ')}`];
+  for (const [title, kinds] of SECTIONS) {
+    const steps = rb.steps.filter((s) => kinds.includes(s.kind));
+    if (steps.length) out.push('', ` ${title}`, ...steps.flatMap((s) => line(s, rb)));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,52 @@
+import { TargetExecutor } from '../../src/executors/target-executor.js';
+import { type DirectRunOptions, runDirect } from '../../src/incidents/direct-runner.js';
+import {
+  type LabScenario,
+  labDocker,
+  labEnvFrom,
+  type ScenarioName,
+  setupScenario,
+} from '../../src/lab/index.js';
+import { builtinRunbook, type RunState, viewOfTarget } from '../../src/runbooks/index.js';
+
+export const labEnv = () => labEnvFrom(process.env);
+
+export interface LabRun {
+  scenario: LabScenario;
+  executor: TargetExecutor;
+  state: RunState;
+}
+
+/** Builds a scenario for real and runs a runbook against it through the real executors. */
+export async function runOnScenario(
+  name: ScenarioName,
+  runbookId: string,
+  opts: Pick<DirectRunOptions, 'decide' | 'observe'> = {},
+): Promise<LabRun> {
+  const env = labEnv();
+  const docker = labDocker(env);
+  const scenario = await setupScenario(name, { env, docker });
+  const executor = new TargetExecutor(scenario.targetName, scenario.target, {
+    docker,
+    secretOf: (n) => scenario.env[n],
+  });
+  const rb = builtinRunbook(runbookId);
+  if (!rb) throw new Error(`no runbook ${runbookId}`);
+  try {
+    const state = await runDirect(
+      rb,
+      {
+        runId: 'INC-LAB',
+        target: viewOfTarget(scenario.targetName, scenario.target),
+        startedBy: 'U_LAB',
+        approvalTtlMs: 900_000,
+      },
+      { runner: executor, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...opts },
+    );
+    return { scenario, executor, state };
+  } catch (e) {
+    await executor.close();
+    await scenario.teardown();
+    throw e;
+  }
+}

@@ -1,0 +1,84 @@
+import type { ScenarioName } from '../../src/lab/index.js';
+import type { RunStatus } from '../../src/runbooks/index.js';
+
+/** What each seed scenario must lead to: the root cause, the approval offered, the commands on its card. */
+export interface Expectation {
+  scenario: ScenarioName;
+  runbook: 'redis-permissions' | 'redis-connectivity';
+  cause?: string;
+  /** The approval step the run stops at; absent when the run ends without proposing a repair. */
+  approval?: string;
+  /** Patterns the rendered commands on the approval card must match, in order. */
+  commands?: RegExp[];
+  /** Status once diagnosis is over (awaiting-approval when a repair is proposed). */
+  status: RunStatus;
+}
+
+export const EXPECTATIONS: readonly Expectation[] = [
+  {
+    scenario: 'rdb-permission',
+    runbook: 'redis-permissions',
+    cause: 'owner-mismatch',
+    approval: 'approve-chown-running',
+    commands: [/^docker exec -u root \S+ chown -R 999:999 \/data$/],
+    status: 'awaiting-approval',
+  },
+  {
+    scenario: 'aof-permission',
+    runbook: 'redis-permissions',
+    cause: 'owner-mismatch',
+    approval: 'approve-chown-stopped',
+    commands: [
+      /^docker run --rm --volumes-from \S+ -u root .* chown -R 999:999 \/data$/,
+      /^docker start \S+$/,
+    ],
+    status: 'awaiting-approval',
+  },
+  {
+    scenario: 'service-user-mismatch',
+    runbook: 'redis-permissions',
+    cause: 'owner-mismatch',
+    approval: 'approve-chown-host',
+    commands: [/^ssh \S+ -- chown -R \d+:\d+ \/\S+$/],
+    status: 'awaiting-approval',
+  },
+  {
+    scenario: 'wrong-network',
+    runbook: 'redis-connectivity',
+    cause: 'wrong-network',
+    approval: 'approve-connect',
+    commands: [/^docker network connect \S+ \S+$/],
+    status: 'awaiting-approval',
+  },
+  {
+    scenario: 'container-stopped',
+    runbook: 'redis-connectivity',
+    cause: 'container-stopped',
+    approval: 'approve-start',
+    commands: [/^docker start \S+$/],
+    status: 'awaiting-approval',
+  },
+  {
+    scenario: 'maxmemory',
+    runbook: 'redis-connectivity',
+    cause: 'maxmemory',
+    approval: 'approve-maxmemory',
+    commands: [/redis-cli -h 127\.0\.0\.1 -p 6379 CONFIG SET maxmemory \d+mb$/],
+    status: 'awaiting-approval',
+  },
+  {
+    scenario: 'maxclients',
+    runbook: 'redis-connectivity',
+    cause: 'clients-exhausted',
+    approval: 'approve-restart-holder',
+    commands: [/^docker restart \S+$/, /CONFIG SET timeout 300$/],
+    status: 'awaiting-approval',
+  },
+  { scenario: 'auth-refused', runbook: 'redis-connectivity', cause: 'auth-refused', status: 'escalated' },
+  { scenario: 'rdb-permission', runbook: 'redis-connectivity', cause: 'misconf', status: 'handed-over' },
+  { scenario: 'healthy', runbook: 'redis-connectivity', status: 'no-fault' },
+  { scenario: 'healthy', runbook: 'redis-permissions', status: 'no-fault' },
+];
+
+export const fixtureName = (e: Pick<Expectation, 'scenario' | 'runbook'>) =>
+  `${e.scenario}.${e.runbook}.json`;
