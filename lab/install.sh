@@ -29,12 +29,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Podman here only works with runc and with limits below the machine's hard limits (LAB.md).
+# Every API exec otherwise leaves a conmon behind for 5 minutes; tests exec hundreds of times.
 mkdir -p /etc/containers
 conf=/etc/containers/containers.conf
 want='[containers]
 default_ulimits = ["nofile=10240:10240", "nproc=4096:4096"]
 [engine]
-runtime = "runc"'
+runtime = "runc"
+exit_command_delay = 10'
 if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
   printf '%s\n' "$want" >"$conf"
 fi

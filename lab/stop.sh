@@ -19,7 +19,7 @@ fi
 
 # Host-side Redis processes of SSH scenarios run with their files under $LAB_DIR/rbb-*.
 for proc in /proc/[0-9]*; do
-  if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q -- "$LAB_DIR/rbb-"; then
+  if tr "\\0" " " 2>/dev/null <"$proc/cmdline" | grep -q -- "$LAB_DIR/rbb-"; then
     kill -9 "${proc#/proc/}" 2>/dev/null || true
   fi
 done

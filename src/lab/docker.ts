@@ -66,7 +66,11 @@ export async function execDetached(
   const exec = await docker
     .getContainer(container)
     .exec({ Cmd: [...argv], AttachStdout: false, AttachStderr: false });
-  await exec.start({ Detach: true });
+  const res: unknown = await exec.start({ Detach: true });
+  // Podman answers a detached start with a response that stays open as long as the process runs;
+  // dropping it leaves the process alone and lets a CLI exit.
+  if (res && typeof (res as { destroy?: unknown }).destroy === 'function')
+    (res as { destroy(): void }).destroy();
 }
 
 /** Splits Docker's multiplexed log buffer (8-byte frame headers) into plain text. */
