@@ -5,6 +5,7 @@ const USAGE = `runbook-bot <command>
 
   runbooks            list the runbooks, their steps, repairs and outcomes
   runbooks --check    validate every runbook graph; exit 1 on any issue
+  lab list|up|down    build real broken Redis systems on this machine (see README: The lab)
   help                this text`;
 
 function runbooks(args: readonly string[]): number {
@@ -23,11 +24,16 @@ function runbooks(args: readonly string[]): number {
   return failed ? 1 : 0;
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command = 'help', ...rest] = argv;
   switch (command) {
     case 'runbooks':
       return runbooks(rest);
+    case 'lab': {
+      // Loaded on demand: only the lab needs dockerode at start-up.
+      const { labEnvFrom, labMain } = await import('./lab/index.js');
+      return labMain(rest, labEnvFrom(env));
+    }
     case 'help':
     case '--help':
     case '-h':
@@ -39,4 +45,4 @@ export function main(argv: readonly string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), process.env);

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { isRunbookBotError } from '../runbooks/errors.js';
-import { type LabEnv, labEnvFromProcess } from './env.js';
+import type { LabEnv } from './env.js';
 import { isScenarioName, listScenarios, setupScenario, teardownPrefix } from './scenario.js';
 import type { LabScenario } from './types.js';
 
@@ -33,7 +33,7 @@ export function targetsYaml(s: LabScenario): string {
   return `${head.join('\n')}\n${stringify({ targets: { [s.targetName]: s.target } })}`;
 }
 
-export async function labMain(argv: readonly string[], io: LabIo = stdIo, env?: LabEnv): Promise<number> {
+export async function labMain(argv: readonly string[], labEnv: LabEnv, io: LabIo = stdIo): Promise<number> {
   const [cmd, arg] = argv;
   try {
     if (cmd === 'list') {
@@ -41,7 +41,6 @@ export async function labMain(argv: readonly string[], io: LabIo = stdIo, env?: 
         io.out(`${s.name.padEnd(22)} seed ${s.seed.padEnd(8)} ${s.description}\n`);
       return 0;
     }
-    const labEnv = env ?? labEnvFromProcess();
     if (cmd === 'up' && arg !== undefined) {
       if (!isScenarioName(arg)) {
         io.err(`unknown scenario ${arg}; try: runbook-bot lab list\n`);

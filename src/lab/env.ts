@@ -24,8 +24,3 @@ export function labEnvFrom(vars: Readonly<Record<string, string | undefined>>): 
   }
   return { labDir, dockerSocket: dockerHost.slice('unix://'.length), sshPort };
 }
-
-/** The one place the lab reads process.env. */
-export function labEnvFromProcess(): LabEnv {
-  return labEnvFrom(process.env);
-}

@@ -1,7 +1,7 @@
 export { labMain, targetsYaml } from './cli.js';
 export type { CommandOutput, ContainerState } from './docker.js';
 export { containerLogs, containerState, execIn, LAB_IMAGE, labDocker } from './docker.js';
-export { DEFAULT_LAB_DIR, type LabEnv, labEnvFrom, labEnvFromProcess } from './env.js';
+export { DEFAULT_LAB_DIR, type LabEnv, labEnvFrom } from './env.js';
 export { runHost } from './host.js';
 export { type RedisCliPlace, redisCli } from './probes.js';
 export {

@@ -5,7 +5,7 @@ import { RunbookBotError } from '../runbooks/errors.js';
 import { targetConfigSchema } from '../runbooks/target.js';
 import { labContainers, labDocker, labNetworks, removeDockerByPrefix } from './docker.js';
 import { dockerScenarios } from './docker-scenarios.js';
-import { type LabEnv, labEnvFromProcess } from './env.js';
+import type { LabEnv } from './env.js';
 import { hostPaths, hostProcesses, killHostProcesses, removeHostPaths } from './host.js';
 import { hostScenarios } from './host-scenario.js';
 import { type LabScenario, SCENARIO_NAMES, type ScenarioDef, type ScenarioName } from './types.js';
@@ -31,9 +31,10 @@ export function listScenarios(): { name: ScenarioName; seed: string; description
 }
 
 export interface LabOptions {
+  /** Where the lab lives; the composition root (CLI, tests) builds it from the environment. */
+  env: LabEnv;
   prefix?: string;
   docker?: Docker;
-  env?: LabEnv;
 }
 
 function checkedPrefix(prefix: string): string {
@@ -47,9 +48,9 @@ function checkedPrefix(prefix: string): string {
 }
 
 /** Removes everything a scenario with this prefix made: containers, networks, host processes and files. */
-export async function teardownPrefix(prefix: string, opts: Omit<LabOptions, 'prefix'> = {}): Promise<void> {
+export async function teardownPrefix(prefix: string, opts: Omit<LabOptions, 'prefix'>): Promise<void> {
   checkedPrefix(prefix);
-  const env = opts.env ?? labEnvFromProcess();
+  const { env } = opts;
   const docker = opts.docker ?? labDocker(env);
   await killHostProcesses(env.labDir, prefix);
   await removeDockerByPrefix(docker, prefix);
@@ -64,11 +65,8 @@ export interface Leftovers {
 }
 
 /** What still exists with this prefix; all empty after a teardown. */
-export async function findLeftovers(
-  prefix: string,
-  opts: Omit<LabOptions, 'prefix'> = {},
-): Promise<Leftovers> {
-  const env = opts.env ?? labEnvFromProcess();
+export async function findLeftovers(prefix: string, opts: Omit<LabOptions, 'prefix'>): Promise<Leftovers> {
+  const { env } = opts;
   const docker = opts.docker ?? labDocker(env);
   return {
     containers: await labContainers(docker, prefix),
@@ -79,9 +77,9 @@ export async function findLeftovers(
 }
 
 /** Builds one broken (or healthy) system for real and waits until its fault can be observed. */
-export async function setupScenario(name: ScenarioName, opts: LabOptions = {}): Promise<LabScenario> {
+export async function setupScenario(name: ScenarioName, opts: LabOptions): Promise<LabScenario> {
   if (!isScenarioName(name)) throw new RunbookBotError('LAB_FAILED', `unknown lab scenario ${String(name)}`);
-  const env = opts.env ?? labEnvFromProcess();
+  const { env } = opts;
   const docker = opts.docker ?? labDocker(env);
   const prefix = checkedPrefix(opts.prefix ?? newPrefix());
   const teardown = () => teardownPrefix(prefix, { env, docker });

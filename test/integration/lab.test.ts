@@ -7,7 +7,7 @@ import {
   findLeftovers,
   type LabScenario,
   labDocker,
-  labEnvFromProcess,
+  labEnvFrom,
   runHost,
   type ScenarioName,
   setupScenario,
@@ -16,7 +16,7 @@ import { targetConfigSchema } from '../../src/runbooks/target.js';
 
 // Each scenario is built for real (Podman through its Docker API, a host redis-server behind sshd),
 // its fault is observed verbatim, then torn down, and nothing named with its prefix may be left.
-const env = labEnvFromProcess();
+const env = labEnvFrom(process.env);
 const docker = labDocker(env);
 const opened: LabScenario[] = [];
 
