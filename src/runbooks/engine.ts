@@ -99,7 +99,8 @@ function onStepResult(
   e: Extract<EngineEvent, { type: 'step-result' }>,
   run: StepRun,
 ): Ignored | undefined {
-  if (run.kind === 'repair') return onRepairResult(f, run, e.results);
+  if (run.kind === 'repair')
+    return e.notRun === undefined ? onRepairResult(f, run, e.results) : onRepairNotRun(f, run, e.notRun);
   const step = stepOf(f.rb, run.stepId);
   if (step?.kind !== 'diagnose' && step?.kind !== 'verify') return 'unknown-step';
   const [result] = e.results;
@@ -153,6 +154,34 @@ function onRepairResult(f: Flow, run: StepRun, results: StepRun['results']): und
   f.s.phase = { kind: 'verify', repairKey: run.key };
   setStatus(f, 'verifying');
   pump(f);
+  return undefined;
+}
+
+function onRepairNotRun(f: Flow, run: StepRun, why: string): undefined {
+  run.status = 'skipped';
+  run.skippedBecause = why;
+  run.finishedAt = f.at;
+  const text = `${run.title}: not run, ${why}`;
+  if (isTerminal(f.s)) {
+    note(f, 'late-result', text, { step: run.key });
+    return undefined;
+  }
+  note(f, 'repair-finished', text, { step: run.key });
+  finish(f, 'escalated', `The repair "${run.title}" was not run: ${why}.`);
+  return undefined;
+}
+
+/** A repair whose worker died: it may have half-run, so it is handed to a person, never re-run. */
+function onRepairInterrupted(f: Flow, run: StepRun, reason: string): undefined {
+  run.status = 'interrupted';
+  run.finishedAt = f.at;
+  note(f, 'repair-interrupted', `${run.title}: interrupted (${reason})`, { step: run.key });
+  if (!isTerminal(f.s))
+    finish(
+      f,
+      'interrupted',
+      `The repair "${run.title}" was interrupted (${reason}) and was not run again: a person must check ${f.s.target.name} before anything else is done.`,
+    );
   return undefined;
 }
 
@@ -235,13 +264,15 @@ function onCancel(f: Flow, e: Extract<EngineEvent, { type: 'cancel' }>) {
 }
 
 function dispatch(f: Flow, e: EngineEvent): Ignored | undefined {
-  if (e.type === 'step-result') {
+  if (e.type === 'step-result' || e.type === 'repair-interrupted') {
     const run = f.s.steps[e.stepKey];
     if (!run) return 'unknown-step';
     if (run.status !== 'running') return 'duplicate-result';
     if (run.attempt !== e.attempt) return 'stale-attempt';
     // A repair that finished after a cancel still changed the target: that must be on record.
     if (isTerminal(f.s) && run.kind !== 'repair') return 'run-finished';
+    if (e.type === 'repair-interrupted')
+      return run.kind === 'repair' ? onRepairInterrupted(f, run, e.reason) : 'unknown-step';
     return onStepResult(f, e, run);
   }
   if (isTerminal(f.s)) return 'run-finished';

@@ -7,6 +7,8 @@ export * from './engine.js';
 export * from './errors.js';
 export * from './library/index.js';
 export * from './model.js';
+export * from './precondition.js';
+export * from './report.js';
 export * from './result.js';
 export * from './state.js';
 export * from './target.js';

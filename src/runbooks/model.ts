@@ -130,6 +130,11 @@ export const approvalStepSchema = z.object({
 export const repairStepSchema = z.object({
   ...base,
   kind: z.literal('repair'),
+  /**
+   * Checked again just before acting: this diagnose step is re-run and the repair goes ahead only
+   * if one of these findings is still there (the fault may have gone, or been fixed by hand).
+   */
+  precondition: z.object({ step: stepId, findings: z.array(z.string()).min(1) }).optional(),
   /** The approval step that gates this repair; the engine runs it only from that approval. */
   approval: stepId,
   risk: z.enum(['low', 'medium', 'high']),
@@ -151,6 +156,7 @@ export const outcomeSchema = z.enum([
   'handed-over',
   'rejected',
   'expired',
+  'interrupted',
 ]);
 export type Outcome = z.infer<typeof outcomeSchema>;
 

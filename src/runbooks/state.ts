@@ -15,6 +15,7 @@ export const runStatusSchema = z.enum([
   'handed-over',
   'rejected',
   'expired',
+  'interrupted',
   'cancelled',
 ]);
 export type RunStatus = z.infer<typeof runStatusSchema>;
@@ -25,6 +26,7 @@ export const TERMINAL: ReadonlySet<RunStatus> = new Set([
   'handed-over',
   'rejected',
   'expired',
+  'interrupted',
   'cancelled',
 ]);
 
@@ -42,7 +44,7 @@ export const stepRunSchema = z.object({
   /** Which visit of its phase this is (a verify step runs again each time its repair does). */
   round: z.number().int().min(1),
   title: z.string(),
-  status: z.enum(['running', 'done', 'failed', 'skipped']),
+  status: z.enum(['running', 'done', 'failed', 'skipped', 'interrupted']),
   attempt: z.number().int().min(1),
   /** The exact commands, rendered from the actions at the moment they were issued. */
   commands: z.array(z.string()),
@@ -95,6 +97,7 @@ export const timelineEntrySchema = z.object({
     'cancelled',
     'finished',
     'late-result',
+    'repair-interrupted',
   ]),
   text: z.string(),
   step: z.string().optional(),
@@ -146,7 +149,15 @@ export const engineEventSchema = z.discriminatedUnion('type', [
     type: z.literal('step-result'),
     stepKey: z.string(),
     attempt: z.number().int().min(1),
-    results: z.array(execResultSchema).min(1),
+    results: z.array(execResultSchema),
+    /** A repair the worker did not start, and why (its precondition no longer held, say). */
+    notRun: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('repair-interrupted'),
+    stepKey: z.string(),
+    attempt: z.number().int().min(1),
+    reason: z.string(),
   }),
   z.object({
     type: z.literal('approval-decision'),

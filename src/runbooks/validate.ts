@@ -154,6 +154,21 @@ function checkGraph(rb: Runbook): ValidationIssue[] {
           });
       }
     }
+    if (s.kind === 'repair' && s.precondition) {
+      const probe = byId.get(s.precondition.step);
+      if (!probe)
+        issues.push({
+          code: 'dangling-edge',
+          step: s.id,
+          message: `repair ${s.id}: precondition names missing step ${s.precondition.step}`,
+        });
+      else if (probe.kind !== 'diagnose')
+        issues.push({
+          code: 'wrong-edge-kind',
+          step: s.id,
+          message: `repair ${s.id}: precondition step ${probe.id} is ${probe.kind}, not diagnose`,
+        });
+    }
     if (s.kind === 'decide') {
       if (s.default === undefined)
         issues.push({

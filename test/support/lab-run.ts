@@ -21,8 +21,10 @@ export interface LabRun {
 export async function runOnScenario(
   name: ScenarioName,
   runbookId: string,
-  opts: Pick<DirectRunOptions, 'decide' | 'observe'> = {},
+  opts: Pick<DirectRunOptions, 'decide' | 'observe'> &
+    Partial<Pick<DirectRunOptions, 'now'>> & { runId?: string; startedBy?: string } = {},
 ): Promise<LabRun> {
+  const { runId = 'INC-LAB', startedBy = 'U_LAB', now = Date.now, ...direct } = opts;
   const env = labEnv();
   const docker = labDocker(env);
   const scenario = await setupScenario(name, { env, docker });
@@ -36,12 +38,12 @@ export async function runOnScenario(
     const state = await runDirect(
       rb,
       {
-        runId: 'INC-LAB',
+        runId,
         target: viewOfTarget(scenario.targetName, scenario.target),
-        startedBy: 'U_LAB',
+        startedBy,
         approvalTtlMs: 900_000,
       },
-      { runner: executor, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...opts },
+      { runner: executor, now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...direct },
     );
     return { scenario, executor, state };
   } catch (e) {

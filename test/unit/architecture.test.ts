@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 // Layer rules of DESIGN.md, read from the source rather than trusted.
 const SRC = resolve(import.meta.dirname, '../../src');
 
-type Layer = 'runbooks' | 'reports' | 'incidents' | 'executors' | 'queue' | 'bot' | 'lab' | 'root';
+type Layer =
+  | 'runbooks'
+  | 'reports'
+  | 'incidents'
+  | 'executors'
+  | 'queue'
+  | 'bot'
+  | 'lab'
+  | 'local-slack'
+  | 'root';
 
 const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
   runbooks: { layers: ['runbooks'], packages: /^zod$/ },
@@ -15,8 +24,10 @@ const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
   queue: { layers: ['runbooks', 'incidents', 'queue'], packages: /^(node:.*|bullmq|ioredis|zod|pino)$/ },
   bot: { layers: ['runbooks', 'reports', 'incidents', 'bot'], packages: /^(node:.*|@slack\/.*|zod|pino)$/ },
   lab: { layers: ['runbooks', 'lab'], packages: /^(node:.*|dockerode|yaml)$/ },
+  // The stand-in for Slack: an independent implementation, so it may not lean on @slack/* or our code.
+  'local-slack': { layers: ['local-slack'], packages: /^(node:.*|zod)$/ },
   root: {
-    layers: ['runbooks', 'reports', 'incidents', 'executors', 'queue', 'bot', 'lab', 'root'],
+    layers: ['runbooks', 'reports', 'incidents', 'executors', 'queue', 'bot', 'lab', 'local-slack', 'root'],
     packages: /^(node:.*|zod|yaml|pino|dockerode|ioredis|bullmq)$/,
   },
 };

@@ -52,6 +52,7 @@ const repairs: RepairStep[] = [
     id: 'start-redis',
     title: 'Start the Redis container',
     approval: 'approve-start',
+    precondition: { step: 'container', findings: ['container-not-running'] },
     risk: 'low',
     commands: ['docker start <redis container>'],
     actions: () => [{ kind: 'start', place: redis }],
@@ -87,6 +88,7 @@ const repairs: RepairStep[] = [
     id: 'raise-maxmemory',
     title: 'Raise maxmemory',
     approval: 'approve-maxmemory',
+    precondition: { step: 'info-memory', findings: ['maxmemory-reached'] },
     risk: 'medium',
     commands: ['redis-cli CONFIG SET maxmemory <max(2 × current limit, 1.5 × used), in MiB>'],
     actions: (ctx) => {
@@ -102,6 +104,7 @@ const repairs: RepairStep[] = [
     id: 'restart-holder',
     title: 'Restart the client holding the connections, then close idle connections after 300 s',
     approval: 'approve-restart-holder',
+    precondition: { step: 'info-clients', findings: ['clients-exhausted'] },
     risk: 'medium',
     commands: ['docker restart <client holding most connections>', 'redis-cli CONFIG SET timeout 300'],
     actions: (ctx) => {

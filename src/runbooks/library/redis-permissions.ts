@@ -46,6 +46,7 @@ const chownCommands = [
   'chmod u+rwx <data dir> (only if the owner lacks it)',
 ];
 const chownUndo = 'chown -R back to the previous owner shown in the findings (dir.uid:dir.gid)';
+const stillUnwritable = { step: 'data-dir', findings: ['owner-mismatch', 'no-write-bit'] };
 const repairDefaults = {
   kind: 'repair' as const,
   risk: 'low' as const,
@@ -60,6 +61,7 @@ const repairs: RepairStep[] = [
     id: 'chown-running',
     title: 'Give the data directory to the Redis user (exec as root in the running container)',
     approval: 'approve-chown-running',
+    precondition: stillUnwritable,
     commands: chownCommands.map((c) => `docker exec -u root <redis container> ${c}`),
     actions: ownershipFix,
     verify: ['verify-bgsave', 'verify-save-status', 'verify-write'],
@@ -70,6 +72,7 @@ const repairs: RepairStep[] = [
     id: 'chown-stopped',
     title: 'Give the data directory to the Redis user (helper container), then start Redis',
     approval: 'approve-chown-stopped',
+    precondition: stillUnwritable,
     risk: 'medium',
     commands: [
       ...chownCommands.map((c) => `docker run --rm --volumes-from <redis container> -u root <image> ${c}`),
@@ -87,6 +90,7 @@ const repairs: RepairStep[] = [
     id: 'chown-host',
     title: 'Give the data directory to the user Redis runs as (over SSH)',
     approval: 'approve-chown-host',
+    precondition: stillUnwritable,
     commands: chownCommands.map((c) => `ssh <host> -- ${c}`),
     actions: ownershipFix,
     verify: ['verify-ping', 'verify-bgsave', 'verify-save-status', 'verify-write'],

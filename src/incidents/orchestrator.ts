@@ -1,0 +1,201 @@
+import type { EngineCommand, EngineEvent, Ignored, RunbookLookup, RunState } from '../runbooks/index.js';
+import { advance, RunbookBotError, start, TERMINAL } from '../runbooks/index.js';
+import type { ApprovalPolicy, PolicyRefusal } from './approval-policy.js';
+import { mayDecide } from './approval-policy.js';
+import type { Dispatcher, IncidentRecord, Logger, Notifier, RunStore, TargetDirectory } from './ports.js';
+
+export interface OrchestratorDeps {
+  store: RunStore;
+  dispatcher: Dispatcher;
+  notifier: Notifier;
+  targets: TargetDirectory;
+  runbooks: RunbookLookup;
+  runbookIds: readonly string[];
+  policy: ApprovalPolicy;
+  approvalTtlMs: number;
+  now: () => number;
+  log: Logger;
+}
+
+export type StartRefusal =
+  | { code: 'unknown-runbook'; message: string; known: readonly string[] }
+  | { code: 'unknown-target'; message: string; known: readonly string[] };
+
+export type DecisionRefusal =
+  | PolicyRefusal
+  | {
+      code: 'unknown-incident' | 'unknown-approval' | 'already-decided' | 'expired' | 'finished';
+      message: string;
+    };
+
+const MAX_CAS_TRIES = 25;
+
+/**
+ * Feeds events to the engine under compare-and-set, and carries out the commands each transition
+ * produces through an outbox, so a crash between the write and the dispatch loses nothing.
+ */
+export class Orchestrator {
+  constructor(private readonly d: OrchestratorDeps) {}
+
+  async start(req: {
+    runbookId: string;
+    targetName: string;
+    startedBy: string;
+    meta?: Record<string, string>;
+  }): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
+    const runbook = this.d.runbooks(req.runbookId);
+    if (!runbook)
+      return {
+        ok: false,
+        refusal: {
+          code: 'unknown-runbook',
+          message: `There is no runbook "${req.runbookId}".`,
+          known: this.d.runbookIds,
+        },
+      };
+    const target = this.d.targets.view(req.targetName);
+    if (!target)
+      return {
+        ok: false,
+        refusal: {
+          code: 'unknown-target',
+          message: `There is no target "${req.targetName}".`,
+          known: this.d.targets.names(),
+        },
+      };
+    const id = await this.d.store.nextId();
+    const t = start(
+      runbook,
+      { runId: id, target, startedBy: req.startedBy, approvalTtlMs: this.d.approvalTtlMs },
+      this.d.now(),
+    );
+    await this.d.store.create(
+      { id, targetName: req.targetName, state: t.state, meta: req.meta ?? {} },
+      t.commands,
+    );
+    this.d.log.info(
+      { incident: id, runbook: runbook.id, target: req.targetName, by: req.startedBy },
+      'incident started',
+    );
+    await this.flush(id);
+    return { ok: true, id };
+  }
+
+  /** Applies one event; safe to call twice with the same event (the engine ignores the second). */
+  async apply(id: string, event: EngineEvent): Promise<{ state: RunState; ignored?: Ignored } | null> {
+    for (let i = 0; i < MAX_CAS_TRIES; i++) {
+      const rec = await this.d.store.load(id);
+      if (!rec) return null;
+      const t = advance(rec.state, event, this.d.now(), this.d.runbooks);
+      if (t.state === rec.state) {
+        // Nothing changed, but an earlier transition's commands may still be waiting.
+        await this.flush(id);
+        return t.ignored ? { state: rec.state, ignored: t.ignored } : { state: rec.state };
+      }
+      if (await this.d.store.save(id, rec.version, t.state, t.commands)) {
+        await this.flush(id);
+        return t.ignored ? { state: t.state, ignored: t.ignored } : { state: t.state };
+      }
+    }
+    throw new RunbookBotError(
+      'STORE_CONFLICT',
+      `incident ${id}: ${MAX_CAS_TRIES} conflicting writes in a row`,
+    );
+  }
+
+  async decide(
+    id: string,
+    approvalId: string,
+    decision: 'approve' | 'reject',
+    userId: string,
+  ): Promise<{ ok: true; state: RunState } | { ok: false; refusal: DecisionRefusal }> {
+    const rec = await this.d.store.load(id);
+    if (!rec)
+      return { ok: false, refusal: { code: 'unknown-incident', message: `There is no incident ${id}.` } };
+    const approval = rec.state.approvals[approvalId];
+    if (!approval)
+      return {
+        ok: false,
+        refusal: { code: 'unknown-approval', message: 'This approval request does not exist.' },
+      };
+    const refused = mayDecide(this.d.policy, userId, rec.state.startedBy);
+    if (refused) return { ok: false, refusal: refused };
+    const r = await this.apply(id, { type: 'approval-decision', approvalId, decision, by: userId });
+    if (!r)
+      return { ok: false, refusal: { code: 'unknown-incident', message: `There is no incident ${id}.` } };
+    if (!r.ignored) return { ok: true, state: r.state };
+    const a = r.state.approvals[approvalId];
+    const when = (ms?: number) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '?');
+    const refusal: DecisionRefusal =
+      r.ignored === 'approval-expired' || a?.status === 'expired'
+        ? { code: 'expired', message: `This approval expired at ${when(a?.expiresAt)}; nothing was run.` }
+        : a && a.status !== 'pending' && a.status !== 'withdrawn'
+          ? {
+              code: 'already-decided',
+              message: `Already ${a.status} by <@${a.decidedBy}> at ${when(a.decidedAt)}.`,
+            }
+          : { code: 'finished', message: `Incident ${id} has already ended (${r.state.status}).` };
+    return { ok: false, refusal };
+  }
+
+  cancel(id: string, by: string) {
+    return this.apply(id, { type: 'cancel', by });
+  }
+
+  load(id: string): Promise<IncidentRecord | null> {
+    return this.d.store.load(id);
+  }
+
+  /** Carries out an incident's queued commands. Each is idempotent, so running one twice is harmless. */
+  async flush(id: string): Promise<void> {
+    const entries = await this.d.store.outbox(id);
+    if (entries.length === 0) return;
+    const rec = await this.d.store.load(id);
+    if (!rec) return;
+    for (const e of entries) await this.carryOut(rec, e.command);
+    await this.d.store.ack(id, entries);
+  }
+
+  /** At start-up: finish dispatching whatever a crashed process left in the outboxes. */
+  async recover(): Promise<number> {
+    const ids = await this.d.store.pendingOutboxes();
+    for (const id of ids) await this.flush(id);
+    return ids.length;
+  }
+
+  private async carryOut(rec: IncidentRecord, c: EngineCommand): Promise<void> {
+    switch (c.type) {
+      case 'execute': {
+        const { type: _t, delayMs, ...job } = c;
+        if (TERMINAL.has(rec.state.status) && c.kind !== 'repair') return;
+        await this.d.dispatcher.enqueueStep(
+          { ...job, targetName: rec.targetName, runbookId: rec.state.runbookId },
+          delayMs,
+        );
+        return;
+      }
+      case 'schedule-expiry':
+        await this.d.dispatcher.enqueueEvent(
+          rec.id,
+          { type: 'approval-expired', approvalId: c.approvalId },
+          { jobId: `${c.approvalId}.expiry`, delayMs: Math.max(0, c.at - this.d.now()) },
+        );
+        return;
+      case 'handover':
+        if (await this.d.store.claim(`handover.${rec.id}`, 7 * 86_400)) {
+          const next = await this.start({
+            runbookId: c.runbookId,
+            targetName: rec.targetName,
+            startedBy: rec.state.startedBy,
+            // The channel carries over; the root message does not: the new incident gets its own.
+            meta: { ...(rec.meta.channel ? { channel: rec.meta.channel } : {}), parent: rec.id },
+          });
+          if (next.ok) await this.d.store.setMeta(rec.id, { handedOverTo: next.id });
+        }
+        await this.d.notifier.handle(rec, c);
+        return;
+      default:
+        await this.d.notifier.handle(rec, c);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import type { EngineCommand, EngineEvent, ExecuteCommand, RunState, TargetView } from '../runbooks/index.js';
+
+/** Where an incident stands: the engine's state plus what the edges attach to it (Slack ts, parent). */
+export interface IncidentRecord {
+  id: string;
+  targetName: string;
+  state: RunState;
+  meta: Record<string, string>;
+  /** Bumped on every write; a save names the version it read. */
+  version: number;
+}
+
+/** A command waiting to be carried out, with an id unique within its incident. */
+export interface OutboxEntry {
+  seq: string;
+  command: EngineCommand;
+}
+
+export interface RunStore {
+  nextId(): Promise<string>;
+  create(record: Omit<IncidentRecord, 'version'>, commands: readonly EngineCommand[]): Promise<void>;
+  load(id: string): Promise<IncidentRecord | null>;
+  /** Compare-and-set: writes the state and queues its commands only if the version is still `expected`. */
+  save(id: string, expected: number, state: RunState, commands: readonly EngineCommand[]): Promise<boolean>;
+  setMeta(id: string, patch: Record<string, string>): Promise<void>;
+  outbox(id: string): Promise<OutboxEntry[]>;
+  ack(id: string, entries: readonly OutboxEntry[]): Promise<void>;
+  /** Ids with commands not yet carried out (after a crash between a save and its dispatch). */
+  pendingOutboxes(): Promise<string[]>;
+  /** True the first time a key is claimed: makes one-shot side effects idempotent. */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  recent(limit: number): Promise<IncidentRecord[]>;
+}
+
+export interface StepJob extends Omit<ExecuteCommand, 'type' | 'delayMs'> {
+  targetName: string;
+  runbookId: string;
+}
+
+export interface Dispatcher {
+  enqueueStep(job: StepJob, delayMs?: number): Promise<void>;
+  enqueueEvent(runId: string, event: EngineEvent, opts: { jobId: string; delayMs?: number }): Promise<void>;
+}
+
+/** The people side: posts and updates what the run says. Must tolerate the same command twice. */
+export interface Notifier {
+  handle(record: IncidentRecord, command: Exclude<EngineCommand, ExecuteCommand>): Promise<void>;
+}
+
+export interface TargetDirectory {
+  view(name: string): TargetView | undefined;
+  names(): string[];
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

@@ -1,0 +1,169 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiContext, Workspace } from './context.js';
+import { fileText, receiveUpload } from './files-api.js';
+import { BodyTooLarge, parseArgs, readBody, sendJson, sendText } from './http-util.js';
+import {
+  blockActionsBody,
+  type ClickInput,
+  type SlashCommandInput,
+  slashCommandBody,
+} from './interactions.js';
+import { ResponseUrls } from './response-urls.js';
+import { type BotReply, type SendOptions, type SentRequest, send, signedRequest } from './signing.js';
+import { SlackStore } from './store.js';
+import type { LocalChannel, LocalMessage, LocalUser } from './types.js';
+import { callMethod } from './web-api.js';
+
+export interface LocalSlackOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Where slash commands and interactions go, e.g. `http://127.0.0.1:3000/slack/events`. */
+  botUrl?: string;
+  signingSecret: string;
+  botToken: string;
+  /** The user directory; defaults to alice, bob and carol (U_ALICE, U_BOB, U_CAROL). */
+  users?: LocalUser[];
+  /** Channels to create; defaults to `C_INCIDENTS` named `incidents`. */
+  channels?: { id: string; name: string }[];
+  workspace?: Partial<Workspace>;
+}
+
+export interface LocalSlack {
+  /** Web API base with the trailing slash Bolt's `slackApiUrl` needs: `http://127.0.0.1:PORT/api/`. */
+  readonly url: string;
+  /** `http://127.0.0.1:PORT`. */
+  readonly origin: string;
+  readonly workspace: Workspace;
+  /** All state: channels, users, messages, files, ephemerals, response_url posts, API calls. */
+  readonly store: SlackStore;
+  /** Settable after start: the bot usually needs this server's URL before its own port is known. */
+  botUrl: string | undefined;
+  slashCommand(input: SlashCommandInput & SendOptions): Promise<BotReply>;
+  clickButton(input: ClickInput & SendOptions): Promise<BotReply>;
+  /** Sends a captured request again, byte for byte (a replay within Slack's 5-minute window). */
+  resend(request: SentRequest): Promise<BotReply>;
+  createChannel(name: string, id?: string): LocalChannel;
+  addUser(user: LocalUser): void;
+  /** Top-level messages of a channel, oldest first. */
+  messages(channel: string): LocalMessage[];
+  /** Replies in a thread, oldest first, without the parent. */
+  thread(channel: string, parentTs: string): LocalMessage[];
+  message(channel: string, ts: string): LocalMessage | undefined;
+  fileText(fileId: string): string | undefined;
+  waitFor<T>(probe: (store: SlackStore) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_USERS: LocalUser[] = [
+  { id: 'U_ALICE', name: 'alice', realName: 'Alice Oncall' },
+  { id: 'U_BOB', name: 'bob', realName: 'Bob Approver' },
+  { id: 'U_CAROL', name: 'carol', realName: 'Carol Observer' },
+];
+
+export async function createLocalSlack(opts: LocalSlackOptions): Promise<LocalSlack> {
+  const workspace: Workspace = {
+    teamId: 'T_LOCAL',
+    teamDomain: 'local',
+    appId: 'A_RUNBOOK',
+    botUserId: 'U_BOT',
+    botId: 'B_BOT',
+    botName: 'runbook-bot',
+    verificationToken: 'local-verification-token',
+    ...opts.workspace,
+  };
+  const store = new SlackStore();
+  for (const c of opts.channels ?? [{ id: 'C_INCIDENTS', name: 'incidents' }])
+    store.createChannel(c.name, c.id);
+  for (const u of opts.users ?? DEFAULT_USERS) store.addUser(u);
+  store.addUser({ id: workspace.botUserId, name: workspace.botName });
+
+  let origin = '';
+  const ctx: ApiContext = { store, workspace, origin: () => origin };
+  const responseUrls = new ResponseUrls(ctx);
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    const query = new URL(req.url ?? '/', 'http://local').searchParams;
+    const raw = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    const contentType = req.headers['content-type'];
+    const api = /^\/api\/([\w.]+)$/.exec(path);
+    if (api?.[1]) {
+      const args = req.method === 'GET' ? Object.fromEntries(query) : parseArgs(contentType, raw);
+      if (!args) return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
+      return sendJson(res, 200, callMethod(api[1], req.headers.authorization, args, ctx, opts.botToken));
+    }
+    if (req.method === 'POST' && path.startsWith('/upload/v1/')) {
+      const r = receiveUpload(store, path, contentType, raw);
+      return sendText(res, r.status, r.text);
+    }
+    const hook = /^\/(?:commands|actions)\/[^/]+\/([0-9a-f]+)$/.exec(path);
+    if (req.method === 'POST' && hook?.[1]) {
+      const r = responseUrls.handle(hook[1], parseArgs('application/json', raw));
+      return sendText(res, r.status, r.text);
+    }
+    sendText(res, 404, 'not found');
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      sendText(res, e instanceof BodyTooLarge ? 413 : 500, e instanceof Error ? e.message : String(e));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${host}:${address.port}`;
+
+  const target = (botUrl: string | undefined): string => {
+    if (!botUrl)
+      throw new Error('local Slack: botUrl is not set; set slack.botUrl to the bot’s /slack/events');
+    return botUrl;
+  };
+
+  const slack: LocalSlack = {
+    url: `${origin}/api/`,
+    origin,
+    workspace,
+    store,
+    botUrl: opts.botUrl,
+    slashCommand: async (input) =>
+      send(
+        signedRequest(
+          target(slack.botUrl),
+          opts.signingSecret,
+          slashCommandBody(ctx, responseUrls, input),
+          input,
+        ),
+      ),
+    clickButton: async (input) =>
+      send(
+        signedRequest(
+          target(slack.botUrl),
+          opts.signingSecret,
+          blockActionsBody(ctx, responseUrls, input),
+          input,
+        ),
+      ),
+    resend: send,
+    createChannel: (name, id) => store.createChannel(name, id),
+    addUser: (user) => store.addUser(user),
+    messages: (channel) => store.channelMessages(channel),
+    thread: (channel, parentTs) => store.thread(channel, parentTs),
+    message: (channel, ts) => store.message(channel, ts),
+    fileText: (fileId) => fileText(store, fileId),
+    waitFor: (probe, timeoutMs) => store.waitFor(probe, timeoutMs),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        // fetch keeps connections alive; without this close() waits for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+  return slack;
+}

@@ -1,0 +1,43 @@
+import type { Action } from './action.js';
+import { contextFor } from './engine-flow.js';
+import type { Runbook } from './model.js';
+import type { ExecResult } from './result.js';
+import type { RunState } from './state.js';
+
+export interface PreconditionProbe {
+  action: Action;
+  /** Whether the fault the repair was approved for is still there. */
+  holds(result: ExecResult): { ok: boolean; statement: string };
+}
+
+/**
+ * The read-only probe a worker runs just before a repair: the repair's precondition step, built
+ * from the facts as they are now. Null when the repair declares none.
+ */
+export function preconditionProbe(
+  rb: Runbook,
+  state: RunState,
+  repairStepId: string,
+): PreconditionProbe | null {
+  const repair = rb.steps.find((s) => s.id === repairStepId);
+  if (repair?.kind !== 'repair' || !repair.precondition) return null;
+  const { step: probeId, findings: wanted } = repair.precondition;
+  const probe = rb.steps.find((s) => s.id === probeId);
+  if (probe?.kind !== 'diagnose') return null;
+  const ctx = contextFor(state);
+  const action = probe.action(ctx);
+  if (!action) return null;
+  return {
+    action,
+    holds: (result) => {
+      const found = probe.analyze(result, ctx).findings;
+      const still = found.filter((x) => wanted.includes(x.code));
+      return still.length > 0
+        ? { ok: true, statement: still.map((x) => x.statement).join('; ') }
+        : {
+            ok: false,
+            statement: `the fault is no longer there (${probe.title}: ${found.map((x) => x.statement).join('; ') || 'nothing found'})`,
+          };
+    },
+  };
+}
