@@ -5,6 +5,8 @@ const USAGE = `runbook-bot <command>
 
   runbooks            list the runbooks, their steps, repairs and outcomes
   runbooks --check    validate every runbook graph; exit 1 on any issue
+  serve [--role all|bot|worker]
+                      run the bot and/or the step workers (configuration from the environment)
   lab list|up|down    build real broken Redis systems on this machine (see README: The lab)
   help                this text`;
 
@@ -24,11 +26,59 @@ function runbooks(args: readonly string[]): number {
   return failed ? 1 : 0;
 }
 
+async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { parseConfig } = await import('./config.js');
+  const { loadTargets } = await import('./targets-file.js');
+  const roleArg = args.includes('--role') ? args[args.indexOf('--role') + 1] : 'all';
+  if (roleArg !== 'all' && roleArg !== 'bot' && roleArg !== 'worker') {
+    process.stderr.write(`serve: --role must be all, bot or worker (got ${roleArg ?? 'nothing'})\n`);
+    return 2;
+  }
+  const parsed = parseConfig(env, roleArg);
+  const targets = parsed.ok ? loadTargets(parsed.config.TARGETS_FILE) : undefined;
+  const errors = [...(parsed.ok ? [] : parsed.errors), ...(targets && !targets.ok ? targets.errors : [])];
+  const secrets: Record<string, string> = {};
+  if (targets?.ok)
+    for (const name of targets.targets.secretEnvNames()) {
+      const v = env[name];
+      if (v) secrets[name] = v;
+      else errors.push(`${name}: named as a Redis password (passwordEnv) in the targets file, but not set`);
+    }
+  if (!parsed.ok || !targets?.ok || errors.length > 0) {
+    process.stderr.write(
+      `runbook-bot: invalid configuration, nothing started:\n${errors.map((e) => `  - ${e}`).join('\n')}\n`,
+    );
+    return 2;
+  }
+  const { createLogger, serve } = await import('./main.js');
+  const { LogNotifier } = await import('./incidents/log-notifier.js');
+  const log = createLogger(parsed.config);
+  const running = await serve({
+    config: parsed.config,
+    role: roleArg,
+    targets: targets.targets,
+    secrets,
+    notifier: new LogNotifier(log),
+    log,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      void running.close().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command = 'help', ...rest] = argv;
   switch (command) {
     case 'runbooks':
       return runbooks(rest);
+    case 'serve':
+      return serveCommand(rest, env);
     case 'lab': {
       // Loaded on demand: only the lab needs dockerode at start-up.
       const { labEnvFrom, labMain } = await import('./lab/index.js');

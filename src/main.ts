@@ -1,0 +1,110 @@
+import Dockerode from 'dockerode';
+import { pino } from 'pino';
+import type { Config, Role } from './config.js';
+import { TargetExecutor } from './executors/target-executor.js';
+import type { ActionRunner } from './incidents/direct-runner.js';
+import { Orchestrator } from './incidents/orchestrator.js';
+import type { Notifier } from './incidents/ports.js';
+import { redisFor } from './queue/connection.js';
+import { BullDispatcher } from './queue/dispatcher.js';
+import { startEventWorker } from './queue/event-worker.js';
+import { RedisRunStore } from './queue/redis-run-store.js';
+import { startStepWorkers } from './queue/step-worker.js';
+import { builtinRunbook, builtinRunbooks, RunbookBotError } from './runbooks/index.js';
+import type { Targets } from './targets-file.js';
+
+export type Log = pino.Logger;
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Log {
+  return pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
+}
+
+export interface Running {
+  orchestrator?: Orchestrator;
+  close(): Promise<void>;
+}
+
+/** Executors per target, built on first use; the secrets come in as values, never as env reads. */
+function executorsFor(targets: Targets, docker: Dockerode, secrets: Readonly<Record<string, string>>) {
+  const cache = new Map<string, TargetExecutor>();
+  const runnerFor = (name: string): ActionRunner => {
+    const hit = cache.get(name);
+    if (hit) return hit;
+    const cfg = targets.config(name);
+    if (!cfg) throw new RunbookBotError('TARGET_UNKNOWN', `no target ${name} in the targets file`);
+    const ex = new TargetExecutor(name, cfg, { docker, secretOf: (env) => secrets[env] });
+    cache.set(name, ex);
+    return ex;
+  };
+  const close = async () => {
+    await Promise.all([...cache.values()].map((e) => e.close()));
+  };
+  return { runnerFor, close };
+}
+
+/**
+ * Wires one process: `worker` runs steps, `bot` runs the orchestrator (and, with the Slack edge,
+ * talks to people), `all` does both.
+ */
+export async function serve(opts: {
+  config: Config;
+  role: Role;
+  targets: Targets;
+  secrets: Readonly<Record<string, string>>;
+  notifier: Notifier;
+  log: Log;
+}): Promise<Running> {
+  const { config, role, targets, log } = opts;
+  const prefix = config.QUEUE_PREFIX;
+  const connection = redisFor(config.REDIS_URL, 'worker');
+  connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const store = new RedisRunStore(connection, prefix);
+  const dispatcher = new BullDispatcher(connection, prefix);
+  const closers: (() => Promise<unknown>)[] = [];
+  let orchestrator: Orchestrator | undefined;
+
+  if (role !== 'bot') {
+    const docker = new Dockerode({ socketPath: config.DOCKER_HOST.slice('unix://'.length) });
+    const executors = executorsFor(targets, docker, opts.secrets);
+    const workers = startStepWorkers({
+      connection,
+      prefix,
+      runnerFor: executors.runnerFor,
+      store,
+      runbooks: builtinRunbook,
+      dispatcher,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockMs: config.JOB_LOCK_MS,
+      log,
+    });
+    closers.push(() => workers.close(), executors.close);
+  }
+  if (role !== 'worker') {
+    orchestrator = new Orchestrator({
+      store,
+      dispatcher,
+      notifier: opts.notifier,
+      targets,
+      runbooks: builtinRunbook,
+      runbookIds: builtinRunbooks.map((r) => r.id),
+      policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
+      approvalTtlMs: config.APPROVAL_TTL,
+      now: Date.now,
+      log,
+    });
+    const events = startEventWorker({ connection, prefix, orchestrator, concurrency: 16, log });
+    closers.push(() => events.close());
+    const recovered = await orchestrator.recover();
+    if (recovered)
+      log.info({ incidents: recovered }, 'dispatched commands left over from a previous process');
+  }
+  log.info({ role, prefix, targets: targets.names().length }, 'serving');
+  return {
+    ...(orchestrator ? { orchestrator } : {}),
+    close: async () => {
+      for (const c of closers) await c();
+      await dispatcher.close();
+      connection.disconnect();
+    },
+  };
+}

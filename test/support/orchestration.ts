@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { TargetExecutor } from '../../src/executors/target-executor.js';
+import { Orchestrator } from '../../src/incidents/orchestrator.js';
+import type { IncidentRecord, Logger, Notifier } from '../../src/incidents/ports.js';
+import { type LabScenario, labDocker } from '../../src/lab/index.js';
+import { redisFor } from '../../src/queue/connection.js';
+import { BullDispatcher } from '../../src/queue/dispatcher.js';
+import { startEventWorker } from '../../src/queue/event-worker.js';
+import { RedisRunStore } from '../../src/queue/redis-run-store.js';
+import { startStepWorkers } from '../../src/queue/step-worker.js';
+import {
+  builtinRunbook,
+  builtinRunbooks,
+  type EngineCommand,
+  type RunStatus,
+} from '../../src/runbooks/index.js';
+import { parseTargets } from '../../src/targets-file.js';
+import { labEnv } from './lab-run.js';
+
+export class RecordingNotifier implements Notifier {
+  readonly seen: { incident: string; command: EngineCommand }[] = [];
+  async handle(record: IncidentRecord, command: Parameters<Notifier['handle']>[1]) {
+    this.seen.push({ incident: record.id, command });
+  }
+}
+
+/** Log lines kept in memory, so tests can count what the in-process workers did. */
+export class MemoryLog implements Logger {
+  readonly lines: { msg: string; obj: Record<string, unknown> }[] = [];
+  info = (obj: object, msg = '') => void this.lines.push({ msg, obj: obj as Record<string, unknown> });
+  warn = this.info;
+  error = this.info;
+}
+
+export interface HarnessOptions {
+  redisUrl: string;
+  scenarios: LabScenario[];
+  approvers?: string[];
+  allowSelfApproval?: boolean;
+  /** Run step workers inside the test process too (otherwise only worker processes run steps). */
+  inProcessWorkers?: boolean;
+  lockMs?: number;
+  approvalTtlMs?: number;
+}
+
+/** The bot's side, in-process, against a real Redis and the real lab: orchestrator and event worker. */
+export async function orchestrationHarness(o: HarnessOptions) {
+  const prefix = `rbbt-${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'rbb-targets-'));
+  const targetsFile = join(dir, 'targets.yaml');
+  const yaml = stringify({ targets: Object.fromEntries(o.scenarios.map((s) => [s.targetName, s.target])) });
+  writeFileSync(targetsFile, yaml);
+  const parsed = parseTargets(yaml, targetsFile);
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const targets = parsed.targets;
+  const secrets: Record<string, string> = Object.assign({}, ...o.scenarios.map((s) => s.env));
+  const connection = redisFor(o.redisUrl, 'worker');
+  connection.on('error', () => undefined);
+  const store = new RedisRunStore(connection, prefix);
+  const dispatcher = new BullDispatcher(connection, prefix);
+  const notifier = new RecordingNotifier();
+  const log = new MemoryLog();
+  const lockMs = o.lockMs ?? 2000;
+  const orchestrator = new Orchestrator({
+    store,
+    dispatcher,
+    notifier,
+    targets,
+    runbooks: builtinRunbook,
+    runbookIds: builtinRunbooks.map((r) => r.id),
+    policy: { approvers: o.approvers ?? ['U_APPROVER'], allowSelfApproval: o.allowSelfApproval ?? false },
+    approvalTtlMs: o.approvalTtlMs ?? 900_000,
+    now: Date.now,
+    log,
+  });
+  const closers: (() => Promise<unknown>)[] = [];
+  const events = startEventWorker({ connection, prefix, orchestrator, concurrency: 16, log });
+  closers.push(() => events.close());
+  if (o.inProcessWorkers) {
+    const docker = labDocker(labEnv());
+    const executors = new Map<string, TargetExecutor>();
+    const runnerFor = (name: string) => {
+      const cfg = targets.config(name);
+      if (!cfg) throw new Error(`no target ${name}`);
+      const ex =
+        executors.get(name) ?? new TargetExecutor(name, cfg, { docker, secretOf: (e) => secrets[e] });
+      executors.set(name, ex);
+      return ex;
+    };
+    const workers = startStepWorkers({
+      connection,
+      prefix,
+      runnerFor,
+      store,
+      runbooks: builtinRunbook,
+      dispatcher,
+      concurrency: 8,
+      lockMs,
+      log,
+    });
+    closers.push(
+      () => workers.close(),
+      async () => Promise.all([...executors.values()].map((e) => e.close())),
+    );
+  }
+
+  const statusOf = async (id: string) => (await store.load(id))?.state.status;
+  return {
+    prefix,
+    orchestrator,
+    store,
+    dispatcher,
+    notifier,
+    log,
+    /** The environment for `serve --role worker` processes sharing this harness's queues. */
+    workerEnv: (extra: Record<string, string> = {}): Record<string, string> => ({
+      REDIS_URL: o.redisUrl,
+      DOCKER_HOST: `unix://${labEnv().dockerSocket}`,
+      TARGETS_FILE: targetsFile,
+      QUEUE_PREFIX: prefix,
+      JOB_LOCK_MS: String(lockMs),
+      WORKER_CONCURRENCY: '4',
+      LOG_LEVEL: 'info',
+      ...secrets,
+      ...extra,
+    }),
+    async waitForStatus(id: string, want: RunStatus[], timeoutMs = 60_000): Promise<RunStatus> {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const s = await statusOf(id);
+        if (s && want.includes(s)) return s;
+        if (Date.now() > until)
+          throw new Error(`incident ${id} is ${s}, not ${want.join('/')} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async pendingApproval(id: string) {
+      const rec = await store.load(id);
+      const a = Object.values(rec?.state.approvals ?? {}).find((x) => x.status === 'pending');
+      if (!a) throw new Error(`incident ${id} has no pending approval`);
+      return a;
+    },
+    async close() {
+      for (const c of closers) await c();
+      await dispatcher.close();
+      connection.disconnect();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof orchestrationHarness>>;
