@@ -1,0 +1,107 @@
+// The approval card: everything a person needs to decide on one repair, and the two buttons bound to
+// that one request. Once decided, expired or withdrawn, the buttons give way to who did what and when.
+import type { ApprovalRun, Runbook, RunState } from '../runbooks/index.js';
+import {
+  type Block,
+  clamp,
+  codeSections,
+  context,
+  escapeMrkdwn,
+  fitOrFile,
+  header,
+  LIMITS,
+  sections,
+} from './blocks.js';
+import { ACTIONS, encodeButtonValue } from './button-value.js';
+import { utc, whereText } from './incident-blocks.js';
+
+const RISK: Record<ApprovalRun['risk'], string> = {
+  low: ':large_green_circle: low',
+  medium: ':large_orange_circle: medium',
+  high: ':red_circle: high',
+};
+
+/** The state of the card as shown; stored so a card is only rewritten when it changes. */
+export const cardState = (a: ApprovalRun) => (a.status === 'pending' ? 'pending' : `${a.status}:${a.decidedBy ?? ''}`);
+
+function causeLines(state: RunState, runbook: Runbook | undefined, a: ApprovalRun): string[] {
+  const id = a.cause ?? state.cause;
+  const cause = id === undefined ? undefined : runbook?.causes[id];
+  if (!cause) return ['*Root cause:* not established'];
+  const evidence = Object.values(state.steps)
+    .filter((r) => r.kind === 'diagnose')
+    .flatMap((r) => r.findings)
+    .filter((f) => cause.evidence.includes(f.code));
+  return [
+    `*Root cause:* ${escapeMrkdwn(cause.title)}`,
+    ...evidence.map((f) => `• ${escapeMrkdwn(f.statement)}`),
+  ];
+}
+
+function outcomeLine(a: ApprovalRun): string {
+  const when = a.decidedAt === undefined ? '' : ` at ${utc(a.decidedAt)}`;
+  switch (a.status) {
+    case 'approved':
+      return `:white_check_mark: *Approved* by <@${escapeMrkdwn(a.decidedBy ?? '?')}>${when}. The repair runs now.`;
+    case 'rejected':
+      return `:no_entry: *Rejected* by <@${escapeMrkdwn(a.decidedBy ?? '?')}>${when}. Nothing was run.`;
+    case 'expired':
+      return `:hourglass: *Expired* unanswered at ${utc(a.expiresAt)}. Nothing was run.`;
+    case 'withdrawn':
+      return ':no_entry_sign: *Withdrawn*: the incident was cancelled. Nothing was run.';
+    default:
+      return '';
+  }
+}
+
+export function approvalCard(
+  incidentId: string,
+  state: RunState,
+  runbook: Runbook | undefined,
+  a: ApprovalRun,
+): { text: string; blocks: Block[]; overflow: boolean; fullText: string } {
+  const blocks: Block[] = [
+    header(`Approval needed: ${a.title}`),
+    ...sections(causeLines(state, runbook, a).join('\n')),
+    ...sections(`*Target:* \`${escapeMrkdwn(state.target.name)}\` (${whereText(state)})`),
+    ...codeSections(a.commands, '*The repair will run exactly:*'),
+    ...sections(
+      [
+        `*Risk:* ${RISK[a.risk]}`,
+        `*Verified afterwards:* ${a.verify.length ? a.verify.map(escapeMrkdwn).join('; ') : 'nothing'}`,
+        `*Undo:* ${a.undo ? escapeMrkdwn(a.undo) : 'none declared'}`,
+        `*Expires:* ${utc(a.expiresAt)}`,
+      ].join('\n'),
+    ),
+  ];
+  const value = encodeButtonValue(incidentId, a.id);
+  const button = (text: string, action: string, style: 'primary' | 'danger') => ({
+    type: 'button',
+    text: { type: 'plain_text', text: clamp(text, LIMITS.buttonText) },
+    action_id: action,
+    value,
+    style,
+  });
+  const tail: Block =
+    a.status === 'pending'
+      ? {
+          type: 'actions',
+          block_id: clamp(`approval.${a.id}`, 255),
+          elements: [
+            button('Approve', ACTIONS.approve, 'primary'),
+            button('Reject', ACTIONS.reject, 'danger'),
+          ],
+        }
+      : (sections(outcomeLine(a))[0] as Block);
+  blocks.push(context(`Approval request \`${escapeMrkdwn(a.id)}\` for ${escapeMrkdwn(incidentId)}.`));
+  // The buttons (or the decision) must survive any fitting, so they go last, after the fit.
+  const fitted = fitOrFile(blocks, 'Not all commands fit on this card: the full list is in the attached file.');
+  const body = fitted.blocks.length >= LIMITS.blocks ? fitted.blocks.slice(0, LIMITS.blocks - 1) : fitted.blocks;
+  const status = a.status === 'pending' ? 'waiting for a decision' : a.status;
+  return {
+    text: `${incidentId}: approval for "${a.title}" on ${state.target.name} (${status})`,
+    blocks: [...body, tail],
+    overflow: fitted.overflow,
+    fullText: a.commands.join('\n'),
+  };
+}

@@ -1,0 +1,129 @@
+// What an incident looks like in Slack: the root message (updated in place as the run moves) and the
+// findings posted in its thread. Pure functions from the run state to Block Kit.
+import type { Finding, RunState, RunStatus, Runbook, StepRun } from '../runbooks/index.js';
+import { humanUtc, utcIso } from '../runbooks/index.js';
+import {
+  type Block,
+  codeSections,
+  context,
+  escapeMrkdwn,
+  type FittedMessage,
+  fitOrFile,
+  header,
+  sections,
+} from './blocks.js';
+
+export const STATUS_LABEL: Record<RunStatus, string> = {
+  diagnosing: ':mag: Diagnosing',
+  'awaiting-approval': ':hourglass_flowing_sand: Waiting for approval',
+  repairing: ':wrench: Repairing',
+  verifying: ':test_tube: Verifying',
+  resolved: ':white_check_mark: Resolved',
+  escalated: ':rotating_light: Escalated',
+  'no-fault': ':white_check_mark: No fault found',
+  'handed-over': ':leftwards_arrow_with_hook: Handed over',
+  rejected: ':no_entry: Repair rejected',
+  expired: ':hourglass: Approval expired',
+  interrupted: ':warning: Repair interrupted',
+  cancelled: ':no_entry_sign: Cancelled',
+};
+
+const SEVERITY_ICON: Record<Finding['severity'], string> = {
+  critical: ':red_circle:',
+  warning: ':large_orange_circle:',
+  info: ':large_blue_circle:',
+  ok: ':white_check_mark:',
+};
+
+export const utc = (ms: number) => humanUtc(utcIso(ms));
+export const plainStatus = (s: RunStatus) => STATUS_LABEL[s].replace(/^:[a-z_]+: /, '');
+
+export function whereText(state: RunState): string {
+  const r = state.target.redis;
+  return state.target.kind === 'docker'
+    ? `container \`${escapeMrkdwn(r.container ?? '?')}\``
+    : `host \`${escapeMrkdwn(r.sshHost ?? r.host)}\` over SSH`;
+}
+
+export interface RootView {
+  id: string;
+  state: RunState;
+  runbook: Runbook | undefined;
+  /** The incident this one was handed over to, or from. */
+  handedOverTo?: string;
+  parent?: string;
+}
+
+export function rootMessage(v: RootView): { text: string; blocks: Block[] } {
+  const s = v.state;
+  const title = v.runbook?.title ?? s.runbookId;
+  const lines = [
+    `*Status:* ${STATUS_LABEL[s.status]}`,
+    `*Target:* \`${escapeMrkdwn(s.target.name)}\` (${whereText(s)})`,
+    `*Runbook:* \`${escapeMrkdwn(s.runbookId)}\``,
+    `*Started by:* <@${escapeMrkdwn(s.startedBy)}> at ${utc(s.startedAt)}`,
+  ];
+  if (s.endedAt !== undefined) lines.push(`*Ended:* ${utc(s.endedAt)}`);
+  const blocks: Block[] = [header(`${v.id}: ${title}`), ...sections(lines.join('\n'))];
+  const cause = s.cause === undefined ? undefined : v.runbook?.causes[s.cause];
+  if (cause) blocks.push(...sections(`*Root cause:* ${escapeMrkdwn(cause.title)}`));
+  const pending = Object.values(s.approvals).find((a) => a.status === 'pending');
+  if (pending)
+    blocks.push(
+      ...sections(
+        `*Waiting for approval:* ${escapeMrkdwn(pending.title)} (risk ${pending.risk}), expires ${utc(pending.expiresAt)}. The card is in the thread.`,
+      ),
+    );
+  if (s.outcome) blocks.push(...sections(`*Outcome:* ${escapeMrkdwn(s.outcome.summary)}`));
+  if (v.handedOverTo) blocks.push(...sections(`*Handed over to:* ${escapeMrkdwn(v.handedOverTo)}`));
+  if (v.parent) blocks.push(context(`Handed over from ${escapeMrkdwn(v.parent)}.`));
+  blocks.push(context(`Updated ${utc(s.updatedAt)}. Findings, approvals and the report are in the thread.`));
+  return {
+    text: `${v.id} ${plainStatus(s.status)}: ${title} on ${s.target.name}`,
+    blocks: fitOrFile(blocks, 'More in the thread.').blocks,
+  };
+}
+
+/** Findings as plain text: the file that goes with a message whose evidence does not fit. */
+export function findingsText(id: string, run: StepRun): string {
+  const out = [`${id}: ${stepTitle(run)}`, '', `Commands: ${run.commands.join(' ; ')}`, ''];
+  for (const f of run.findings) {
+    out.push(`[${f.severity}] ${f.statement} (${f.code})`);
+    for (const e of f.evidence) out.push(`    ${e}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const stepTitle = (run: StepRun) => (run.item === undefined ? run.title : `${run.title} (${run.item})`);
+
+/** Evidence is inline while the message stays readable; beyond this it goes into a file. */
+const INLINE_EVIDENCE_CHARS = 6000;
+
+export function findingsMessage(
+  id: string,
+  run: StepRun,
+): FittedMessage & { text: string; filename: string; fullText: string } {
+  const evidenceChars = run.findings.reduce((n, f) => n + f.evidence.join('\n').length, 0);
+  const inline = evidenceChars <= INLINE_EVIDENCE_CHARS;
+  const blocks: Block[] = [
+    ...sections(`*${escapeMrkdwn(stepTitle(run))}*`),
+    context(`\`${escapeMrkdwn(run.commands.join(' ; ') || '(no command)')}\``),
+  ];
+  for (const f of run.findings) {
+    blocks.push(...sections(`${SEVERITY_ICON[f.severity]} ${escapeMrkdwn(f.statement)}`));
+    if (inline && f.evidence.length > 0) blocks.push(...codeSections(f.evidence));
+  }
+  const filename = `${id}-${run.key.replace(/[^A-Za-z0-9._-]/g, '_')}-findings.txt`;
+  const note = `The full findings with their evidence are in the attached file \`${filename}\`.`;
+  if (!inline) blocks.push(context(note));
+  const fitted = fitOrFile(blocks, note);
+  const worst = run.findings.find((f) => f.severity === 'critical') ?? run.findings[0];
+  return {
+    ...fitted,
+    overflow: fitted.overflow || !inline,
+    text: `${stepTitle(run)}: ${worst?.statement ?? 'nothing found'}`,
+    filename,
+    fullText: findingsText(id, run),
+  };
+}
