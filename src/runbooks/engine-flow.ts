@@ -83,81 +83,82 @@ export function issue(f: Flow, run: StepRun, timeoutMs: number, delayMs?: number
 
 const complete = (r: StepRun) => r.status !== 'running';
 
+function instantiate(f: Flow, step: ProbeStep, round: number) {
+  const base = {
+    stepId: step.id,
+    kind: step.kind,
+    title: step.title,
+    round,
+    attempt: 1,
+    results: [],
+    findings: [],
+  };
+  const skip = (item: string | undefined, why: string) => {
+    const key = stepKey(step.id, item, round);
+    f.s.steps[key] = {
+      ...base,
+      key,
+      status: 'skipped',
+      commands: [],
+      actions: [],
+      skippedBecause: why,
+      finishedAt: f.at,
+    };
+    note(f, 'step-skipped', `${step.title}${item ? ` (${item})` : ''}: skipped, ${why}`, { step: key });
+  };
+  if (
+    step.when &&
+    !holds(step.when, { findings: diagnosisFindings(f.s), facts: f.s.facts, target: f.s.target })
+  ) {
+    skip(undefined, 'not applicable to what was found');
+    return;
+  }
+  const items = step.forEach === 'client' ? f.s.target.clients.map((c) => c.name) : [undefined];
+  if (items.length === 0) skip(undefined, 'the target has no clients');
+  for (const item of items) {
+    const action = step.action(contextFor(f.s, item));
+    if (action === null) {
+      skip(item, 'a fact it needs was not found');
+      continue;
+    }
+    const key = stepKey(step.id, item, round);
+    const run: StepRun = {
+      ...base,
+      key,
+      status: 'running',
+      commands: [renderAction(action, f.s.target)],
+      actions: [action],
+      issuedAt: f.at,
+      ...(item === undefined ? {} : { item }),
+    };
+    f.s.steps[key] = run;
+    note(f, 'step-issued', `${step.title}${item ? ` (${item})` : ''}: ${run.commands[0]}`, { step: key });
+    issue(f, run, step.timeoutMs);
+  }
+}
+
 /** Issues every probe step of a phase whose needs are met; true once all of them have finished. */
 export function pumpProbes(f: Flow, steps: readonly ProbeStep[], round: number): boolean {
   const instances = (id: string) =>
     Object.values(f.s.steps).filter((r) => r.stepId === id && r.round === round);
-  let allDone = true;
+  const finished = (id: string) => {
+    const got = instances(id);
+    return got.length > 0 && got.every(complete);
+  };
   // Verify steps are shared between repairs; a need outside this phase is not waited for.
   const inPhase = new Set(steps.map((s) => s.id));
-  for (const step of steps) {
-    const existing = instances(step.id);
-    if (existing.length > 0) {
-      if (!existing.every(complete)) allDone = false;
-      continue;
-    }
-    allDone = false;
-    const waiting = step.needs
-      .filter((n) => inPhase.has(n))
-      .some((n) => {
-        const got = instances(n);
-        return got.length === 0 || !got.every(complete);
-      });
-    if (waiting) continue;
-    const base = {
-      stepId: step.id,
-      kind: step.kind,
-      title: step.title,
-      round,
-      attempt: 1,
-      results: [],
-      findings: [],
-    };
-    const skip = (item: string | undefined, why: string) => {
-      const key = stepKey(step.id, item, round);
-      f.s.steps[key] = {
-        ...base,
-        key,
-        status: 'skipped',
-        commands: [],
-        actions: [],
-        skippedBecause: why,
-        finishedAt: f.at,
-      };
-      note(f, 'step-skipped', `${step.title}${item ? ` (${item})` : ''}: skipped, ${why}`, { step: key });
-    };
-    if (
-      step.when &&
-      !holds(step.when, { findings: diagnosisFindings(f.s), facts: f.s.facts, target: f.s.target })
-    ) {
-      skip(undefined, 'not applicable to what was found');
-      continue;
-    }
-    const items = step.forEach === 'client' ? f.s.target.clients.map((c) => c.name) : [undefined];
-    if (items.length === 0) skip(undefined, 'the target has no clients');
-    for (const item of items) {
-      const action = step.action(contextFor(f.s, item));
-      if (action === null) {
-        skip(item, 'a fact it needs was not found');
-        continue;
-      }
-      const key = stepKey(step.id, item, round);
-      const run: StepRun = {
-        ...base,
-        key,
-        status: 'running',
-        commands: [renderAction(action, f.s.target)],
-        actions: [action],
-        issuedAt: f.at,
-        ...(item === undefined ? {} : { item }),
-      };
-      f.s.steps[key] = run;
-      note(f, 'step-issued', `${step.title}${item ? ` (${item})` : ''}: ${run.commands[0]}`, { step: key });
-      issue(f, run, step.timeoutMs);
+  // A step skipped by its condition finishes at once and may release others in the same pass,
+  // so keep going until a pass starts nothing new.
+  for (let progressed = true; progressed; ) {
+    progressed = false;
+    for (const step of steps) {
+      if (instances(step.id).length > 0) continue;
+      if (!step.needs.filter((n) => inPhase.has(n)).every(finished)) continue;
+      instantiate(f, step, round);
+      progressed = true;
     }
   }
-  // Steps issued above are still running, so a phase is never reported complete in the same pass.
-  return allDone;
+  return steps.every((s) => finished(s.id));
 }
 
 function requestApproval(f: Flow, gateId: string, repair: RepairStep) {

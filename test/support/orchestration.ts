@@ -133,8 +133,13 @@ export async function orchestrationHarness(o: HarnessOptions) {
       for (;;) {
         const s = await statusOf(id);
         if (s && want.includes(s)) return s;
-        if (Date.now() > until)
-          throw new Error(`incident ${id} is ${s}, not ${want.join('/')} after ${timeoutMs} ms`);
+        if (Date.now() > until) {
+          const rec = await store.load(id);
+          const steps = Object.values(rec?.state.steps ?? {}).map((x) => `${x.key}:${x.status}#${x.attempt}`);
+          throw new Error(
+            `incident ${id} is ${s}, not ${want.join('/')} after ${timeoutMs} ms; steps ${steps.join(' ')}`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -78,6 +78,36 @@ describe('engine: diagnosis', () => {
     expect(executes(afterC.commands)[0]?.jobId).toBe('INC-TEST1.d@api.a1');
   });
 
+  it('a step skipped by its condition as the very last one still completes the diagnosis', () => {
+    const skipping = toyRunbook();
+    skipping.steps = [
+      ...skipping.steps,
+      {
+        kind: 'diagnose',
+        id: 'e',
+        title: 'only when something is bad',
+        needs: ['b'],
+        when: { finding: 'bad' },
+        command: 'echo e',
+        action: () => ({ kind: 'exec', place: { at: 'redis' }, argv: ['echo', 'e'] }),
+        analyze: () => ({ findings: [] }),
+        timeoutMs: 1000,
+      },
+    ];
+    const look = () => skipping;
+    let t = start(skipping, { runId: 'INC-SKIP', target: toyTarget, startedBy: 'U', approvalTtlMs: TTL }, T0);
+    // Everything but b first, so b's result is the last one and e is skipped in that same pass.
+    for (const key of ['a', 'c', 'd@api', 'd@worker', 'b'])
+      t = advance(
+        t.state,
+        { type: 'step-result', stepKey: key, attempt: 1, results: [result('fine')] },
+        T0 + 1,
+        look,
+      );
+    expect(t.state.steps.e?.status).toBe('skipped');
+    expect(t.state.status).toBe('no-fault');
+  });
+
   it('a healthy diagnosis ends with no repair and no approval', () => {
     const t = answer(begin(), () => 'fine', T0 + 1000);
     expect(t.state.status).toBe('no-fault');
