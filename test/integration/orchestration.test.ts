@@ -22,7 +22,7 @@ afterEach(async () => {
   scenario = undefined;
 });
 
-async function setup(name: ScenarioName, approvers = ['U_APPROVER']) {
+async function setup(name: ScenarioName, approvers = ['U_APPROVER'], approvalTtlMs?: number) {
   const env = labEnv();
   scenario = await setupScenario(name, { env, docker: labDocker(env) });
   h = await orchestrationHarness({
@@ -30,6 +30,7 @@ async function setup(name: ScenarioName, approvers = ['U_APPROVER']) {
     scenarios: [scenario],
     approvers,
     inProcessWorkers: true,
+    ...(approvalTtlMs ? { approvalTtlMs } : {}),
   });
   return { s: scenario, h };
 }
@@ -141,6 +142,25 @@ describe('orchestration through the queue', () => {
     expect(repairStarts(h)).toBe(0);
     await h.orchestrator.cancel(started.id, 'U_ONCALL');
     expect(await h.waitForStatus(started.id, ['cancelled'])).toBe('cancelled');
+  });
+
+  it('an approval nobody answers expires through a delayed event; a click after it is refused', async () => {
+    const { s, h } = await setup('rdb-permission', ['U_APPROVER'], 1500);
+    const started = await h.orchestrator.start({
+      runbookId: 'redis-permissions',
+      targetName: s.targetName,
+      startedBy: 'U_ONCALL',
+    });
+    if (!started.ok) throw new Error(started.refusal.message);
+    await h.waitForStatus(started.id, ['awaiting-approval']);
+    const a = await h.pendingApproval(started.id);
+    await h.waitForStatus(started.id, ['expired'], 20_000);
+    expect(await h.orchestrator.decide(started.id, a.id, 'approve', 'U_APPROVER')).toMatchObject({
+      ok: false,
+      refusal: { code: 'expired' },
+    });
+    expect(repairStarts(h)).toBe(0);
+    expect((await s.redisCli(['SET', 'k', 'v'])).stdout).toMatch(/MISCONF/);
   });
 
   it('an unknown runbook or target starts nothing and lists what is known', async () => {
