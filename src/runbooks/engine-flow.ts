@@ -161,6 +161,14 @@ export function pumpProbes(f: Flow, steps: readonly ProbeStep[], round: number):
   return steps.every((s) => finished(s.id));
 }
 
+/** `{fact.name}` in a runbook's text becomes the value found on the target; unknown names stay. */
+export function fillFacts(text: string, facts: RunState['facts']): string {
+  return text.replace(/\{([a-zA-Z0-9_.@-]+)\}/g, (whole, name: string) => {
+    const v = facts[name];
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : whole;
+  });
+}
+
 function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
   const actions = repair.actions(contextFor(f.s));
   if (actions === null || actions.length === 0) {
@@ -184,7 +192,7 @@ function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
     actions,
     commands: actions.map((a) => renderAction(a, f.s.target)),
     verify: repair.verify.map((v) => stepOf(f.rb, v)?.title ?? v),
-    ...(repair.undo ? { undo: repair.undo } : {}),
+    ...(repair.undo ? { undo: fillFacts(repair.undo, f.s.facts) } : {}),
     ...(f.s.cause ? { cause: f.s.cause } : {}),
   };
   f.s.approvals[approval.id] = approval;

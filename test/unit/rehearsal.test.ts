@@ -86,6 +86,17 @@ describe('rehearsals of the seed incidents', () => {
     expect(evidence.some((l) => l.startsWith('1001 1001 755'))).toBe(true);
   });
 
+  it('the card states the undo with the values found on the target', () => {
+    const { state } = replay('redis-permissions', load('rdb-permission.redis-permissions.json'));
+    expect(Object.values(state.approvals)[0]?.undo).toBe(
+      'chown -R 1001:1001 /data (the owner it had before)',
+    );
+    const mem = replay('redis-connectivity', load('maxmemory.redis-connectivity.json'));
+    expect(Object.values(mem.state.approvals)[0]?.undo).toBe(
+      'redis-cli CONFIG SET maxmemory 2097152 (the limit before)',
+    );
+  });
+
   it('a container that exits at start because of the AOF dir is told apart from a running one', () => {
     const { state } = replay('redis-permissions', load('aof-permission.redis-permissions.json'));
     const codes = Object.values(state.steps).flatMap((s) => s.findings.map((f) => f.code));

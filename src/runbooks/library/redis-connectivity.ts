@@ -96,7 +96,7 @@ const repairs: RepairStep[] = [
       return to ? [{ kind: 'redis', place: redis, args: ['CONFIG', 'SET', 'maxmemory', to] }] : null;
     },
     verify: ['verify-memory', 'verify-write'],
-    undo: 'redis-cli CONFIG SET maxmemory <the previous limit, shown in the findings>',
+    undo: 'redis-cli CONFIG SET maxmemory {memory.max} (the limit before)',
     onSuccess: 'resolved',
   },
   {

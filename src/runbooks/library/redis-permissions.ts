@@ -45,7 +45,7 @@ const chownCommands = [
   'chown -R <redis uid>:<redis gid> <data dir>',
   'chmod u+rwx <data dir> (only if the owner lacks it)',
 ];
-const chownUndo = 'chown -R back to the previous owner shown in the findings (dir.uid:dir.gid)';
+const chownUndo = 'chown -R {dir.uid}:{dir.gid} {dir.path} (the owner it had before)';
 const stillUnwritable = { step: 'data-dir', findings: ['owner-mismatch', 'no-write-bit'] };
 const repairDefaults = {
   kind: 'repair' as const,
