@@ -4,31 +4,17 @@ import { factValueSchema, findingSchema, outcomeSchema } from './model.js';
 import { execResultSchema } from './result.js';
 import { targetViewSchema } from './target.js';
 
+// A run is in progress, or has ended with one of the runbook outcomes, or was cancelled.
+const ENDED = [...outcomeSchema.options, 'cancelled'] as const;
 export const runStatusSchema = z.enum([
   'diagnosing',
   'awaiting-approval',
   'repairing',
   'verifying',
-  'resolved',
-  'escalated',
-  'no-fault',
-  'handed-over',
-  'rejected',
-  'expired',
-  'interrupted',
-  'cancelled',
+  ...ENDED,
 ]);
 export type RunStatus = z.infer<typeof runStatusSchema>;
-export const TERMINAL: ReadonlySet<RunStatus> = new Set([
-  'resolved',
-  'escalated',
-  'no-fault',
-  'handed-over',
-  'rejected',
-  'expired',
-  'interrupted',
-  'cancelled',
-]);
+export const TERMINAL: ReadonlySet<RunStatus> = new Set(ENDED);
 
 const checkSchema = z.object({
   passed: z.boolean(),

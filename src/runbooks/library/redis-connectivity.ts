@@ -1,5 +1,5 @@
 import type { Action } from '../action.js';
-import type { Outcome, RepairStep, Runbook, StepContext } from '../model.js';
+import type { RepairStep, Runbook, StepContext } from '../model.js';
 import {
   containerStep,
   logsStep,
@@ -21,6 +21,7 @@ import {
   verifyMemory,
 } from './connectivity-steps.js';
 import { clientFact, str } from './facts.js';
+import { gate, outcome } from './step-builders.js';
 
 const redis = { at: 'redis' } as const;
 
@@ -121,23 +122,6 @@ const repairs: RepairStep[] = [
     onSuccess: 'resolved',
   },
 ];
-
-const gate = (id: string, title: string, repair: string, onReject = 'rejected') => ({
-  kind: 'approval' as const,
-  id,
-  title,
-  repair,
-  onReject,
-  onExpire: onReject === 'rejected' ? 'expired' : onReject,
-});
-const outcome = (id: string, kind: Outcome, summary: string, handover?: string) => ({
-  kind: 'outcome' as const,
-  id,
-  title: summary.split('.')[0] ?? summary,
-  outcome: kind,
-  summary,
-  ...(handover ? { handover } : {}),
-});
 
 export const redisConnectivity: Runbook = {
   id: 'redis-connectivity',

@@ -1,5 +1,5 @@
 import type { Action } from '../action.js';
-import type { Condition, Outcome, RepairStep, Runbook, StepContext } from '../model.js';
+import type { Condition, RepairStep, Runbook, StepContext } from '../model.js';
 import {
   containerStep,
   logsStep,
@@ -21,6 +21,7 @@ import {
   imageUserStep,
   processOwnerStep,
 } from './permission-steps.js';
+import { gate, outcome } from './step-builders.js';
 
 const redis = { at: 'redis' } as const;
 
@@ -112,23 +113,6 @@ const repairs: RepairStep[] = [
     onFailure: 'escalate-repair-failed',
   },
 ];
-
-const gate = (id: string, title: string, repair: string, onReject = 'rejected') => ({
-  kind: 'approval' as const,
-  id,
-  title,
-  repair,
-  onReject,
-  onExpire: onReject === 'rejected' ? 'expired' : onReject,
-});
-
-const outcome = (id: string, kind: Outcome, summary: string) => ({
-  kind: 'outcome' as const,
-  id,
-  title: summary.split('.')[0] ?? summary,
-  outcome: kind,
-  summary,
-});
 
 const ownershipPrevention = [
   'Check the data directory against the UID Redis runs as before starting it (999:999 for the official image); fail the start, do not carry on (seed 001: preflight check).',
