@@ -51,14 +51,13 @@ async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
     return 2;
   }
   const { createLogger, serve } = await import('./main.js');
-  const { LogNotifier } = await import('./incidents/log-notifier.js');
   const log = createLogger(parsed.config);
+  // The bot role builds its Slack edge (and its notifier) inside serve().
   const running = await serve({
     config: parsed.config,
     role: roleArg,
     targets: targets.targets,
     secrets,
-    notifier: new LogNotifier(log),
     log,
   });
   await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import Dockerode from 'dockerode';
 import { pino } from 'pino';
+import { startSlackBot } from './bot/index.js';
 import type { Config, Role } from './config.js';
 import { TargetExecutor } from './executors/target-executor.js';
 import type { ActionRunner } from './incidents/direct-runner.js';
@@ -21,7 +22,33 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Log {
 
 export interface Running {
   orchestrator?: Orchestrator;
+  /** The port /slack/events, /healthz and /readyz listen on (bot role). */
+  port?: number;
   close(): Promise<void>;
+}
+
+/** True when the bot's Redis answers within a second; a separate fail-fast connection, never queued. */
+function redisPing(url: string, log: Log) {
+  const probe = redisFor(url, 'producer');
+  probe.on('error', (err) => log.debug({ err: err.message }, 'redis probe error'));
+  const ping = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), 1000);
+    });
+    try {
+      return await Promise.race([
+        probe.ping().then(
+          (r) => r === 'PONG',
+          () => false,
+        ),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return { ping, close: () => probe.disconnect() };
 }
 
 /** Executors per target, built on first use; the secrets come in as values, never as env reads. */
@@ -51,7 +78,8 @@ export async function serve(opts: {
   role: Role;
   targets: Targets;
   secrets: Readonly<Record<string, string>>;
-  notifier: Notifier;
+  /** Replaces the Slack edge (tools and tests that talk to the orchestrator directly). */
+  notifier?: Notifier;
   log: Log;
 }): Promise<Running> {
   const { config, role, targets, log } = opts;
@@ -79,11 +107,21 @@ export async function serve(opts: {
     });
     closers.push(() => workers.close(), executors.close);
   }
+  let port: number | undefined;
   if (role !== 'worker') {
+    const probe = redisPing(config.REDIS_URL, log);
+    closers.push(async () => probe.close());
+    const secretValues = [
+      ...Object.values(opts.secrets),
+      ...(config.SLACK_SIGNING_SECRET ? [config.SLACK_SIGNING_SECRET] : []),
+    ];
+    const slack = opts.notifier
+      ? undefined
+      : startSlackBot({ config, store, targets, secrets: secretValues, ping: probe.ping, log });
     orchestrator = new Orchestrator({
       store,
       dispatcher,
-      notifier: opts.notifier,
+      notifier: opts.notifier ?? (slack as NonNullable<typeof slack>).notifier,
       targets,
       runbooks: builtinRunbook,
       runbookIds: builtinRunbooks.map((r) => r.id),
@@ -97,10 +135,17 @@ export async function serve(opts: {
     const recovered = await orchestrator.recover();
     if (recovered)
       log.info({ incidents: recovered }, 'dispatched commands left over from a previous process');
+    if (slack) {
+      // Stop taking commands first, so nothing new starts while the workers wind down.
+      closers.unshift(() => slack.stop());
+      port = await slack.start(orchestrator);
+      log.info({ port, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'slack edge listening');
+    }
   }
   log.info({ role, prefix, targets: targets.names().length }, 'serving');
   return {
     ...(orchestrator ? { orchestrator } : {}),
+    ...(port !== undefined ? { port } : {}),
     close: async () => {
       for (const c of closers) await c();
       await dispatcher.close();

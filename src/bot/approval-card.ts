@@ -22,7 +22,8 @@ const RISK: Record<ApprovalRun['risk'], string> = {
 };
 
 /** The state of the card as shown; stored so a card is only rewritten when it changes. */
-export const cardState = (a: ApprovalRun) => (a.status === 'pending' ? 'pending' : `${a.status}:${a.decidedBy ?? ''}`);
+export const cardState = (a: ApprovalRun) =>
+  a.status === 'pending' ? 'pending' : `${a.status}:${a.decidedBy ?? ''}`;
 
 function causeLines(state: RunState, runbook: Runbook | undefined, a: ApprovalRun): string[] {
   const id = a.cause ?? state.cause;
@@ -95,8 +96,12 @@ export function approvalCard(
       : (sections(outcomeLine(a))[0] as Block);
   blocks.push(context(`Approval request \`${escapeMrkdwn(a.id)}\` for ${escapeMrkdwn(incidentId)}.`));
   // The buttons (or the decision) must survive any fitting, so they go last, after the fit.
-  const fitted = fitOrFile(blocks, 'Not all commands fit on this card: the full list is in the attached file.');
-  const body = fitted.blocks.length >= LIMITS.blocks ? fitted.blocks.slice(0, LIMITS.blocks - 1) : fitted.blocks;
+  const fitted = fitOrFile(
+    blocks,
+    'Not all commands fit on this card: the full list is in the attached file.',
+  );
+  const body =
+    fitted.blocks.length >= LIMITS.blocks ? fitted.blocks.slice(0, LIMITS.blocks - 1) : fitted.blocks;
   const status = a.status === 'pending' ? 'waiting for a decision' : a.status;
   return {
     text: `${incidentId}: approval for "${a.title}" on ${state.target.name} (${status})`,

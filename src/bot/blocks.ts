@@ -68,7 +68,10 @@ export function codeSections(lines: readonly string[], label = ''): Block[] {
   const pieces = chunks(lines.map(codeText).join('\n'), LIMITS.sectionText - overhead);
   return pieces.map((p, i) => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: `${i === 0 && label ? `${label}\n` : ''}\`\`\`${p === '' ? ' ' : p}\`\`\`` },
+    text: {
+      type: 'mrkdwn',
+      text: `${i === 0 && label ? `${label}\n` : ''}\`\`\`${p === '' ? ' ' : p}\`\`\``,
+    },
   }));
 }
 

@@ -1,6 +1,6 @@
 // What an incident looks like in Slack: the root message (updated in place as the run moves) and the
 // findings posted in its thread. Pure functions from the run state to Block Kit.
-import type { Finding, RunState, RunStatus, Runbook, StepRun } from '../runbooks/index.js';
+import type { Finding, Runbook, RunState, RunStatus, StepRun } from '../runbooks/index.js';
 import { humanUtc, utcIso } from '../runbooks/index.js';
 import {
   type Block,

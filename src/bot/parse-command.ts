@@ -49,7 +49,10 @@ function incidentArg(sub: 'status' | 'cancel' | 'report', args: string[]): strin
   if (args.length > 1) return { ok: false, message: `\`${sub}\` takes one incident id: ${usage}.` };
   const id = args[0] ?? '';
   if (!INCIDENT_ID.test(id))
-    return { ok: false, message: `${quote(id)} is not an incident id. Ids look like \`INC-0001\`: ${usage}.` };
+    return {
+      ok: false,
+      message: `${quote(id)} is not an incident id. Ids look like \`INC-0001\`: ${usage}.`,
+    };
   return id.toUpperCase();
 }
 

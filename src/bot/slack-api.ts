@@ -10,7 +10,8 @@ export interface SlackApi {
   ephemeral(m: { channel: string; user: string; text: string; threadTs?: string }): Promise<void>;
   upload(f: {
     channel: string;
-    threadTs: string;
+    /** Absent: the file goes to the channel itself (an incident started outside Slack). */
+    threadTs?: string;
     filename: string;
     title: string;
     content: string;
@@ -51,7 +52,12 @@ export class WebSlackApi implements SlackApi {
   }
 
   async update(m: Parameters<SlackApi['update']>[0]): Promise<void> {
-    await this.client.chat.update({ channel: m.channel, ts: m.ts, text: this.r(m.text), ...this.blocks(m.blocks) });
+    await this.client.chat.update({
+      channel: m.channel,
+      ts: m.ts,
+      text: this.r(m.text),
+      ...this.blocks(m.blocks),
+    });
   }
 
   async ephemeral(m: Parameters<SlackApi['ephemeral']>[0]): Promise<void> {
@@ -65,13 +71,16 @@ export class WebSlackApi implements SlackApi {
 
   async upload(f: Parameters<SlackApi['upload']>[0]): Promise<void> {
     // files.uploadV2 is the external flow: getUploadURLExternal, the upload, completeUploadExternal.
-    await this.client.filesUploadV2({
-      channel_id: f.channel,
-      thread_ts: f.threadTs,
+    const common = {
       filename: f.filename,
       title: this.r(f.title),
       file: Buffer.from(this.r(f.content), 'utf8'),
       initial_comment: this.r(f.comment),
-    });
+    };
+    await this.client.filesUploadV2(
+      f.threadTs
+        ? { ...common, channel_id: f.channel, thread_ts: f.threadTs }
+        : { ...common, channel_id: f.channel },
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { labDocker, type LabScenario, type ScenarioName, setupScenario } from '../../src/lab/index.js';
+import { type LabScenario, labDocker, type ScenarioName, setupScenario } from '../../src/lab/index.js';
 import { TERMINAL } from '../../src/runbooks/index.js';
 import { BotRedis } from '../support/bot-redis.js';
 import { labEnv } from '../support/lab-run.js';
@@ -32,11 +32,15 @@ async function setup(name: ScenarioName, count: number, concurrency = '4') {
   scenario = await setupScenario(name, { env, docker: labDocker(env) });
   h = await orchestrationHarness({ redisUrl: redis.url, scenarios: [scenario] });
   const harness = h;
-  workers = Array.from({ length: count }, (_, i) => new WorkerProcess(`w${i}`, harness.workerEnv({ WORKER_CONCURRENCY: concurrency })));
+  workers = Array.from(
+    { length: count },
+    (_, i) => new WorkerProcess(`w${i}`, harness.workerEnv({ WORKER_CONCURRENCY: concurrency })),
+  );
   return { s: scenario, h };
 }
 
-const starts = () => workers.flatMap((w) => w.started().map((l) => ({ worker: w.name, jobId: String(l.jobId) })));
+const starts = () =>
+  workers.flatMap((w) => w.started().map((l) => ({ worker: w.name, jobId: String(l.jobId) })));
 const firstStart = (pred: (l: LogLine) => boolean) =>
   Promise.any(workers.map((w) => w.waitFor((l) => l.msg === 'step started' && pred(l)).then(() => w)));
 

@@ -1,0 +1,64 @@
+// A click on Approve or Reject. The value must parse and name an approval request, the click must
+// come from that request's own card, and then the orchestrator decides (who may, expiry, already
+// decided): every refusal is an ephemeral reason for the person who clicked, and runs nothing.
+import { escapeMrkdwn } from './blocks.js';
+import { decodeButtonValue } from './button-value.js';
+import type { EdgeDeps } from './command-handlers.js';
+import { utc } from './incident-blocks.js';
+
+interface Click {
+  user: { id: string };
+  container?: { message_ts?: string };
+  message?: { ts?: string };
+}
+
+export async function handleDecision(
+  decision: 'approve' | 'reject',
+  body: Click,
+  action: { type: string; value?: string },
+  d: EdgeDeps,
+): Promise<string> {
+  const who = body.user.id;
+  const value = action.type === 'button' ? decodeButtonValue(action.value) : null;
+  if (!value) {
+    d.log.warn({ user: who, decision }, 'refused a click with a malformed button value');
+    return ':no_entry: This button is not valid: it does not name an approval request. Nothing was run.';
+  }
+  if (!(await d.ping()))
+    return ':warning: The bot cannot reach its Redis right now, so it cannot record your decision. Nothing was run; try again in a minute.';
+  const rec = await d.orchestrator.load(value.incident);
+  const cardTs = rec?.meta[`card.${value.approval}`];
+  const clickedOn = body.container?.message_ts ?? body.message?.ts;
+  if (rec && cardTs && clickedOn && cardTs !== clickedOn) {
+    d.log.warn(
+      { user: who, incident: value.incident, approval: value.approval },
+      'refused a click from another card',
+    );
+    return ':no_entry: This button does not belong to the card it was clicked on. Nothing was run.';
+  }
+  const r = await d.orchestrator.decide(value.incident, value.approval, decision, who);
+  // Whatever happened, the card shows the request as it now stands (decided, expired, withdrawn).
+  await d
+    .refresh(value.incident)
+    .catch((e: unknown) =>
+      d.log.warn(
+        { incident: value.incident, err: e instanceof Error ? e.message : String(e) },
+        'card refresh failed',
+      ),
+    );
+  if (!r.ok) {
+    d.log.info(
+      { incident: value.incident, approval: value.approval, user: who, refused: r.refusal.code },
+      'decision refused',
+    );
+    return `:no_entry: ${r.refusal.message}`;
+  }
+  const a = r.state.approvals[value.approval];
+  d.log.info(
+    { incident: value.incident, approval: value.approval, user: who, decision },
+    'decision recorded',
+  );
+  return decision === 'approve'
+    ? `:white_check_mark: You approved "${escapeMrkdwn(a?.title ?? value.approval)}" at ${utc(a?.decidedAt ?? Date.now())}. The repair runs now; its result follows in the thread.`
+    : `:no_entry: You rejected "${escapeMrkdwn(a?.title ?? value.approval)}". Nothing was run.`;
+}

@@ -1,0 +1,128 @@
+// What each `/incident` subcommand does once it has been acknowledged and parsed. Each returns the
+// ephemeral reply for the person who typed it; nothing here talks to Slack directly.
+import type { Orchestrator } from '../incidents/orchestrator.js';
+import type { IncidentRecord, Logger, RunStore } from '../incidents/ports.js';
+import { TERMINAL } from '../runbooks/index.js';
+import { escapeMrkdwn } from './blocks.js';
+import { plainStatus, STATUS_LABEL, utc } from './incident-blocks.js';
+import type { IncidentCommand } from './parse-command.js';
+import type { ReportDelivery } from './report-delivery.js';
+
+export interface EdgeDeps {
+  orchestrator: Pick<Orchestrator, 'start' | 'decide' | 'cancel' | 'load'>;
+  store: Pick<RunStore, 'recent'>;
+  reports: ReportDelivery;
+  /** Re-renders an incident's root message and cards from its latest state. */
+  refresh(id: string): Promise<void>;
+  /** Who may approve repairs; they may also cancel any incident (the starter may cancel their own). */
+  approvers: readonly string[];
+  /** True when the bot's Redis answers; checked before any work that needs it. */
+  ping(): Promise<boolean>;
+  log: Logger;
+}
+
+export interface Caller {
+  userId: string;
+  channelId: string;
+}
+
+export const REDIS_DOWN =
+  ':warning: The bot cannot start runs right now: its Redis (incident state and queues) does not answer. Nothing was started; try again in a minute.';
+
+const REDIS_DOWN_READ =
+  ':warning: The bot cannot reach its Redis right now, so it cannot read or change incidents. Try again in a minute.';
+
+/** An answer within this time or a clear "no answer" (Redis can fail after the ping). */
+const WORK_TIMEOUT_MS = 15_000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function line(r: IncidentRecord): string {
+  const s = r.state;
+  const tail = s.endedAt !== undefined ? `ended ${utc(s.endedAt)}` : `started ${utc(s.startedAt)}`;
+  return `*${r.id}* ${STATUS_LABEL[s.status]}: \`${s.runbookId}\` on \`${escapeMrkdwn(r.targetName)}\`, by <@${escapeMrkdwn(s.startedBy)}>, ${tail}`;
+}
+
+function detail(r: IncidentRecord): string {
+  const s = r.state;
+  const out = [line(r)];
+  const pending = Object.values(s.approvals).find((a) => a.status === 'pending');
+  if (pending)
+    out.push(`Waiting for approval of "${escapeMrkdwn(pending.title)}" until ${utc(pending.expiresAt)}.`);
+  if (s.outcome) out.push(`Outcome: ${escapeMrkdwn(s.outcome.summary)}`);
+  const last = s.timeline.at(-1);
+  if (last) out.push(`Last event (${utc(last.at)}): ${escapeMrkdwn(last.text)}`);
+  return out.join('\n');
+}
+
+export async function runCommand(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<string> {
+  if (cmd.kind === 'help') return '';
+  if (!(await d.ping())) return cmd.kind === 'run' ? REDIS_DOWN : REDIS_DOWN_READ;
+  try {
+    return await within(execute(cmd, who, d), WORK_TIMEOUT_MS);
+  } catch (e) {
+    d.log.error({ command: cmd.kind, err: e instanceof Error ? e.message : String(e) }, 'command failed');
+    return cmd.kind === 'run'
+      ? `${REDIS_DOWN} (${e instanceof Error ? escapeMrkdwn(e.message) : 'error'})`
+      : REDIS_DOWN_READ;
+  }
+}
+
+async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<string> {
+  switch (cmd.kind) {
+    case 'run': {
+      const r = await d.orchestrator.start({
+        runbookId: cmd.runbookId,
+        targetName: cmd.targetName,
+        startedBy: who.userId,
+        meta: { channel: who.channelId },
+      });
+      if (!r.ok) return `${r.refusal.message} Known: ${r.refusal.known.map((k) => `\`${k}\``).join(', ')}.`;
+      return `Started *${r.id}*: \`${cmd.runbookId}\` on \`${cmd.targetName}\`. Findings and approvals follow in its thread.`;
+    }
+    case 'status': {
+      if (cmd.incidentId) {
+        const rec = await d.orchestrator.load(cmd.incidentId);
+        return rec
+          ? detail(rec)
+          : `There is no incident ${cmd.incidentId}. \`/incident list\` shows recent ones.`;
+      }
+      const active = (await d.store.recent(50)).filter((r) => !TERMINAL.has(r.state.status));
+      return active.length === 0
+        ? 'No incident is running. `/incident list` shows recent ones.'
+        : active.map(detail).join('\n\n');
+    }
+    case 'list': {
+      const recent = await d.store.recent(15);
+      return recent.length === 0 ? 'No incidents yet.' : recent.map(line).join('\n');
+    }
+    case 'cancel': {
+      const rec = await d.orchestrator.load(cmd.incidentId);
+      if (!rec) return `There is no incident ${cmd.incidentId}.`;
+      if (rec.state.startedBy !== who.userId && !d.approvers.includes(who.userId))
+        return `Only the person who started ${rec.id} or someone in APPROVERS may cancel it.`;
+      if (TERMINAL.has(rec.state.status))
+        return `${rec.id} has already ended (${plainStatus(rec.state.status)}); nothing to cancel.`;
+      const r = await d.orchestrator.cancel(rec.id, who.userId);
+      await d.refresh(rec.id);
+      return r && !r.ignored
+        ? `Cancelled ${rec.id}. Nothing further runs${rec.state.status === 'repairing' ? '; the repair already running will be recorded' : ''}.`
+        : `${rec.id} could not be cancelled (${r?.ignored ?? 'unknown incident'}).`;
+    }
+    case 'report': {
+      const rec = await d.orchestrator.load(cmd.incidentId);
+      if (!rec) return `There is no incident ${cmd.incidentId}.`;
+      const channel = rec.meta.channel ?? who.channelId;
+      await d.reports.deliver(rec, channel, rec.meta.rootTs);
+      return `Posted the report of ${rec.id} ${rec.meta.rootTs ? 'in its thread' : 'in this channel'}.`;
+    }
+    default:
+      return '';
+  }
+}

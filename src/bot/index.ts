@@ -1,0 +1,85 @@
+// The Slack edge as the composition root sees it: one call builds the Bolt app, the notifier the
+// orchestrator posts through, and the report delivery; start() attaches the orchestrator and listens.
+import type { Orchestrator } from '../incidents/orchestrator.js';
+import type { Logger, RunStore, TargetDirectory } from '../incidents/ports.js';
+import { builtinRunbook, builtinRunbooks } from '../runbooks/index.js';
+import { ReportDelivery } from './report-delivery.js';
+import { WebSlackApi } from './slack-api.js';
+import { createSlackEdge } from './slack-app.js';
+import { SlackNotifier } from './slack-notifier.js';
+
+export { parseIncidentCommand } from './parse-command.js';
+export { SlackNotifier } from './slack-notifier.js';
+
+/** The settings the edge needs; the root's parsed configuration satisfies this as it is. */
+export interface SlackBotSettings {
+  SLACK_BOT_TOKEN?: string | undefined;
+  SLACK_SIGNING_SECRET?: string | undefined;
+  SLACK_APP_TOKEN?: string | undefined;
+  SLACK_API_URL?: string | undefined;
+  PORT: number;
+  APPROVERS: readonly string[];
+  REPORTS_DIR: string;
+}
+
+export function startSlackBot(o: {
+  config: SlackBotSettings;
+  store: RunStore;
+  targets: TargetDirectory;
+  /** Values to redact wherever they would appear: the targets' Redis passwords, the signing secret. */
+  secrets: readonly string[];
+  ping(): Promise<boolean>;
+  log: Logger;
+  now?: () => number;
+}) {
+  const c = o.config;
+  if (!c.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required for the Slack edge');
+  const secrets = () => o.secrets;
+  const now = o.now ?? Date.now;
+  // Bolt's Web API client joins method names onto this URL: without the trailing slash the last path
+  // segment would be dropped.
+  const apiUrl = c.SLACK_API_URL && !c.SLACK_API_URL.endsWith('/') ? `${c.SLACK_API_URL}/` : c.SLACK_API_URL;
+  const edge = createSlackEdge({
+    botToken: c.SLACK_BOT_TOKEN,
+    ...(c.SLACK_SIGNING_SECRET ? { signingSecret: c.SLACK_SIGNING_SECRET } : {}),
+    ...(c.SLACK_APP_TOKEN ? { appToken: c.SLACK_APP_TOKEN } : {}),
+    ...(apiUrl ? { apiUrl } : {}),
+    port: c.PORT,
+    known: () => ({ runbookIds: builtinRunbooks.map((r) => r.id), targetNames: o.targets.names() }),
+    ping: o.ping,
+    secrets,
+    log: o.log,
+  });
+  const slack = new WebSlackApi(edge.client, secrets);
+  const reports = new ReportDelivery({
+    slack,
+    runbooks: builtinRunbook,
+    reportsDir: c.REPORTS_DIR,
+    secrets,
+    now,
+  });
+  const notifier = new SlackNotifier({
+    slack,
+    store: o.store,
+    runbooks: builtinRunbook,
+    reports,
+    secrets,
+    log: o.log,
+  });
+  return {
+    notifier,
+    start(orchestrator: Orchestrator): Promise<number> {
+      edge.attach({
+        orchestrator,
+        store: o.store,
+        reports,
+        refresh: (id) => notifier.refresh(id),
+        approvers: c.APPROVERS,
+        ping: o.ping,
+        log: o.log,
+      });
+      return edge.start();
+    },
+    stop: () => edge.stop(),
+  };
+}

@@ -1,0 +1,179 @@
+// Carries the engine's people-side commands out in Slack. Commands can arrive twice (they are
+// re-dispatched after a crash, and two flushes of one outbox can overlap), so every post is guarded
+// by a claim in the store and remembered in the incident's meta; updates are re-rendered from the
+// latest state, which makes them safe to repeat.
+import type { IncidentRecord, Logger, Notifier, RunStore } from '../incidents/ports.js';
+import type { RunbookLookup } from '../runbooks/index.js';
+import { redact } from '../runbooks/redact.js';
+import { approvalCard, cardState } from './approval-card.js';
+import { findingsMessage, rootMessage } from './incident-blocks.js';
+import type { ReportDelivery } from './report-delivery.js';
+import type { SlackApi } from './slack-api.js';
+
+type Command = Parameters<Notifier['handle']>[1];
+
+export interface SlackNotifierDeps {
+  slack: SlackApi;
+  store: RunStore;
+  runbooks: RunbookLookup;
+  reports: ReportDelivery;
+  secrets: () => readonly string[];
+  log: Logger;
+  /** How long a second handler waits for the first one's root message (ms). */
+  rootWaitMs?: number;
+}
+
+/** A claim outlives any single Slack call; after it lapses a re-dispatched command may try again. */
+const CLAIM_TTL_S = 300;
+
+export class SlackNotifier implements Notifier {
+  constructor(private readonly d: SlackNotifierDeps) {}
+
+  async handle(record: IncidentRecord, command: Command): Promise<void> {
+    try {
+      await this.carryOut(record, command);
+    } catch (e) {
+      // A Slack or store hiccup must not stall the run: the outbox still dispatches the steps, and the
+      // root message and cards are re-rendered from the state at the next change.
+      const err = redact(e instanceof Error ? e.message : String(e), this.d.secrets());
+      this.d.log.error({ incident: record.id, command: command.type, err }, 'slack update failed');
+    }
+  }
+
+  private async carryOut(record: IncidentRecord, command: Command): Promise<void> {
+    if (command.type === 'schedule-expiry') return;
+    const rec = (await this.d.store.load(record.id)) ?? record;
+    const channel = rec.meta.channel;
+    if (!channel) return; // started outside Slack: nothing to show
+    const rootTs = await this.ensureRoot(rec, channel);
+    if (!rootTs) {
+      this.d.log.warn({ incident: rec.id, command: command.type }, 'no root message yet; update skipped');
+      return;
+    }
+    switch (command.type) {
+      case 'status':
+      case 'withdraw-approval':
+        await this.refresh(rec.id);
+        return;
+      case 'post-findings':
+        await this.once(rec, `findings.${command.stepKey}`, async () => {
+          const run = rec.state.steps[command.stepKey];
+          if (!run || run.findings.length === 0) return 'none';
+          const m = findingsMessage(rec.id, run);
+          const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: m.text, blocks: m.blocks });
+          if (m.overflow)
+            await this.d.slack.upload({
+              channel,
+              threadTs: rootTs,
+              filename: m.filename,
+              title: m.filename,
+              content: m.fullText,
+              comment: `Full findings: ${m.text}`,
+            });
+          return ts;
+        });
+        return;
+      case 'request-approval':
+        await this.ensureCard(rec, channel, rootTs, command.approval.id);
+        return;
+      case 'handover':
+        await this.once(rec, 'handover', async () =>
+          this.d.slack.post({
+            channel,
+            threadTs: rootTs,
+            text: `:leftwards_arrow_with_hook: Handed over to the \`${command.runbookId}\` runbook${rec.meta.handedOverTo ? ` as ${rec.meta.handedOverTo}` : ''}: see its own message in the channel.`,
+          }),
+        );
+        await this.refresh(rec.id);
+        return;
+      case 'finish':
+        await this.refresh(rec.id);
+        await this.once(rec, 'report', async () => {
+          await this.d.reports.deliver(rec, channel, rootTs);
+          return 'posted';
+        });
+        return;
+    }
+  }
+
+  /** Re-renders the root message and every card whose state changed, from the latest state. */
+  async refresh(id: string): Promise<void> {
+    const rec = await this.d.store.load(id);
+    const channel = rec?.meta.channel;
+    const rootTs = rec?.meta.rootTs;
+    if (!rec || !channel || !rootTs) return;
+    const root = rootMessage(this.view(rec));
+    await this.d.slack.update({ channel, ts: rootTs, ...root });
+    for (const a of Object.values(rec.state.approvals)) {
+      const ts = rec.meta[`card.${a.id}`];
+      const shown = cardState(a);
+      if (!ts || rec.meta[`cardState.${a.id}`] === shown) continue;
+      const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
+      await this.d.slack.update({ channel, ts, text: card.text, blocks: card.blocks });
+      await this.d.store.setMeta(rec.id, { [`cardState.${a.id}`]: shown });
+    }
+  }
+
+  /** The thread an incident's messages go to, or undefined while another handler is still posting it. */
+  async rootOf(id: string): Promise<{ channel: string; ts: string } | undefined> {
+    const rec = await this.d.store.load(id);
+    return rec?.meta.channel && rec.meta.rootTs
+      ? { channel: rec.meta.channel, ts: rec.meta.rootTs }
+      : undefined;
+  }
+
+  private view(rec: IncidentRecord) {
+    return {
+      id: rec.id,
+      state: rec.state,
+      runbook: this.d.runbooks(rec.state.runbookId),
+      ...(rec.meta.handedOverTo ? { handedOverTo: rec.meta.handedOverTo } : {}),
+      ...(rec.meta.parent ? { parent: rec.meta.parent } : {}),
+    };
+  }
+
+  private async ensureRoot(rec: IncidentRecord, channel: string): Promise<string | undefined> {
+    if (rec.meta.rootTs) return rec.meta.rootTs;
+    if (await this.d.store.claim(`slack.${rec.id}.root`, CLAIM_TTL_S)) {
+      const ts = await this.d.slack.post({ channel, ...rootMessage(this.view(rec)) });
+      await this.d.store.setMeta(rec.id, { rootTs: ts });
+      return ts;
+    }
+    // Someone else is posting it right now: wait for its ts rather than post a second root message.
+    const until = Date.now() + (this.d.rootWaitMs ?? 10_000);
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      const ts = (await this.d.store.load(rec.id))?.meta.rootTs;
+      if (ts) return ts;
+    }
+    return undefined;
+  }
+
+  private async ensureCard(rec: IncidentRecord, channel: string, rootTs: string, approvalId: string) {
+    const a = rec.state.approvals[approvalId];
+    if (!a) return;
+    await this.once(rec, `card.${approvalId}`, async () => {
+      const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
+      const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: card.text, blocks: card.blocks });
+      await this.d.store.setMeta(rec.id, { [`cardState.${a.id}`]: cardState(a) });
+      if (card.overflow)
+        await this.d.slack.upload({
+          channel,
+          threadTs: rootTs,
+          filename: `${approvalId}-commands.txt`,
+          title: `Commands of ${approvalId}`,
+          content: card.fullText,
+          comment: `All commands the repair "${a.title}" will run.`,
+        });
+      return ts;
+    });
+  }
+
+  /** Runs `post` once per incident and key: a claim keeps two handlers apart, the meta remembers it. */
+  private async once(rec: IncidentRecord, key: string, post: () => Promise<string>): Promise<void> {
+    if (rec.meta[key]) return;
+    if (!(await this.d.store.claim(`slack.${rec.id}.${key}`, CLAIM_TTL_S))) return;
+    const value = await post();
+    await this.d.store.setMeta(rec.id, { [key]: value });
+  }
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../src/config.js';
+import type { LabScenario } from '../../src/lab/index.js';
+import {
+  createLocalSlack,
+  type LocalMessage,
+  type LocalSlack,
+  type LocalUser,
+} from '../../src/local-slack/index.js';
+import { type Running, serve } from '../../src/main.js';
+import type { RunStatus } from '../../src/runbooks/index.js';
+import { parseTargets } from '../../src/targets-file.js';
+import { labEnv } from './lab-run.js';
+
+// The real bot, wired by serve() exactly as `node dist/cli.js serve` wires it (Bolt on a free port,
+// Slack notifier, orchestrator, event worker, in-process step workers), against a local Slack, a
+// real bot Redis and the real lab. Its JSON log lines are kept in memory so tests can search them.
+
+export const SIGNING_SECRET = 'e2e-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-e2e-local-token';
+export const CHANNEL = 'C_INCIDENTS';
+
+export interface BotHarnessOptions {
+  redisUrl: string;
+  scenarios: LabScenario[];
+  /** Targets that exist only in the targets file (nothing is ever run on them). */
+  extraTargets?: Record<string, unknown>;
+  approvers?: string[];
+  allowSelfApproval?: boolean;
+  approvalTtl?: string;
+  users?: LocalUser[];
+}
+
+export async function botHarness(o: BotHarnessOptions) {
+  const slack: LocalSlack = await createLocalSlack({
+    signingSecret: SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+    ...(o.users ? { users: o.users } : {}),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'rbb-bot-e2e-'));
+  const targetsFile = join(dir, 'targets.yaml');
+  const yaml = stringify({
+    targets: { ...Object.fromEntries(o.scenarios.map((s) => [s.targetName, s.target])), ...o.extraTargets },
+  });
+  writeFileSync(targetsFile, yaml);
+  const targets = parseTargets(yaml, targetsFile);
+  if (!targets.ok) throw new Error(targets.errors.join('\n'));
+  const secrets: Record<string, string> = Object.assign({}, ...o.scenarios.map((s) => s.env));
+  const reportsDir = join(dir, 'reports');
+  const env = {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+    REDIS_URL: o.redisUrl,
+    DOCKER_HOST: `unix://${labEnv().dockerSocket}`,
+    TARGETS_FILE: targetsFile,
+    APPROVERS: (o.approvers ?? ['U_BOB']).join(','),
+    ALLOW_SELF_APPROVAL: String(o.allowSelfApproval ?? false),
+    APPROVAL_TTL: o.approvalTtl ?? '15m',
+    REPORTS_DIR: reportsDir,
+    QUEUE_PREFIX: `rbbe-${randomBytes(3).toString('hex')}`,
+    JOB_LOCK_MS: '2000',
+    LOG_LEVEL: 'debug',
+  };
+  const parsed = parseConfig(env, 'all');
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const logLines: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  const running: Running = await serve({
+    config: parsed.config,
+    role: 'all',
+    targets: targets.targets,
+    secrets,
+    log,
+  });
+  const origin = `http://127.0.0.1:${running.port}`;
+  slack.botUrl = `${origin}/slack/events`;
+  const orchestrator = running.orchestrator;
+  if (!orchestrator) throw new Error('serve() built no orchestrator');
+
+  /** The root message of an incident: the channel message whose header names it. */
+  const root = (id: string): LocalMessage | undefined =>
+    slack.messages(CHANNEL).find((m) => m.text.startsWith(`${id} `));
+
+  return {
+    slack,
+    orchestrator,
+    reportsDir,
+    origin,
+    logLines,
+    run: (text: string, userId = 'U_ALICE') => slack.slashCommand({ userId, channelId: CHANNEL, text }),
+    root,
+    /** Starts an incident and returns its id (read from the ephemeral reply that names it). */
+    async start(text: string, userId = 'U_ALICE'): Promise<string> {
+      const reply = await slack.slashCommand({ userId, channelId: CHANNEL, text });
+      if (reply.status !== 200) throw new Error(`/incident ${text}: HTTP ${reply.status}`);
+      const e = await slack.waitFor(
+        (s) => s.ephemerals.find((x) => x.user === userId && /Started \*INC-\d+\*/.test(x.text)),
+        20_000,
+      );
+      return /INC-\d+/.exec(e.text)?.[0] ?? '';
+    },
+    async waitForStatus(id: string, want: RunStatus[], timeoutMs = 90_000): Promise<RunStatus> {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const s = (await orchestrator.load(id))?.state.status;
+        if (s && want.includes(s)) return s;
+        if (Date.now() > until) throw new Error(`incident ${id} is ${s}, not ${want.join('/')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    /** The pending approval card in the incident's thread (a message with an Approve button). */
+    async card(id: string, approvalId?: string, timeoutMs = 90_000): Promise<LocalMessage> {
+      return slack.waitFor((s) => {
+        const r = root(id);
+        if (!r) return undefined;
+        return s.thread(CHANNEL, r.ts).find((m) => {
+          const json = JSON.stringify(m.blocks ?? []);
+          return json.includes('"Approve"') && (approvalId === undefined || json.includes(approvalId));
+        });
+      }, timeoutMs);
+    },
+    async close() {
+      await running.close();
+      await slack.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type BotHarness = Awaited<ReturnType<typeof botHarness>>;
