@@ -69,15 +69,13 @@ export class Orchestrator {
       { runId: id, target, startedBy: req.startedBy, approvalTtlMs: this.d.approvalTtlMs },
       this.d.now(),
     );
-    await this.d.store.create(
-      { id, targetName: req.targetName, state: t.state, meta: req.meta ?? {} },
-      t.commands,
-    );
+    const record = { id, targetName: req.targetName, state: t.state, meta: req.meta ?? {} };
+    await this.d.store.create(record, t.commands);
     this.d.log.info(
       { incident: id, runbook: runbook.id, target: req.targetName, by: req.startedBy },
       'incident started',
     );
-    await this.flush(id);
+    await this.flush(id, { ...record, version: 1 });
     return { ok: true, id };
   }
 
@@ -93,7 +91,7 @@ export class Orchestrator {
         return t.ignored ? { state: rec.state, ignored: t.ignored } : { state: rec.state };
       }
       if (await this.d.store.save(id, rec.version, t.state, t.commands)) {
-        await this.flush(id);
+        await this.flush(id, { ...rec, state: t.state, version: rec.version + 1 });
         return t.ignored ? { state: t.state, ignored: t.ignored } : { state: t.state };
       }
     }
@@ -147,10 +145,11 @@ export class Orchestrator {
   }
 
   /** Carries out an incident's queued commands. Each is idempotent, so running one twice is harmless. */
-  async flush(id: string): Promise<void> {
+  async flush(id: string, written?: IncidentRecord): Promise<void> {
     const entries = await this.d.store.outbox(id);
     if (entries.length === 0) return;
-    const rec = await this.d.store.load(id);
+    // The record just written is as fresh as a reload, and saves parsing it again.
+    const rec = written ?? (await this.d.store.load(id));
     if (!rec) return;
     for (const e of entries) await this.carryOut(rec, e.command);
     await this.d.store.ack(id, entries);
