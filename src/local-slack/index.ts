@@ -2,6 +2,13 @@
 // signed slash commands and button clicks sent to the bot the way Slack sends them. It imports only
 // node:* (never @slack/*), so it is an independent check of the bot's Slack client, not a mirror of it.
 export { LIMITS, validateBlocks } from './block-kit.js';
+export type {
+  CommandLogEntry,
+  ConsoleAction,
+  ConsoleActionContext,
+  ConsoleExtras,
+  ConsoleState,
+} from './console/state.js';
 export type { Workspace } from './context.js';
 export type { ClickInput, SlashCommandInput } from './interactions.js';
 export { createLocalSlack, type LocalSlack, type LocalSlackOptions } from './server.js';

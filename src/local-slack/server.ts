@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebConsole } from './console/routes.js';
+import type { ConsoleExtras } from './console/state.js';
 import type { ApiContext, Workspace } from './context.js';
 import { fileText, receiveUpload } from './files-api.js';
 import { BodyTooLarge, parseArgs, readBody, sendJson, sendText } from './http-util.js';
@@ -28,12 +30,14 @@ export interface LocalSlackOptions {
   /** Channels to create; defaults to `C_INCIDENTS` named `incidents`. */
   channels?: { id: string; name: string }[];
   workspace?: Partial<Workspace>;
+  /** Extra buttons for the web console's side panel (e.g. the demo's "Break a scenario"). */
+  consoleExtras?: ConsoleExtras;
 }
 
 export interface LocalSlack {
   /** Web API base with the trailing slash Bolt's `slackApiUrl` needs: `http://127.0.0.1:PORT/api/`. */
   readonly url: string;
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT`; the web console is at `origin + '/'`. */
   readonly origin: string;
   readonly workspace: Workspace;
   /** All state: channels, users, messages, files, ephemerals, response_url posts, API calls. */
@@ -82,10 +86,19 @@ export async function createLocalSlack(opts: LocalSlackOptions): Promise<LocalSl
   let origin = '';
   const ctx: ApiContext = { store, workspace, origin: () => origin };
   const responseUrls = new ResponseUrls(ctx);
+  // The console calls back into `slack` (created below, once the port is known) at request time.
+  const webConsole = new WebConsole({
+    ctx,
+    boundHost: opts.host ?? '127.0.0.1',
+    ...(opts.consoleExtras ? { extras: opts.consoleExtras } : {}),
+    slashCommand: (input) => slack.slashCommand(input),
+    clickButton: (input) => slack.clickButton(input),
+  });
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://local').pathname;
-    const query = new URL(req.url ?? '/', 'http://local').searchParams;
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = url.pathname;
+    const query = url.searchParams;
     const raw = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
     const contentType = req.headers['content-type'];
     const api = /^\/api\/([\w.]+)$/.exec(path);
@@ -103,6 +116,7 @@ export async function createLocalSlack(opts: LocalSlackOptions): Promise<LocalSl
       const r = responseUrls.handle(hook[1], parseArgs('application/json', raw));
       return sendText(res, r.status, r.text);
     }
+    if (await webConsole.handle(req, res, url, raw)) return;
     sendText(res, 404, 'not found');
   };
 
@@ -160,6 +174,7 @@ export async function createLocalSlack(opts: LocalSlackOptions): Promise<LocalSl
     waitFor: (probe, timeoutMs) => store.waitFor(probe, timeoutMs),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        webConsole.close();
         server.close((e) => (e ? reject(e) : resolve()));
         // fetch keeps connections alive; without this close() waits for them to time out.
         server.closeAllConnections();

@@ -60,7 +60,11 @@ export interface LocalEphemeral {
   thread_ts?: string;
   text: string;
   blocks?: unknown[];
-  via: 'chat.postEphemeral' | 'response_url';
+  /**
+   * How it was sent: a Web API call, a response_url post, the app's answer to a slash command, or
+   * Slackbot's error line when that answer failed (the last two are delivered by the web console).
+   */
+  via: 'chat.postEphemeral' | 'response_url' | 'command_reply' | 'slackbot';
 }
 
 /** One POST the bot made to a response_url, and what Slack did with it. */

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { stringify } from 'yaml';
+import { parseConfig } from '../config.js';
+import { type LabEnv, labDocker, type ScenarioName, setupScenario, teardownPrefix } from '../lab/index.js';
+import { createLocalSlack } from '../local-slack/index.js';
+import { type Running, serve } from '../main.js';
+import { parseTargets } from '../targets-file.js';
+import { OwnRedis } from './redis-server.js';
+
+// Fixed prefixes, so that breaking a target again rebuilds the very same container names and the
+// targets file the bot loaded stays true.
+export const DEMO_TARGETS: readonly { name: string; scenario: ScenarioName; prefix: string; what: string }[] =
+  [
+    {
+      name: 'cache',
+      scenario: 'rdb-permission',
+      prefix: 'rbb-dec001-',
+      what: 'data dir owned by uid 1001, Redis runs as 999 (seed 000)',
+    },
+    {
+      name: 'sessions',
+      scenario: 'wrong-network',
+      prefix: 'rbb-dec002-',
+      what: 'Redis on another network than its client (seed 002)',
+    },
+    { name: 'store', scenario: 'healthy', prefix: 'rbb-dec003-', what: 'nothing wrong' },
+  ];
+
+export const DEMO_USERS = [
+  { id: 'U_ALICE', name: 'alice', realName: 'Alice (on call)' },
+  { id: 'U_BOB', name: 'bob', realName: 'Bob (approver)' },
+  { id: 'U_CAROL', name: 'carol', realName: 'Carol (not allowed to approve)' },
+];
+
+export interface Demo {
+  consoleUrl: string;
+  reportsDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product on one machine: its own Redis (AOF, under `dataDir`), broken lab targets, the
+ * bot (serve(), role all) and a local Slack with a web console in place of a workspace.
+ */
+export async function startDemo(o: {
+  dataDir: string;
+  lab: LabEnv;
+  log: Logger;
+  consolePort?: number;
+}): Promise<Demo> {
+  const docker = labDocker(o.lab);
+  const undo: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const u of undo.reverse())
+      await u().catch((e: unknown) => o.log.warn({ err: String(e) }, 'demo: close step failed'));
+  };
+  try {
+    const redis = await OwnRedis.start(join(o.dataDir, 'redis'));
+    undo.push(() => redis.stop());
+    const targets: Record<string, unknown> = {};
+    const secrets: Record<string, string> = {};
+    const build = async (t: (typeof DEMO_TARGETS)[number]) => {
+      await teardownPrefix(t.prefix, { env: o.lab, docker });
+      const s = await setupScenario(t.scenario, { env: o.lab, docker, prefix: t.prefix });
+      Object.assign(secrets, s.env);
+      return s;
+    };
+    for (const t of DEMO_TARGETS) {
+      targets[t.name] = (await build(t)).target;
+      undo.push(() => teardownPrefix(t.prefix, { env: o.lab, docker }));
+    }
+    mkdirSync(o.dataDir, { recursive: true });
+    const targetsFile = join(o.dataDir, 'targets.yaml');
+    const yaml = stringify({ targets });
+    writeFileSync(targetsFile, yaml);
+    const parsedTargets = parseTargets(yaml, targetsFile);
+    if (!parsedTargets.ok) throw new Error(parsedTargets.errors.join('\n'));
+
+    const signingSecret = randomBytes(16).toString('hex');
+    const botToken = `xoxb-demo-${randomBytes(8).toString('hex')}`;
+    const slack = await createLocalSlack({
+      signingSecret,
+      botToken,
+      ...(o.consolePort !== undefined ? { port: o.consolePort } : {}),
+      users: DEMO_USERS,
+      consoleExtras: {
+        title: 'Lab targets',
+        actions: DEMO_TARGETS.map((t) => ({
+          id: `break-${t.name}`,
+          label: t.scenario === 'healthy' ? `Rebuild ${t.name} (healthy)` : `Break ${t.name}: ${t.what}`,
+          run: async () => {
+            await build(t);
+            return `${t.name} rebuilt as lab scenario ${t.scenario}: ${t.what}`;
+          },
+        })),
+      },
+    });
+    undo.push(() => slack.close());
+    const reportsDir = join(o.dataDir, 'reports');
+    const env = {
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+      REDIS_URL: redis.url,
+      DOCKER_HOST: `unix://${o.lab.dockerSocket}`,
+      TARGETS_FILE: targetsFile,
+      APPROVERS: 'U_BOB',
+      APPROVAL_TTL: '15m',
+      REPORTS_DIR: reportsDir,
+      QUEUE_PREFIX: 'rbb-demo',
+      JOB_LOCK_MS: '5000',
+    };
+    const config = parseConfig(env, 'all');
+    if (!config.ok) throw new Error(config.errors.join('\n'));
+    const running: Running = await serve({
+      config: config.config,
+      role: 'all',
+      targets: parsedTargets.targets,
+      secrets,
+      log: o.log,
+    });
+    undo.push(() => running.close());
+    slack.botUrl = `http://127.0.0.1:${running.port}/slack/events`;
+    return { consoleUrl: slack.origin, reportsDir, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

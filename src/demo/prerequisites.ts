@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+const apiAnswers = (socket: string) =>
+  existsSync(socket) &&
+  spawnSync('podman', ['--url', `unix://${socket}`, 'version'], { stdio: 'ignore', timeout: 10_000 })
+    .status === 0;
+
+export type Prerequisites = { ok: true; startedLab: boolean } | { ok: false; message: string };
+
+/**
+ * Makes sure the lab can run: as root, installs what is missing and starts the lab's services;
+ * otherwise says exactly what to run. `startedLab` tells whether the demo must stop them again.
+ */
+export function ensureLab(repoRoot: string, dockerSocket: string, isRoot: boolean): Prerequisites {
+  const install = join(repoRoot, 'lab/install.sh');
+  const start = join(repoRoot, 'lab/start.sh');
+  const missing = ['podman', 'runc', 'redis-server', 'redis-cli', 'sshd', 'busybox'].filter(
+    (c) => !has(c) && !existsSync(`/usr/sbin/${c}`),
+  );
+  const running = apiAnswers(dockerSocket);
+  if (missing.length === 0 && running) return { ok: true, startedLab: false };
+  if (!isRoot)
+    return {
+      ok: false,
+      message: `The demo needs the lab${missing.length ? ` (missing: ${missing.join(', ')})` : ' services running'}. Run, once:\n\n  sudo bash ${install} && sudo bash ${start}\n`,
+    };
+  const step = (script: string) => spawnSync('bash', [script], { stdio: 'inherit' }).status === 0;
+  if (missing.length > 0 && !step(install)) return { ok: false, message: `${install} failed (see above)` };
+  if (!step(start)) return { ok: false, message: `${start} failed (see above)` };
+  return { ok: true, startedLab: !running };
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../src/local-slack/console/markdown.js';
+import { BLOCKS_SCRIPT } from '../../src/local-slack/console/page-blocks.js';
+import { MRKDWN_SCRIPT } from '../../src/local-slack/console/page-mrkdwn.js';
+
+// The console's browser-side renderers are plain functions over strings: evaluated here in Node, they
+// are checked without a browser. The browser test checks the page as a whole.
+
+type Ctx = { users?: Record<string, string>; channels?: Record<string, string>; me?: string };
+const { mrkdwn, renderBlocks } = new Function(
+  `${MRKDWN_SCRIPT}\n${BLOCKS_SCRIPT}\nreturn { mrkdwn: mrkdwn, renderBlocks: renderBlocks };`,
+)() as {
+  mrkdwn: (src: string, ctx?: Ctx) => string;
+  renderBlocks: (
+    blocks: unknown[],
+    ctx: Ctx,
+    where: { channel: string; ts: string; ephemeral: boolean },
+  ) => string;
+};
+const ctx: Ctx = { users: { U_BOB: 'bob', U_ALICE: 'alice' }, channels: { C1: 'incidents' }, me: 'U_ALICE' };
+const FENCE = '```';
+
+describe('console mrkdwn', () => {
+  it('renders bold, italic, strike, code, mentions, links and emoji, escaping everything else', () => {
+    const html = mrkdwn(
+      '*Target:* `rbb&lt;x&gt;` _now_ ~old~ by <@U_BOB> for <@U_ALICE> in <#C1> <!here> :white_check_mark: ' +
+        'see <https://x.test/a?b=1&amp;c=2|the docs> &lt;b&gt;hi&lt;/b&gt; <javascript:alert(1)|click>',
+      ctx,
+    );
+    expect(html).toContain('<b>Target:</b>');
+    expect(html).toContain('<code>rbb&lt;x&gt;</code>');
+    expect(html).toContain('<i>now</i>');
+    expect(html).toContain('<s>old</s>');
+    expect(html).toContain('<span class="mention" data-user="U_BOB">@bob</span>');
+    expect(html).toContain('<span class="mention me" data-user="U_ALICE">@alice</span>');
+    expect(html).toContain('#incidents');
+    expect(html).toContain('@here');
+    expect(html).toContain('✅');
+    expect(html).toContain(
+      '<a href="https://x.test/a?b=1&amp;c=2" target="_blank" rel="noreferrer noopener">the docs</a>',
+    );
+    expect(html).toContain('&lt;b&gt;hi&lt;/b&gt;');
+    expect(html).not.toContain('javascript:');
+    expect(html).toContain(' click');
+  });
+
+  it('keeps code blocks verbatim: no formatting, no mentions, escaped', () => {
+    const html = mrkdwn(
+      `*The repair will run exactly:*\n${FENCE}chown -R 999:999 /data\n*x* <@U_BOB> &lt;y&gt;${FENCE}`,
+      ctx,
+    );
+    expect(html).toBe(
+      '<b>The repair will run exactly:</b>\n<pre class="code">chown -R 999:999 /data\n*x* &lt;@U_BOB&gt; &lt;y&gt;</pre>',
+    );
+    expect(mrkdwn(`${FENCE}unclosed`, ctx)).toBe(`${FENCE}unclosed`);
+    expect(mrkdwn('redis_permissions and snake_case_name', ctx)).toBe(
+      'redis_permissions and snake_case_name',
+    );
+  });
+});
+
+describe('console Block Kit rendering', () => {
+  it('renders header, section with fields and accessory, context, divider, actions and rich text', () => {
+    const blocks = [
+      { type: 'header', text: { type: 'plain_text', text: 'Approval needed :warning:' } },
+      {
+        type: 'section',
+        block_id: 'info',
+        text: { type: 'mrkdwn', text: '*Risk:* low' },
+        fields: [
+          { type: 'mrkdwn', text: '*Target*\ncache' },
+          { type: 'plain_text', text: 'plain <b>' },
+        ],
+        accessory: { type: 'button', text: { type: 'plain_text', text: 'Details' }, action_id: 'details' },
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Approval request `a1`' }] },
+      { type: 'divider' },
+      {
+        type: 'actions',
+        block_id: 'approval.a1',
+        elements: [
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Approve' },
+            action_id: 'approve',
+            value: 'v"1',
+            style: 'primary',
+          },
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Reject' },
+            action_id: 'reject',
+            value: 'v1',
+            style: 'danger',
+          },
+        ],
+      },
+      {
+        type: 'rich_text',
+        elements: [
+          { type: 'rich_text_section', elements: [{ type: 'text', text: 'bold', style: { bold: true } }] },
+          { type: 'rich_text_preformatted', elements: [{ type: 'text', text: 'redis-cli BGSAVE' }] },
+        ],
+      },
+      { type: 'video' },
+    ];
+    const html = renderBlocks(blocks, ctx, { channel: 'C1', ts: '1.000100', ephemeral: false });
+    expect(html).toContain('<div class="b-header"><span class="plain">Approval needed ⚠️</span></div>');
+    expect(html).toContain('<div class="b-field"><span class="mrkdwn"><b>Target</b>\ncache</span></div>');
+    expect(html).toContain('<span class="plain">plain &lt;b&gt;</span>');
+    expect(html).toMatch(
+      /<div class="b-accessory"><button type="button" class="btn" data-act="click"[^>]*data-action-id="details" data-block-id="info"/,
+    );
+    expect(html).toContain(
+      '<div class="b-context"><span><span class="mrkdwn">Approval request <code>a1</code></span></span></div>',
+    );
+    expect(html).toContain('<hr class="b-divider">');
+    expect(html).toContain(
+      '<button type="button" class="btn primary" data-act="click" data-channel="C1" data-ts="1.000100" data-action-id="approve" data-block-id="approval.a1" data-value="v&quot;1">',
+    );
+    expect(html).toContain('class="btn danger"');
+    expect(html).toContain(
+      '<div class="rt-section"><b>bold</b></div><pre class="code">redis-cli BGSAVE</pre>',
+    );
+    expect(html).toContain('<pre class="b-unknown">');
+    // Buttons on an ephemeral cannot be clicked through the local Slack: they are shown disabled.
+    expect(renderBlocks(blocks.slice(4, 5), ctx, { channel: 'C1', ts: '2', ephemeral: true })).toContain(
+      ' disabled ',
+    );
+  });
+});
+
+describe('console file viewer Markdown', () => {
+  it('renders what the reports use and escapes raw HTML', () => {
+    const html = renderMarkdown(
+      [
+        '# Incident report',
+        '',
+        '**Status:** ✅ RESOLVED  ',
+        '**Target:** cache',
+        '',
+        '---',
+        '',
+        '- one `a*b*`',
+        '- two',
+        '',
+        '```text',
+        '<not a tag> **not bold**',
+        '```',
+        '',
+        '| Time | Event |',
+        '| --- | --- |',
+        '| 07:00 | a \\| b |',
+        '',
+        '[docs](https://x.test) [bad](javascript:alert(1)) <img src=x>',
+      ].join('\n'),
+    );
+    expect(html).toContain('<h1>Incident report</h1>');
+    expect(html).toContain('<p><strong>Status:</strong> ✅ RESOLVED<br>\n<strong>Target:</strong> cache</p>');
+    expect(html).toContain('<hr>');
+    expect(html).toContain('<ul><li>one <code>a*b*</code></li><li>two</li></ul>');
+    expect(html).toContain('<pre><code>&lt;not a tag&gt; **not bold**</code></pre>');
+    expect(html).toContain('<tbody><tr><td>07:00</td><td>a | b</td></tr></tbody>');
+    expect(html).toContain('<a href="https://x.test" rel="noreferrer">docs</a>');
+    expect(html).toContain('[bad](javascript:alert(1)) &lt;img src=x&gt;');
+  });
+});
