@@ -10,24 +10,21 @@ import { type Running, serve } from '../main.js';
 import { parseTargets } from '../targets-file.js';
 import { OwnRedis } from './redis-server.js';
 
-// Fixed prefixes, so that breaking a target again rebuilds the very same container names and the
-// targets file the bot loaded stays true.
-export const DEMO_TARGETS: readonly { name: string; scenario: ScenarioName; prefix: string; what: string }[] =
-  [
-    {
-      name: 'cache',
-      scenario: 'rdb-permission',
-      prefix: 'rbb-dec001-',
-      what: 'data dir owned by uid 1001, Redis runs as 999 (seed 000)',
-    },
-    {
-      name: 'sessions',
-      scenario: 'wrong-network',
-      prefix: 'rbb-dec002-',
-      what: 'Redis on another network than its client (seed 002)',
-    },
-    { name: 'store', scenario: 'healthy', prefix: 'rbb-dec003-', what: 'nothing wrong' },
-  ];
+// Each target keeps one prefix for the demo's life, so breaking it again rebuilds the very same
+// container names and the targets file the bot loaded stays true.
+export const DEMO_TARGETS: readonly { name: string; scenario: ScenarioName; what: string }[] = [
+  {
+    name: 'cache',
+    scenario: 'rdb-permission',
+    what: 'data dir owned by uid 1001, Redis runs as 999 (seed 000)',
+  },
+  {
+    name: 'sessions',
+    scenario: 'wrong-network',
+    what: 'Redis on another network than its client (seed 002)',
+  },
+  { name: 'store', scenario: 'healthy', what: 'nothing wrong' },
+];
 
 export const DEMO_USERS = [
   { id: 'U_ALICE', name: 'alice', realName: 'Alice (on call)' },
@@ -50,7 +47,11 @@ export async function startDemo(o: {
   lab: LabEnv;
   log: Logger;
   consolePort?: number;
+  /** Five hex digits naming this demo's lab resources (rbb-<base><n>-); tests pass their own. */
+  prefixBase?: string;
 }): Promise<Demo> {
+  const base = o.prefixBase ?? 'dec00';
+  const prefixOf = (t: (typeof DEMO_TARGETS)[number]) => `rbb-${base}${DEMO_TARGETS.indexOf(t) + 1}-`;
   const docker = labDocker(o.lab);
   const undo: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -63,14 +64,14 @@ export async function startDemo(o: {
     const targets: Record<string, unknown> = {};
     const secrets: Record<string, string> = {};
     const build = async (t: (typeof DEMO_TARGETS)[number]) => {
-      await teardownPrefix(t.prefix, { env: o.lab, docker });
-      const s = await setupScenario(t.scenario, { env: o.lab, docker, prefix: t.prefix });
+      await teardownPrefix(prefixOf(t), { env: o.lab, docker });
+      const s = await setupScenario(t.scenario, { env: o.lab, docker, prefix: prefixOf(t) });
       Object.assign(secrets, s.env);
       return s;
     };
     for (const t of DEMO_TARGETS) {
       targets[t.name] = (await build(t)).target;
-      undo.push(() => teardownPrefix(t.prefix, { env: o.lab, docker }));
+      undo.push(() => teardownPrefix(prefixOf(t), { env: o.lab, docker }));
     }
     mkdirSync(o.dataDir, { recursive: true });
     const targetsFile = join(o.dataDir, 'targets.yaml');

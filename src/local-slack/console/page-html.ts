@@ -89,7 +89,7 @@ a:hover{text-decoration:underline}
 .hint.error{color:#e01e5a}
 .extras{width:300px;border-left:1px solid #ddd;background:#f8f8f8;padding:16px;overflow:auto}
 .extras h2{font-size:15px;margin:0 0 12px}
-.extras .btn{display:block;width:100%;margin-bottom:8px;text-align:left}
+.extras .btn{display:block;width:100%;height:auto;min-height:28px;white-space:normal;line-height:1.35;padding:6px 10px;margin-bottom:8px;text-align:left}
 .extras pre{white-space:pre-wrap;font:12px/1.4 Monaco,Menlo,Consolas,monospace;background:#fff;border:1px solid #ddd;border-radius:4px;padding:8px;margin:8px 0 0}
 .extras pre.error{color:#e01e5a}
 .extras[hidden]{display:none}
