@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The built CLI, as an operator runs it.
+const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+
+describe('node dist/cli.js', () => {
+  it('serve with a bad configuration exits 2, names each variable, and never echoes a value', () => {
+    const r = run(['serve'], {
+      SLACK_BOT_TOKEN: 'not-a-token-s3cret',
+      APPROVAL_TTL: 'soon',
+      REDIS_URL: 'http://user:pw-s3cret@x',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/invalid configuration, nothing started/);
+    for (const name of ['SLACK_BOT_TOKEN', 'APPROVAL_TTL', 'REDIS_URL', 'SLACK_SIGNING_SECRET'])
+      expect(r.stderr).toContain(`${name}:`);
+    expect(r.stderr).not.toMatch(/s3cret/);
+  });
+
+  it('serve --role worker needs no Slack settings, but does need a readable targets file', () => {
+    const r = run(['serve', '--role', 'worker'], { TARGETS_FILE: '/nonexistent/targets.yaml' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('TARGETS_FILE: cannot read /nonexistent/targets.yaml');
+    expect(r.stderr).not.toContain('SLACK');
+  });
+
+  it('runbooks lists both runbooks with their steps and repairs; --check validates them', () => {
+    const r = run(['runbooks']);
+    expect(r.status).toBe(0);
+    for (const s of [
+      'redis-connectivity:',
+      'redis-permissions:',
+      'chown -R',
+      'docker network connect',
+      'Verification',
+    ])
+      expect(r.stdout).toContain(s);
+    expect(run(['runbooks', '--check']).stdout).toBe('2 runbooks valid\n');
+  });
+
+  it('an unknown command exits 2 with the usage', () => {
+    const r = run(['frobnicate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+});
