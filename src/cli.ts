@@ -83,7 +83,7 @@ async function demoCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { labEnvFrom } = await import('./lab/index.js');
   const lab = labEnvFrom(env);
   const { ensureLab } = await import('./demo/prerequisites.js');
-  const ready = ensureLab(repoRoot, lab.dockerSocket, process.getuid?.() === 0);
+  const ready = ensureLab(repoRoot, lab.dockerSocket, process.getuid?.() === 0, 'npm run demo');
   if (!ready.ok) {
     process.stderr.write(`${ready.message}\n`);
     return 1;

@@ -15,19 +15,21 @@ export type Prerequisites = { ok: true; startedLab: boolean } | { ok: false; mes
  * Makes sure the lab can run: as root, installs what is missing and starts the lab's services;
  * otherwise says exactly what to run. `startedLab` tells whether the demo must stop them again.
  */
-export function ensureLab(repoRoot: string, dockerSocket: string, isRoot: boolean): Prerequisites {
+export function ensureLab(repoRoot: string, dockerSocket: string, isRoot: boolean, rerun: string): Prerequisites {
   const install = join(repoRoot, 'lab/install.sh');
   const start = join(repoRoot, 'lab/start.sh');
+  // The lab's container engine is rootful, and its scenarios chown data dirs and run sshd: only
+  // root can use it, whether or not it is already running.
+  if (!isRoot)
+    return {
+      ok: false,
+      message: `The lab (real containers through Podman, sshd, broken data dirs) needs root. Run:\n\n  sudo ${rerun}\n\nOn the first run it installs what is missing (${install}, then ${start}).\n`,
+    };
   const missing = ['podman', 'runc', 'redis-server', 'redis-cli', 'sshd', 'busybox'].filter(
     (c) => !has(c) && !existsSync(`/usr/sbin/${c}`),
   );
   const running = apiAnswers(dockerSocket);
   if (missing.length === 0 && running) return { ok: true, startedLab: false };
-  if (!isRoot)
-    return {
-      ok: false,
-      message: `The demo needs the lab${missing.length ? ` (missing: ${missing.join(', ')})` : ' services running'}. Run, once:\n\n  sudo bash ${install} && sudo bash ${start}\n`,
-    };
   const step = (script: string) => spawnSync('bash', [script], { stdio: 'inherit' }).status === 0;
   if (missing.length > 0 && !step(install)) return { ok: false, message: `${install} failed (see above)` };
   if (!step(start)) return { ok: false, message: `${start} failed (see above)` };

@@ -11,7 +11,7 @@ export default function setup(): void {
   const root = resolve(import.meta.dirname, '../..');
   const lab = labEnvFrom(process.env);
   const isRoot = process.getuid?.() === 0;
-  const ready = ensureLab(root, lab.dockerSocket, isRoot);
+  const ready = ensureLab(root, lab.dockerSocket, isRoot, 'npm test');
   if (!ready.ok) throw new Error(ready.message);
   if (!existsSync('/usr/bin/chromium')) {
     const cmd = 'apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji';
