@@ -1,230 +1,34 @@
 // The incident report as data, built from a run's state and its runbook. Pure: every time in it
 // comes from the state (no clock), and it holds text exactly as recorded; renderers escape and
 // redact it for their format (src/reports/markdown.ts).
-import type { Finding, Runbook, Severity } from './model.js';
+import type { Finding, Runbook } from './model.js';
+import { summarise, whatWasNotDone, whereOf } from './report-narrative.js';
+import { formatDuration, utcIso } from './report-time.js';
+import type {
+  ActionOutcome,
+  Change,
+  CheckedStep,
+  Decision,
+  Proposal,
+  Report,
+  ReportFinding,
+  ReportHeader,
+  ReportMeta,
+  ReportTimelineEntry,
+  ResolutionStep,
+  RootCause,
+  VerificationItem,
+} from './report-types.js';
+import { REPORT_SCHEMA_VERSION, SHORT_OUTPUT } from './report-types.js';
 import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
-import type { ApprovalRun, RunState, RunStatus, StepRun, TimelineEntry } from './state.js';
+import type { RunState, StepRun } from './state.js';
 import { TERMINAL } from './state.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
-
-/** Lines and characters of a command's output kept in the report (the full output stays in the state). */
-export const SHORT_OUTPUT = { lines: 20, chars: 2000 } as const;
-
-export interface ReportMeta {
-  /** Who started the run, as people know them; defaults to the state's user id. */
-  startedBy?: string;
-  /** Display names of the people in the run (approvers, whoever cancelled), by user id. */
-  people?: Readonly<Record<string, string>>;
-  /** When the report was written (epoch ms, from the caller's clock); omitted from the report if absent. */
-  generatedAt?: number;
-}
-
-export interface ReportHeader {
-  incidentId: string;
-  runbook: { id: string; title: string };
-  target: { name: string; kind: 'docker' | 'ssh'; where: string };
-  status: RunStatus;
-  /** False while the run is still going (a report asked for mid-run). */
-  finished: boolean;
-  startedBy: string;
-  /** UTC ISO 8601, e.g. 2026-02-12T07:00:00.000Z. */
-  startedAt: string;
-  endedAt?: string;
-  /** From start to end, or to the last update while the run is still going. */
-  durationMs: number;
-  duration: string;
-  generatedAt?: string;
-}
-
-export interface ReportFinding {
-  stepKey: string;
-  stepTitle: string;
-  code: string;
-  severity: Severity;
-  statement: string;
-  evidence: string[];
-}
-
-/** One diagnosis step: what was checked, with which command, and what it found. */
-export interface CheckedStep {
-  key: string;
-  title: string;
-  item?: string;
-  status: StepRun['status'];
-  commands: string[];
-  findings: ReportFinding[];
-  skippedBecause?: string;
-}
-
-export interface RootCause {
-  id: string;
-  title: string;
-  /** The findings whose codes the cause names as its evidence, in the cause's order. */
-  evidence: ReportFinding[];
-}
-
-export interface ActionOutcome {
-  command: string;
-  /**
-   * not-run: an earlier action of the same repair failed, or the repair was not started.
-   * unknown: no result was recorded and the repair may have acted (interrupted, or still running).
-   */
-  outcome: 'succeeded' | 'failed' | 'not-run' | 'unknown';
-  exitCode: number | null;
-  timedOut: boolean;
-  unreachable: boolean;
-  error?: string;
-  /** The first lines of stdout and stderr, as recorded (already redacted by the executor). */
-  stdout: string;
-  stderr: string;
-  /** True when this report or the executor cut the output. */
-  outputCut: boolean;
-}
-
-export interface Decision {
-  by: string;
-  at: string;
-}
-
-/** A repair that was proposed on an approval card, whatever became of it. */
-export interface Proposal {
-  approvalId: string;
-  title: string;
-  risk: ApprovalRun['risk'];
-  status: ApprovalRun['status'];
-  commands: string[];
-  verify: string[];
-  undo?: string;
-  requestedAt: string;
-  expiresAt: string;
-  approved?: Decision;
-  rejected?: Decision;
-}
-
-export interface ResolutionStep {
-  key: string;
-  title: string;
-  round: number;
-  status: StepRun['status'];
-  risk?: ApprovalRun['risk'];
-  approvalId?: string;
-  approvedBy?: Decision;
-  issuedAt?: string;
-  finishedAt?: string;
-  /** The repair's result arrived after the run had ended (it was cancelled while the repair ran). */
-  late: boolean;
-  /** Why the repair was not run, or was interrupted, as recorded. */
-  note?: string;
-  actions: ActionOutcome[];
-}
-
-export interface VerificationItem {
-  key: string;
-  title: string;
-  item?: string;
-  round: number;
-  /** null: the check never completed (the run ended first) or was skipped. */
-  passed: boolean | null;
-  statement: string;
-  evidence: string[];
-  commands: string[];
-}
-
-export interface Change {
-  target: string;
-  where: string;
-  repair: string;
-  /** Only the commands that ran and succeeded. */
-  commands: string[];
-  /** Commands with no recorded result that may have run (the repair was interrupted): check them by hand. */
-  uncertain: string[];
-  /** False when the repair did not finish all its commands: some changed the target, others did not. */
-  complete: boolean;
-  undo?: string;
-}
-
-export interface ReportTimelineEntry {
-  at: string;
-  kind: TimelineEntry['kind'];
-  text: string;
-  step?: string;
-  by?: string;
-}
-
-export interface Report {
-  schema: typeof REPORT_SCHEMA_VERSION;
-  header: ReportHeader;
-  summary: string;
-  /** The run's outcome as the runbook states it. */
-  outcome?: string;
-  handover?: string;
-  timeline: ReportTimelineEntry[];
-  checked: CheckedStep[];
-  rootCause?: RootCause;
-  /** Problems found that are not part of the root cause's evidence (or all of them, with no cause). */
-  otherProblems: ReportFinding[];
-  proposals: Proposal[];
-  resolution: ResolutionStep[];
-  verification: VerificationItem[];
-  changes: Change[];
-  /** Explicit statements of what was not done, and why. */
-  notDone: string[];
-  recommendations: string[];
-}
-
-// --- time, without a clock: epoch ms to UTC calendar fields ---
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/** Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
-function civil(days: number): { y: number; m: number; d: number } {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
-}
-
-/** Epoch milliseconds as UTC ISO 8601 (what Date#toISOString gives for years 0–9999). */
-export function utcIso(ms: number): string {
-  const t = Math.floor(ms);
-  const days = Math.floor(t / 86_400_000);
-  const rest = t - days * 86_400_000;
-  const { y, m, d } = civil(days);
-  const hh = Math.floor(rest / 3_600_000);
-  const mm = Math.floor((rest % 3_600_000) / 60_000);
-  const ss = Math.floor((rest % 60_000) / 1000);
-  return `${pad(y, 4)}-${pad(m)}-${pad(d)}T${pad(hh)}:${pad(mm)}:${pad(ss)}.${pad(rest % 1000, 3)}Z`;
-}
-
-/** A UTC ISO 8601 time as people read it in a report: "2026-02-12 07:00:00 UTC". */
-export function humanUtc(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
-}
-
-/** A duration for people: "45 s", "3 min 5 s", "2 h 0 min". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.floor(s / 60);
-  if (min < 60) return `${min} min ${s % 60} s`;
-  return `${Math.floor(min / 60)} h ${min % 60} min`;
-}
+export * from './report-time.js';
+export * from './report-types.js';
 
 // --- helpers ---
-
-const sentence = (s: string) => {
-  const t = s.trim();
-  return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
-};
 
 function shorten(text: string): { text: string; cut: boolean } {
   const lines = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
@@ -235,13 +39,6 @@ function shorten(text: string): { text: string; cut: boolean } {
     cut = true;
   }
   return { text: out, cut };
-}
-
-function whereOf(state: RunState): string {
-  const r = state.target.redis;
-  return state.target.kind === 'docker'
-    ? `container ${r.container ?? '?'}`
-    : `host ${r.sshHost ?? r.host} (over SSH)`;
 }
 
 const stepsOf = (state: RunState, kind: StepRun['kind']) =>
@@ -458,127 +255,4 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     notDone,
     recommendations: cause ? [...cause.prevention] : [],
   };
-}
-
-function whatWasNotDone(
-  state: RunState,
-  proposals: readonly Proposal[],
-  resolution: readonly ResolutionStep[],
-  verification: readonly VerificationItem[],
-  person: (id: string) => string,
-): string[] {
-  const out: string[] = [];
-  const cancel = state.timeline.find((e) => e.kind === 'cancelled');
-  for (const p of proposals) {
-    const name = `The repair "${p.title}"`;
-    if (p.status === 'rejected')
-      out.push(
-        `${name} was not run: the approval was rejected by ${p.rejected?.by ?? 'someone'}${p.rejected ? ` at ${humanUtc(p.rejected.at)}` : ''}.`,
-      );
-    else if (p.status === 'expired')
-      out.push(
-        `${name} was not run: nobody decided before the approval expired at ${humanUtc(p.expiresAt)}.`,
-      );
-    else if (p.status === 'withdrawn')
-      out.push(
-        `${name} was not run: its approval was withdrawn when the run was cancelled${cancel?.by ? ` by ${person(cancel.by)}` : ''}.`,
-      );
-    else if (p.status === 'pending')
-      out.push(`${name} has not run: its approval is still waiting for a decision.`);
-  }
-  for (const r of resolution) {
-    const why = r.note === undefined ? '' : ` (${r.note.replace(/\.$/, '')})`;
-    if (r.status === 'failed') {
-      const failed = r.actions.find((a) => a.outcome === 'failed');
-      const skipped = r.actions.filter((a) => a.outcome === 'not-run').length;
-      out.push(
-        `The repair "${r.title}" failed${failed ? ` (at: ${failed.command})` : ''}${skipped ? `; ${skipped} later command(s) were not run` : ''}.`,
-      );
-    } else if (r.status === 'skipped') {
-      out.push(`The repair "${r.title}" was approved but not run${why}.`);
-    } else if (r.actions.some((a) => a.outcome === 'unknown')) {
-      out.push(
-        `The repair "${r.title}" ${r.status === 'interrupted' ? 'was interrupted' : 'has no recorded result'}${why}: it may have changed ${state.target.name} in part or in full. Check the target by hand before running it again.`,
-      );
-    }
-  }
-  const ran = resolution.some((r) => r.actions.some((a) => a.outcome !== 'not-run'));
-  if (!ran) {
-    if (proposals.length === 0) {
-      const why =
-        state.status === 'no-fault'
-          ? 'nothing was found wrong'
-          : state.status === 'handed-over'
-            ? `the run was handed over to ${state.outcome?.handover ?? 'another runbook'}`
-            : state.status === 'cancelled'
-              ? 'the run was cancelled before one was proposed'
-              : TERMINAL.has(state.status)
-                ? 'the runbook has no automatic repair for what was found, so the run ended without one'
-                : 'diagnosis has not finished';
-      out.push(`No repair was proposed: ${why}.`);
-    }
-    if (TERMINAL.has(state.status))
-      out.push(`No command that changes anything was run on ${state.target.name}.`);
-  }
-  const failedChecks = verification.filter((v) => v.passed === false);
-  if (failedChecks.length > 0)
-    out.push(`Verification did not pass: ${failedChecks.map((v) => v.title).join(', ')}.`);
-  if (cancel && !out.some((s) => s.includes('cancelled')))
-    out.push(`The run was cancelled by ${cancel.by ? person(cancel.by) : 'someone'}; nothing further ran.`);
-  return out;
-}
-
-function summarise(
-  state: RunState,
-  runbook: Runbook,
-  r: {
-    checked: CheckedStep[];
-    rootCause: RootCause | undefined;
-    otherProblems: ReportFinding[];
-    resolution: ResolutionStep[];
-    verification: VerificationItem[];
-    notDone: string[];
-    finished: boolean;
-  },
-): string {
-  const parts: string[] = [];
-  const ran = r.checked.filter((c) => c.status !== 'skipped').length;
-  const where = `${state.target.name} (${whereOf(state)})`;
-  parts.push(`The ${runbook.id} runbook ran ${ran} diagnosis check${ran === 1 ? '' : 's'} on ${where}.`);
-  if (r.rootCause) {
-    const lead = r.rootCause.evidence.find((f) => f.severity === 'critical') ?? r.rootCause.evidence[0];
-    parts.push(`Root cause: ${sentence(r.rootCause.title)}`);
-    if (lead) parts.push(sentence(lead.statement));
-  } else if (r.otherProblems.length > 0) {
-    parts.push(
-      `It found ${r.otherProblems.length} problem${r.otherProblems.length === 1 ? '' : 's'} but no root cause it recognises: ${r.otherProblems
-        .map((f) => f.statement)
-        .join('; ')}.`,
-    );
-  } else if (state.status !== 'diagnosing') {
-    parts.push('It found nothing wrong.');
-  }
-  for (const step of r.resolution) {
-    const by = step.approvedBy ? `, approved by ${step.approvedBy.by},` : '';
-    const result =
-      step.status === 'done'
-        ? 'succeeded'
-        : step.status === 'failed'
-          ? 'failed'
-          : step.status === 'skipped'
-            ? 'was not run'
-            : step.status === 'running'
-              ? 'had not finished'
-              : `was ${step.status}, with no recorded result`;
-    parts.push(`The repair "${step.title}"${by} ${result}.`);
-  }
-  if (r.resolution.length === 0 && r.notDone[0]) parts.push(r.notDone[0]);
-  const checks = r.verification.filter((v) => v.passed !== null);
-  if (checks.length > 0) {
-    const passed = checks.filter((v) => v.passed).length;
-    parts.push(`Verification: ${passed} of ${checks.length} check${checks.length === 1 ? '' : 's'} passed.`);
-  }
-  if (state.outcome) parts.push(`Outcome: ${state.status}. ${sentence(state.outcome.summary)}`);
-  else if (!r.finished) parts.push(`The run is still going (${state.status}).`);
-  return parts.join(' ');
 }

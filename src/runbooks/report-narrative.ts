@@ -1,0 +1,148 @@
+// The sentences of a report: what was not done, and the summary paragraph.
+import type { Runbook } from './model.js';
+import { humanUtc } from './report-time.js';
+import type {
+  CheckedStep,
+  Proposal,
+  ReportFinding,
+  ResolutionStep,
+  RootCause,
+  VerificationItem,
+} from './report-types.js';
+import type { RunState } from './state.js';
+import { TERMINAL } from './state.js';
+
+export const sentence = (s: string) => {
+  const t = s.trim();
+  return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
+};
+
+export function whereOf(state: RunState): string {
+  const r = state.target.redis;
+  return state.target.kind === 'docker'
+    ? `container ${r.container ?? '?'}`
+    : `host ${r.sshHost ?? r.host} (over SSH)`;
+}
+
+export function whatWasNotDone(
+  state: RunState,
+  proposals: readonly Proposal[],
+  resolution: readonly ResolutionStep[],
+  verification: readonly VerificationItem[],
+  person: (id: string) => string,
+): string[] {
+  const out: string[] = [];
+  const cancel = state.timeline.find((e) => e.kind === 'cancelled');
+  for (const p of proposals) {
+    const name = `The repair "${p.title}"`;
+    if (p.status === 'rejected')
+      out.push(
+        `${name} was not run: the approval was rejected by ${p.rejected?.by ?? 'someone'}${p.rejected ? ` at ${humanUtc(p.rejected.at)}` : ''}.`,
+      );
+    else if (p.status === 'expired')
+      out.push(
+        `${name} was not run: nobody decided before the approval expired at ${humanUtc(p.expiresAt)}.`,
+      );
+    else if (p.status === 'withdrawn')
+      out.push(
+        `${name} was not run: its approval was withdrawn when the run was cancelled${cancel?.by ? ` by ${person(cancel.by)}` : ''}.`,
+      );
+    else if (p.status === 'pending')
+      out.push(`${name} has not run: its approval is still waiting for a decision.`);
+  }
+  for (const r of resolution) {
+    const why = r.note === undefined ? '' : ` (${r.note.replace(/\.$/, '')})`;
+    if (r.status === 'failed') {
+      const failed = r.actions.find((a) => a.outcome === 'failed');
+      const skipped = r.actions.filter((a) => a.outcome === 'not-run').length;
+      out.push(
+        `The repair "${r.title}" failed${failed ? ` (at: ${failed.command})` : ''}${skipped ? `; ${skipped} later command(s) were not run` : ''}.`,
+      );
+    } else if (r.status === 'skipped') {
+      out.push(`The repair "${r.title}" was approved but not run${why}.`);
+    } else if (r.actions.some((a) => a.outcome === 'unknown')) {
+      out.push(
+        `The repair "${r.title}" ${r.status === 'interrupted' ? 'was interrupted' : 'has no recorded result'}${why}: it may have changed ${state.target.name} in part or in full. Check the target by hand before running it again.`,
+      );
+    }
+  }
+  const ran = resolution.some((r) => r.actions.some((a) => a.outcome !== 'not-run'));
+  if (!ran) {
+    if (proposals.length === 0) {
+      const why =
+        state.status === 'no-fault'
+          ? 'nothing was found wrong'
+          : state.status === 'handed-over'
+            ? `the run was handed over to ${state.outcome?.handover ?? 'another runbook'}`
+            : state.status === 'cancelled'
+              ? 'the run was cancelled before one was proposed'
+              : TERMINAL.has(state.status)
+                ? 'the runbook has no automatic repair for what was found, so the run ended without one'
+                : 'diagnosis has not finished';
+      out.push(`No repair was proposed: ${why}.`);
+    }
+    if (TERMINAL.has(state.status))
+      out.push(`No command that changes anything was run on ${state.target.name}.`);
+  }
+  const failedChecks = verification.filter((v) => v.passed === false);
+  if (failedChecks.length > 0)
+    out.push(`Verification did not pass: ${failedChecks.map((v) => v.title).join(', ')}.`);
+  if (cancel && !out.some((s) => s.includes('cancelled')))
+    out.push(`The run was cancelled by ${cancel.by ? person(cancel.by) : 'someone'}; nothing further ran.`);
+  return out;
+}
+
+export function summarise(
+  state: RunState,
+  runbook: Runbook,
+  r: {
+    checked: CheckedStep[];
+    rootCause: RootCause | undefined;
+    otherProblems: ReportFinding[];
+    resolution: ResolutionStep[];
+    verification: VerificationItem[];
+    notDone: string[];
+    finished: boolean;
+  },
+): string {
+  const parts: string[] = [];
+  const ran = r.checked.filter((c) => c.status !== 'skipped').length;
+  const where = `${state.target.name} (${whereOf(state)})`;
+  parts.push(`The ${runbook.id} runbook ran ${ran} diagnosis check${ran === 1 ? '' : 's'} on ${where}.`);
+  if (r.rootCause) {
+    const lead = r.rootCause.evidence.find((f) => f.severity === 'critical') ?? r.rootCause.evidence[0];
+    parts.push(`Root cause: ${sentence(r.rootCause.title)}`);
+    if (lead) parts.push(sentence(lead.statement));
+  } else if (r.otherProblems.length > 0) {
+    parts.push(
+      `It found ${r.otherProblems.length} problem${r.otherProblems.length === 1 ? '' : 's'} but no root cause it recognises: ${r.otherProblems
+        .map((f) => f.statement)
+        .join('; ')}.`,
+    );
+  } else if (state.status !== 'diagnosing') {
+    parts.push('It found nothing wrong.');
+  }
+  for (const step of r.resolution) {
+    const by = step.approvedBy ? `, approved by ${step.approvedBy.by},` : '';
+    const result =
+      step.status === 'done'
+        ? 'succeeded'
+        : step.status === 'failed'
+          ? 'failed'
+          : step.status === 'skipped'
+            ? 'was not run'
+            : step.status === 'running'
+              ? 'had not finished'
+              : `was ${step.status}, with no recorded result`;
+    parts.push(`The repair "${step.title}"${by} ${result}.`);
+  }
+  if (r.resolution.length === 0 && r.notDone[0]) parts.push(r.notDone[0]);
+  const checks = r.verification.filter((v) => v.passed !== null);
+  if (checks.length > 0) {
+    const passed = checks.filter((v) => v.passed).length;
+    parts.push(`Verification: ${passed} of ${checks.length} check${checks.length === 1 ? '' : 's'} passed.`);
+  }
+  if (state.outcome) parts.push(`Outcome: ${state.status}. ${sentence(state.outcome.summary)}`);
+  else if (!r.finished) parts.push(`The run is still going (${state.status}).`);
+  return parts.join(' ');
+}

@@ -1,0 +1,44 @@
+// Report times from epoch ms, without a clock or Date: the core stays pure and replayable.
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
+function civil(days: number): { y: number; m: number; d: number } {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+}
+
+/** Epoch milliseconds as UTC ISO 8601 (what Date#toISOString gives for years 0–9999). */
+export function utcIso(ms: number): string {
+  const t = Math.floor(ms);
+  const days = Math.floor(t / 86_400_000);
+  const rest = t - days * 86_400_000;
+  const { y, m, d } = civil(days);
+  const hh = Math.floor(rest / 3_600_000);
+  const mm = Math.floor((rest % 3_600_000) / 60_000);
+  const ss = Math.floor((rest % 60_000) / 1000);
+  return `${pad(y, 4)}-${pad(m)}-${pad(d)}T${pad(hh)}:${pad(mm)}:${pad(ss)}.${pad(rest % 1000, 3)}Z`;
+}
+
+/** A UTC ISO 8601 time as people read it in a report: "2026-02-12 07:00:00 UTC". */
+export function humanUtc(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+/** A duration for people: "45 s", "3 min 5 s", "2 h 0 min". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min ${s % 60} s`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
