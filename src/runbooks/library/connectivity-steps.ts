@@ -3,14 +3,13 @@ import { formatBytes, infoLine, infoNumber, parseInfo } from '../analyzers/redis
 import { classifyReply } from '../analyzers/redis-reply.js';
 import type { Analysis, Finding, StepContext } from '../model.js';
 import type { ExecResult } from '../result.js';
-import { allOutput } from '../result.js';
-import { couldNotRun, diagnose, verify } from './common-steps.js';
+import { couldNotRun, diagnose } from './common-steps.js';
 import { clientFact, list, num, SAFE_NAME } from './facts.js';
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
 const running = { not: { finding: 'container-not-running' } } as const;
-const clientPlace = (ctx: StepContext) =>
+export const clientPlace = (ctx: StepContext) =>
   ctx.item === undefined ? null : { at: 'client' as const, client: ctx.item };
 
 export const clientPingStep = diagnose({
@@ -299,74 +298,4 @@ export const clientConnectionsStep = diagnose({
     };
   },
   timeoutMs: T,
-});
-
-// --- verification ---
-
-export const verifyClientPing = verify({
-  id: 'verify-client-ping',
-  title: 'Each client gets PONG',
-  forEach: 'client',
-  command: 'docker exec <client> redis-cli -h <redis host> -p <port> PING',
-  action: (ctx) => {
-    const place = clientPlace(ctx);
-    return place && { kind: 'redis', place, args: ['PING'] };
-  },
-  check: (r, ctx) => {
-    const reply = classifyReply(r);
-    const passed = reply.kind === 'ok' && reply.line === 'PONG';
-    return {
-      passed,
-      pending: !passed,
-      statement: `${ctx.item}: PING → ${reply.line}`,
-      evidence: [reply.line],
-    };
-  },
-  timeoutMs: T,
-  retry: { attempts: 10, delayMs: 500 },
-});
-
-export const verifyMemory = verify({
-  id: 'verify-memory',
-  title: 'Memory is under maxmemory',
-  command: 'redis-cli INFO memory',
-  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
-  check: (r) => {
-    const info = parseInfo(r.stdout);
-    const used = infoNumber(info, 'used_memory');
-    const max = infoNumber(info, 'maxmemory');
-    const passed = used !== undefined && max !== undefined && (max === 0 || used < max * 0.95);
-    return {
-      passed,
-      statement: passed ? 'Memory is under the limit' : 'Memory is still at the limit',
-      evidence: [infoLine(info, 'used_memory_human'), infoLine(info, 'maxmemory_human')],
-    };
-  },
-  timeoutMs: T,
-});
-
-export const verifyClients = verify({
-  id: 'verify-clients',
-  title: 'Connections are below maxclients',
-  needs: ['verify-ping'],
-  command: 'redis-cli INFO clients',
-  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'clients'] }),
-  check: (r) => {
-    const info = parseInfo(r.stdout);
-    const connected = infoNumber(info, 'connected_clients');
-    const max = infoNumber(info, 'maxclients');
-    const passed = connected !== undefined && (max === undefined || connected < max);
-    return {
-      passed,
-      pending: !passed,
-      statement: passed ? `${connected} of ${max} connections in use` : 'Connections still exhausted',
-      evidence: [
-        infoLine(info, 'connected_clients'),
-        infoLine(info, 'maxclients'),
-        allOutput(r).split('\n')[0] ?? '',
-      ],
-    };
-  },
-  timeoutMs: T,
-  retry: { attempts: 10, delayMs: 500 },
 });

@@ -1,27 +1,23 @@
 import type { Action } from '../action.js';
 import type { RepairStep, Runbook, StepContext } from '../model.js';
-import {
-  containerStep,
-  logsStep,
-  persistenceStep,
-  pingStep,
-  serverStep,
-  verifyPing,
-  verifyRunning,
-  verifyWrite,
-} from './common-steps.js';
+import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
 import {
   clientConnectionsStep,
   clientNetworkStep,
   clientPingStep,
   clientsStep,
   memoryStep,
-  verifyClientPing,
-  verifyClients,
-  verifyMemory,
 } from './connectivity-steps.js';
 import { clientFact, str } from './facts.js';
 import { gate, outcome } from './step-builders.js';
+import {
+  verifyClientPing,
+  verifyClients,
+  verifyMemory,
+  verifyPing,
+  verifyRunning,
+  verifyWrite,
+} from './verify-steps.js';
 
 const redis = { at: 'redis' } as const;
 

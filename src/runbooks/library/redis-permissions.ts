@@ -1,17 +1,6 @@
 import type { Action } from '../action.js';
 import type { Condition, RepairStep, Runbook, StepContext } from '../model.js';
-import {
-  containerStep,
-  logsStep,
-  persistenceStep,
-  pingStep,
-  serverStep,
-  verifyBgsave,
-  verifyPing,
-  verifyRunning,
-  verifySaveStatus,
-  verifyWrite,
-} from './common-steps.js';
+import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
 import { dataDirOf, num } from './facts.js';
 import {
   besideRedis,
@@ -22,6 +11,7 @@ import {
   processOwnerStep,
 } from './permission-steps.js';
 import { gate, outcome } from './step-builders.js';
+import { verifyBgsave, verifyPing, verifyRunning, verifySaveStatus, verifyWrite } from './verify-steps.js';
 
 const redis = { at: 'redis' } as const;
 

@@ -1,0 +1,182 @@
+// Read-only checks run after a repair, shared by both runbooks. A check that is not settled yet
+// (Redis still loading, a save still running, MISCONF not yet lifted) says pending and is retried.
+import { parseInspect } from '../analyzers/container-inspect.js';
+import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
+import { classifyReply } from '../analyzers/redis-reply.js';
+import { allOutput } from '../result.js';
+import { verify } from './common-steps.js';
+import { clientPlace } from './connectivity-steps.js';
+
+const redis = { at: 'redis' } as const;
+const T = 15_000;
+
+export const verifyRunning = verify({
+  id: 'verify-running',
+  title: 'Redis container is running',
+  command: 'docker inspect <redis container>',
+  action: () => ({ kind: 'inspect', place: redis }),
+  check: (r) => {
+    const c = parseInspect(r.stdout);
+    const ev = c ? [`State.Status=${c.status} Running=${c.running}`] : [allOutput(r).slice(0, 200)];
+    return {
+      passed: c?.running === true,
+      statement: c?.running ? 'The container is running' : 'The container is not running',
+      evidence: ev,
+    };
+  },
+  timeoutMs: T,
+});
+
+export const verifyPing = verify({
+  id: 'verify-ping',
+  title: 'Redis answers PING',
+  needs: ['verify-running'],
+  command: 'redis-cli PING',
+  action: () => ({ kind: 'redis', place: redis, args: ['PING'] }),
+  check: (r) => {
+    const reply = classifyReply(r);
+    const passed = reply.kind === 'ok' && reply.line === 'PONG';
+    // Just after a start Redis may still be loading; just after a permission fix, MISCONF lifts only
+    // once a background save has succeeded.
+    const pending = !passed && ['loading', 'refused', 'max-clients', 'misconf', 'error'].includes(reply.kind);
+    return {
+      passed,
+      pending,
+      statement: passed ? 'PING → PONG' : `PING → ${reply.line}`,
+      evidence: [reply.line],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});
+
+export const verifyBgsave = verify({
+  id: 'verify-bgsave',
+  title: 'BGSAVE is accepted',
+  needs: ['verify-running'],
+  command: 'redis-cli BGSAVE',
+  action: () => ({ kind: 'redis', place: redis, args: ['BGSAVE'] }),
+  check: (r) => {
+    const reply = classifyReply(r);
+    const passed = /Background saving started/.test(r.stdout);
+    // A save started before the repair may still be running and then fail: wait to start our own.
+    return {
+      passed,
+      pending: reply.kind === 'loading' || /already in progress/.test(allOutput(r)),
+      statement: `BGSAVE → ${reply.line}`,
+      evidence: [reply.line],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});
+
+export const verifySaveStatus = verify({
+  id: 'verify-save-status',
+  title: 'rdb_last_bgsave_status is ok',
+  needs: ['verify-bgsave'],
+  command: 'redis-cli INFO persistence',
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'persistence'] }),
+  check: (r) => {
+    const info = parseInfo(r.stdout);
+    const inProgress = info.get('rdb_bgsave_in_progress') === '1';
+    const ok = info.get('rdb_last_bgsave_status') === 'ok';
+    return {
+      passed: ok && !inProgress,
+      pending: inProgress || !ok,
+      statement: ok ? 'The background save succeeded' : 'The background save still fails',
+      evidence: [infoLine(info, 'rdb_bgsave_in_progress'), infoLine(info, 'rdb_last_bgsave_status')],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});
+
+export const verifyWrite = verify({
+  id: 'verify-write',
+  title: 'A write is accepted (no MISCONF/OOM)',
+  needs: ['verify-ping'],
+  command: 'redis-cli SET runbook-bot:verify ok EX 60',
+  action: () => ({ kind: 'redis', place: redis, args: ['SET', 'runbook-bot:verify', 'ok', 'EX', '60'] }),
+  check: (r) => {
+    const reply = classifyReply(r);
+    const passed = reply.kind === 'ok' && reply.line === 'OK';
+    // MISCONF lifts only once a background save has succeeded, which may take a moment.
+    return {
+      passed,
+      pending: reply.kind === 'misconf',
+      statement: passed ? 'SET → OK' : `SET → ${reply.line}`,
+      evidence: [reply.line],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});
+
+export const verifyClientPing = verify({
+  id: 'verify-client-ping',
+  title: 'Each client gets PONG',
+  forEach: 'client',
+  command: 'docker exec <client> redis-cli -h <redis host> -p <port> PING',
+  action: (ctx) => {
+    const place = clientPlace(ctx);
+    return place && { kind: 'redis', place, args: ['PING'] };
+  },
+  check: (r, ctx) => {
+    const reply = classifyReply(r);
+    const passed = reply.kind === 'ok' && reply.line === 'PONG';
+    return {
+      passed,
+      pending: !passed,
+      statement: `${ctx.item}: PING → ${reply.line}`,
+      evidence: [reply.line],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});
+
+export const verifyMemory = verify({
+  id: 'verify-memory',
+  title: 'Memory is under maxmemory',
+  command: 'redis-cli INFO memory',
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
+  check: (r) => {
+    const info = parseInfo(r.stdout);
+    const used = infoNumber(info, 'used_memory');
+    const max = infoNumber(info, 'maxmemory');
+    const passed = used !== undefined && max !== undefined && (max === 0 || used < max * 0.95);
+    return {
+      passed,
+      statement: passed ? 'Memory is under the limit' : 'Memory is still at the limit',
+      evidence: [infoLine(info, 'used_memory_human'), infoLine(info, 'maxmemory_human')],
+    };
+  },
+  timeoutMs: T,
+});
+
+export const verifyClients = verify({
+  id: 'verify-clients',
+  title: 'Connections are below maxclients',
+  needs: ['verify-ping'],
+  command: 'redis-cli INFO clients',
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'clients'] }),
+  check: (r) => {
+    const info = parseInfo(r.stdout);
+    const connected = infoNumber(info, 'connected_clients');
+    const max = infoNumber(info, 'maxclients');
+    const passed = connected !== undefined && (max === undefined || connected < max);
+    return {
+      passed,
+      pending: !passed,
+      statement: passed ? `${connected} of ${max} connections in use` : 'Connections still exhausted',
+      evidence: [
+        infoLine(info, 'connected_clients'),
+        infoLine(info, 'maxclients'),
+        allOutput(r).split('\n')[0] ?? '',
+      ],
+    };
+  },
+  timeoutMs: T,
+  retry: { attempts: 10, delayMs: 500 },
+});
