@@ -135,6 +135,14 @@ export async function serve(opts: {
     const recovered = await orchestrator.recover();
     if (recovered)
       log.info({ incidents: recovered }, 'dispatched commands left over from a previous process');
+    // And again every half minute, for commands whose dispatch failed while this process ran.
+    const o = orchestrator;
+    const sweep = setInterval(
+      () => void o.recover().catch((e: unknown) => log.warn({ err: String(e) }, 'outbox sweep failed')),
+      30_000,
+    );
+    sweep.unref();
+    closers.push(async () => clearInterval(sweep));
     if (slack) {
       // Stop taking commands first, so nothing new starts while the workers wind down.
       closers.unshift(() => slack.stop());

@@ -15,7 +15,12 @@ export type Prerequisites = { ok: true; startedLab: boolean } | { ok: false; mes
  * Makes sure the lab can run: as root, installs what is missing and starts the lab's services;
  * otherwise says exactly what to run. `startedLab` tells whether the demo must stop them again.
  */
-export function ensureLab(repoRoot: string, dockerSocket: string, isRoot: boolean, rerun: string): Prerequisites {
+export function ensureLab(
+  repoRoot: string,
+  dockerSocket: string,
+  isRoot: boolean,
+  rerun: string,
+): Prerequisites {
   const install = join(repoRoot, 'lab/install.sh');
   const start = join(repoRoot, 'lab/start.sh');
   // The lab's container engine is rootful, and its scenarios chown data dirs and run sshd: only

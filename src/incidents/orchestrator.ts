@@ -151,11 +151,27 @@ export class Orchestrator {
     // The record just written is as fresh as a reload, and saves parsing it again.
     const rec = written ?? (await this.d.store.load(id));
     if (!rec) return;
-    for (const e of entries) await this.carryOut(rec, e.command);
-    await this.d.store.ack(id, entries);
+    // One command failing must not hold back the others: each is acknowledged once carried out,
+    // and a failed one stays in the outbox for the next flush (an event's retry, or the sweep).
+    const done: typeof entries = [];
+    let failure: unknown;
+    for (const e of entries) {
+      try {
+        await this.carryOut(rec, e.command);
+        done.push(e);
+      } catch (err) {
+        failure ??= err;
+        this.d.log.error(
+          { incident: id, command: e.command.type, err: String(err) },
+          'command not carried out',
+        );
+      }
+    }
+    await this.d.store.ack(id, done);
+    if (failure !== undefined) throw failure;
   }
 
-  /** At start-up: finish dispatching whatever a crashed process left in the outboxes. */
+  /** Finishes dispatching whatever a crashed process, or a failed command, left in the outboxes. */
   async recover(): Promise<number> {
     const ids = await this.d.store.pendingOutboxes();
     for (const id of ids) await this.flush(id);
@@ -181,15 +197,21 @@ export class Orchestrator {
         );
         return;
       case 'handover':
-        if (await this.d.store.claim(`handover.${rec.id}`, 7 * 86_400)) {
-          const next = await this.start({
-            runbookId: c.runbookId,
-            targetName: rec.targetName,
-            startedBy: rec.state.startedBy,
-            // The channel carries over; the root message does not: the new incident gets its own.
-            meta: { ...(rec.meta.channel ? { channel: rec.meta.channel } : {}), parent: rec.id },
-          });
-          if (next.ok) await this.d.store.setMeta(rec.id, { handedOverTo: next.id });
+        if (!rec.meta.handedOverTo && (await this.d.store.claim(`handover.${rec.id}`, 7 * 86_400))) {
+          try {
+            const next = await this.start({
+              runbookId: c.runbookId,
+              targetName: rec.targetName,
+              startedBy: rec.state.startedBy,
+              // The channel carries over; the root message does not: the new incident gets its own.
+              meta: { ...(rec.meta.channel ? { channel: rec.meta.channel } : {}), parent: rec.id },
+            });
+            if (next.ok) await this.d.store.setMeta(rec.id, { handedOverTo: next.id });
+          } catch (e) {
+            // Let the next flush of this outbox entry try again rather than lose the handover.
+            await this.d.store.release(`handover.${rec.id}`);
+            throw e;
+          }
         }
         await this.d.notifier.handle(rec, c);
         return;

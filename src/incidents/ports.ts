@@ -29,6 +29,8 @@ export interface RunStore {
   pendingOutboxes(): Promise<string[]>;
   /** True the first time a key is claimed: makes one-shot side effects idempotent. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Gives a claim back, so the side effect it guarded may be tried again. */
+  release(key: string): Promise<void>;
   recent(limit: number): Promise<IncidentRecord[]>;
 }
 

@@ -114,6 +114,10 @@ export class RedisRunStore implements RunStore {
     return (await this.redis.set(this.key('claim', key), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
   }
 
+  async release(key: string): Promise<void> {
+    await this.redis.del(this.key('claim', key));
+  }
+
   async recent(limit: number): Promise<IncidentRecord[]> {
     const ids = await this.redis.zrevrange(this.key('recent'), 0, limit - 1);
     const records = await Promise.all(ids.map((id) => this.load(id)));

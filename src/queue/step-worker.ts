@@ -2,10 +2,11 @@ import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ActionRunner } from '../incidents/direct-runner.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
-import type { ExecResult, RunbookLookup } from '../runbooks/index.js';
-import { preconditionProbe, succeeded } from '../runbooks/index.js';
+import type { EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
+
 import { QUEUES } from './connection.js';
 import type { BullDispatcher } from './dispatcher.js';
+import { interrupted, runRepairJob } from './repair-job.js';
 import { TargetLease } from './target-lease.js';
 
 export interface StepWorkerDeps {
@@ -71,48 +72,13 @@ export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } 
     await report(s, results);
   };
 
-  /** Every check that must still hold the moment before a repair touches the target. */
-  const mayRepair = async (s: StepJob): Promise<string | null> => {
-    const rec = await d.store.load(s.runId);
-    const run = rec?.state.steps[s.stepKey];
-    const approval = s.approvalId ? rec?.state.approvals[s.approvalId] : undefined;
-    if (!rec || rec.state.status !== 'repairing' || run?.status !== 'running')
-      return `the incident is no longer waiting for this repair (${rec?.state.status ?? 'gone'})`;
-    if (approval?.status !== 'approved') return 'its approval is not in force';
-    const rb = d.runbooks(rec.state.runbookId);
-    const pre = rb ? preconditionProbe(rb, rec.state, s.stepId) : null;
-    if (!pre) return null;
-    const r = await d.runnerFor(s.targetName).run(pre.action, { timeoutMs: 15_000 });
-    const held = pre.holds(r);
-    d.log.info({ incident: s.runId, step: s.stepKey, precondition: held.statement }, 'precondition checked');
-    return held.ok ? null : held.statement;
-  };
-
-  const repair = async (job: Job<StepJob>) => {
-    const s = job.data;
-    // Marked before anything runs: a job that somehow comes round again finds the mark and stops.
-    if (!(await d.store.claim(`repair-started.${s.jobId}`, 30 * 86_400))) {
-      d.log.warn({ jobId: job.id, incident: s.runId }, 'repair already started once; not running it again');
-      return;
-    }
-    d.log.info({ jobId: job.id, incident: s.runId, step: s.stepKey }, 'step started');
-    const held = await lease.acquire(s.targetName, s.jobId, s.timeoutMs * s.actions.length + 60_000);
-    if (!held) return report(s, [], `another repair is running on ${s.targetName}`);
-    try {
-      const blocked = await mayRepair(s);
-      if (blocked) return report(s, [], blocked);
-      const results: ExecResult[] = [];
-      for (let i = 0; i < s.actions.length; i++) {
-        const r = await runOne(d.runnerFor(s.targetName), s, i);
-        results.push(r);
-        if (!succeeded(r)) break;
-      }
-      d.log.info({ jobId: job.id, incident: s.runId, step: s.stepKey }, 'step finished');
-      return report(s, results);
-    } finally {
-      await lease.release(s.targetName, s.jobId);
-    }
-  };
+  const emit = (job: StepJob, event: EngineEvent, suffix: string) =>
+    d.dispatcher.enqueueEvent(job.runId, event, { jobId: `${job.jobId}.${suffix}` });
+  const repair = (job: Job<StepJob>) =>
+    runRepairJob(
+      { store: d.store, runbooks: d.runbooks, runnerFor: d.runnerFor, lease, emit, log: d.log },
+      job,
+    );
 
   const common = {
     connection: d.connection,
@@ -132,29 +98,34 @@ export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } 
     maxStalledCount: 0,
   });
 
-  repairs.on('stalled', async (jobId) => {
-    const job = await d.dispatcher.repair.getJob(jobId);
+  // Listeners must never throw: an unhandled rejection would end the process and lose the event.
+  const safely = (what: string, fn: () => Promise<unknown>) =>
+    void fn().catch((e: unknown) => d.log.error({ err: String(e) }, `${what} failed`));
+  const handBack = async (job: Job<StepJob> | undefined, reason: string) => {
     if (!job) return;
-    d.log.warn({ jobId, incident: job.data.runId }, 'repair interrupted: its worker stopped');
-    await d.dispatcher.enqueueEvent(
-      job.data.runId,
-      {
-        type: 'repair-interrupted',
-        stepKey: job.data.stepKey,
-        attempt: job.data.attempt,
-        reason: 'its worker stopped mid-repair',
-      },
-      { jobId: `${job.data.jobId}.interrupted` },
-    );
-  });
+    d.log.warn({ jobId: job.id, incident: job.data.runId, reason }, 'repair interrupted');
+    await emit(job.data, interrupted(job.data, reason), 'interrupted');
+  };
+  // A stalled repair (its worker died) is failed, never retried; the incident is handed to a person.
+  repairs.on('stalled', (jobId) =>
+    safely('stalled repair', async () =>
+      handBack(await d.dispatcher.repair.getJob(jobId), 'its worker stopped mid-repair'),
+    ),
+  );
+  // A backstop: runRepairJob reports its own failures, so this fires only if that report failed too.
+  repairs.on('failed', (job, err) =>
+    safely('failed repair', () => handBack(job, `the worker failed: ${err.message}`)),
+  );
   const giveUp = async (job: Job<StepJob> | undefined, why: string) => {
     if (!job || (await job.getState()) !== 'failed') return;
     d.log.error({ jobId: job.id, incident: job.data.runId, why }, 'step failed for good');
     await report(job.data, [failure(`the worker could not run this step: ${why}`)]);
   };
-  probes.on('failed', (job, err) => void giveUp(job, err.message));
-  probes.on('stalled', async (jobId) =>
-    giveUp(await d.dispatcher.diagnosis.getJob(jobId), 'stalled too often'),
+  probes.on('failed', (job, err) => safely('failed step', () => giveUp(job, err.message)));
+  probes.on('stalled', (jobId) =>
+    safely('stalled step', async () =>
+      giveUp(await d.dispatcher.diagnosis.getJob(jobId), 'stalled too often'),
+    ),
   );
   for (const w of [probes, repairs])
     w.on('error', (err) => d.log.error({ err: err.message }, 'worker error'));

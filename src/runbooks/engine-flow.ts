@@ -175,7 +175,7 @@ function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
     finish(
       f,
       'escalated',
-      `The repair "${repair.title}" could not be prepared: a fact it needs was not found.`,
+      `The repair "${repair.title}" could not be prepared from what was found (a value it needs is missing, or unsafe to act on).`,
     );
     return;
   }

@@ -48,8 +48,15 @@ function answer(t: Transition, stdoutOf: (key: string) => string, at: number): T
   return cur;
 }
 
-const begin = () =>
-  start(rb, { runId: 'INC-TEST1', target: toyTarget, startedBy: 'U_STARTER', approvalTtlMs: TTL }, T0);
+const begin = () => {
+  const t = start(
+    rb,
+    { runId: 'INC-TEST1', target: toyTarget, startedBy: 'U_STARTER', approvalTtlMs: TTL },
+    T0,
+  );
+  expect(runStateSchema.parse(JSON.parse(JSON.stringify(t.state)))).toEqual(t.state);
+  return t;
+};
 /** Diagnosis finds "bad" in b, so an approval is requested. */
 const untilApproval = () => answer(begin(), (k) => (k === 'b' ? 'bad' : 'fine'), T0 + 1000);
 const approvalOf = (t: Transition) => {

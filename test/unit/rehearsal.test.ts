@@ -86,6 +86,30 @@ describe('rehearsals of the seed incidents', () => {
     expect(evidence.some((l) => l.startsWith('1001 1001 755'))).toBe(true);
   });
 
+  it('a Redis that reports / as its dir: the targets file wins, and without one nothing is proposed', () => {
+    const withDirAt = (dataDir: string | undefined) => {
+      const fx = load('rdb-permission.redis-permissions.json');
+      const config = fx.results.config;
+      const stat = fx.results['data-dir'];
+      if (!config || !stat) throw new Error('fixture lacks config or data-dir');
+      fx.results.config = { ...config, stdout: config.stdout.replace(/^dir\n\/data$/m, 'dir\n/') };
+      fx.results['data-dir'] = { ...stat, stdout: '0 0 755 root root /\n' };
+      const { dataDir: _configured, ...redis } = fx.target.redis;
+      fx.target = { ...fx.target, redis: dataDir ? { ...redis, dataDir } : redis };
+      return replay('redis-permissions', fx).state;
+    };
+    const configured = withDirAt('/data');
+    const codes = Object.values(configured.steps).flatMap((r) => r.findings.map((f) => f.code));
+    expect(codes).toContain('data-dir-differs');
+    expect(configured.steps['data-dir']?.commands[0]).toMatch(/ \/data$/);
+
+    const unconfigured = withDirAt(undefined);
+    expect(unconfigured.steps['data-dir']?.commands[0]).toMatch(/ \/$/);
+    expect(unconfigured.approvals).toEqual({});
+    expect(unconfigured.status).toBe('escalated');
+    expect(unconfigured.outcome?.summary).toMatch(/unsafe to act on/);
+  });
+
   it('the card states the undo with the values found on the target', () => {
     const { state } = replay('redis-permissions', load('rdb-permission.redis-permissions.json'));
     expect(Object.values(state.approvals)[0]?.undo).toBe(

@@ -31,7 +31,7 @@ export const configStep = diagnose({
     place: redis,
     args: ['CONFIG', 'GET', 'dir', 'appendonly', 'stop-writes-on-bgsave-error', 'save'],
   }),
-  analyze: (r) => {
+  analyze: (r, ctx) => {
     const cfg = parseConfigGet(r.stdout);
     const dir = cfg.get('dir');
     if (dir === undefined) return { findings: [couldNotRun('read CONFIG GET', r)] };
@@ -51,6 +51,14 @@ export const configStep = diagnose({
         statement:
           'While saves fail, Redis refuses writes (stop-writes-on-bgsave-error yes), which clients see as MISCONF',
         evidence: ['stop-writes-on-bgsave-error yes'],
+      });
+    const configured = ctx.target.redis.dataDir;
+    if (configured !== undefined && configured !== dir)
+      findings.push({
+        code: 'data-dir-differs',
+        severity: 'warning',
+        statement: `Redis writes to ${dir}, but the targets file says its data dir is ${configured}; the runbook acts on ${configured}`,
+        evidence: [`dir ${dir}`, `dataDir ${configured} (targets file)`],
       });
     return {
       findings,

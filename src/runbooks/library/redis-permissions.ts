@@ -1,7 +1,7 @@
 import type { Action } from '../action.js';
 import type { Condition, RepairStep, Runbook, StepContext } from '../model.js';
 import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
-import { dataDirOf, num } from './facts.js';
+import { dataDirOf, isSafeDataDir, num } from './facts.js';
 import {
   besideRedis,
   configStep,
@@ -22,6 +22,7 @@ function ownershipFix(ctx: StepContext): Action[] | null {
   const mode = num(ctx.facts, 'dir.mode');
   if (uid === undefined || gid === undefined) return null;
   const dir = dataDirOf(ctx);
+  if (!isSafeDataDir(dir)) return null;
   const actions = [besideRedis(ctx, ['chown', '-R', `${uid}:${gid}`, dir], 'root')];
   if (mode === undefined || (mode & 0o700) !== 0o700)
     actions.push(besideRedis(ctx, ['chmod', 'u+rwx', dir], 'root'));

@@ -1,0 +1,107 @@
+import type { Job } from 'bullmq';
+import type { ActionRunner } from '../incidents/direct-runner.js';
+import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
+import type { Action, EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
+import { preconditionProbe, succeeded } from '../runbooks/index.js';
+import type { TargetLease } from './target-lease.js';
+
+export interface RepairDeps {
+  store: RunStore;
+  runbooks: RunbookLookup;
+  runnerFor: (targetName: string) => ActionRunner;
+  lease: Pick<TargetLease, 'acquire' | 'release'>;
+  emit: (job: StepJob, event: EngineEvent, suffix: string) => Promise<void>;
+  log: Logger;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export const interrupted = (s: StepJob, reason: string): EngineEvent => ({
+  type: 'repair-interrupted',
+  stepKey: s.stepKey,
+  attempt: s.attempt,
+  reason,
+});
+
+/**
+ * Everything that must hold the moment before a repair touches the target, read from the store
+ * rather than trusted from the job. Returns the approved actions to run, or why nothing may run.
+ */
+async function approvedActions(
+  d: RepairDeps,
+  s: StepJob,
+): Promise<{ actions: Action[] } | { refused: string }> {
+  const rec = await d.store.load(s.runId);
+  if (!rec) return { refused: 'the incident no longer exists' };
+  const { state } = rec;
+  const run = state.steps[s.stepKey];
+  const approval = run?.approvalId ? state.approvals[run.approvalId] : undefined;
+  if (state.status !== 'repairing' || state.phase.kind !== 'repair' || state.phase.stepKey !== s.stepKey)
+    return { refused: `the incident is no longer waiting for this repair (${state.status})` };
+  if (run?.status !== 'running' || run.approvalId !== s.approvalId || approval?.status !== 'approved')
+    return { refused: 'its approval is not in force' };
+  if (JSON.stringify(approval.actions) !== JSON.stringify(s.actions))
+    return { refused: 'the queued repair is not the one that was approved' };
+  const rb = d.runbooks(state.runbookId);
+  const pre = rb ? preconditionProbe(rb, state, s.stepId) : null;
+  if (pre) {
+    const held = pre.holds(await d.runnerFor(s.targetName).run(pre.action, { timeoutMs: 15_000 }));
+    d.log.info({ incident: s.runId, step: s.stepKey, precondition: held.statement }, 'precondition checked');
+    if (!held.ok) return { refused: held.statement };
+  }
+  return { actions: approval.actions };
+}
+
+async function runInOrder(
+  runner: ActionRunner,
+  actions: readonly Action[],
+  timeoutMs: number,
+): Promise<ExecResult[]> {
+  const results: ExecResult[] = [];
+  for (const a of actions) {
+    const r = await runner.run(a, { timeoutMs });
+    results.push(r);
+    if (!succeeded(r)) break;
+  }
+  return results;
+}
+
+/**
+ * At most once: a started-marker, a lease per target, the approval and the precondition checked
+ * again, the approved actions run in order. Whatever goes wrong, the incident hears of it: "not
+ * run" before the first action, "interrupted" after, so nothing is left waiting forever.
+ */
+export async function runRepairJob(d: RepairDeps, job: Job<StepJob>): Promise<void> {
+  const s = job.data;
+  if (!(await d.store.claim(`repair-started.${s.jobId}`, 30 * 86_400))) {
+    d.log.warn({ jobId: job.id, incident: s.runId }, 'repair already started once; not running it again');
+    return;
+  }
+  d.log.info({ jobId: job.id, incident: s.runId, step: s.stepKey }, 'step started');
+  const notRun = (why: string) =>
+    d.emit(
+      s,
+      { type: 'step-result', stepKey: s.stepKey, attempt: s.attempt, results: [], notRun: why },
+      'result',
+    );
+  let acting = false;
+  let leased = false;
+  try {
+    leased = await d.lease.acquire(s.targetName, s.jobId, s.timeoutMs * s.actions.length + 60_000);
+    if (!leased) return await notRun(`another repair is running on ${s.targetName}`);
+    const ok = await approvedActions(d, s);
+    if ('refused' in ok) return await notRun(ok.refused);
+    const runner = d.runnerFor(s.targetName);
+    acting = true;
+    const results = await runInOrder(runner, ok.actions, s.timeoutMs);
+    d.log.info({ jobId: job.id, incident: s.runId, step: s.stepKey }, 'step finished');
+    await d.emit(s, { type: 'step-result', stepKey: s.stepKey, attempt: s.attempt, results }, 'result');
+  } catch (e) {
+    d.log.error({ jobId: job.id, incident: s.runId, err: message(e), acting }, 'repair failed in the worker');
+    if (acting)
+      await d.emit(s, interrupted(s, `the worker failed while it ran: ${message(e)}`), 'interrupted');
+    else await notRun(`the worker could not prepare it: ${message(e)}`);
+  } finally {
+    if (leased) await d.lease.release(s.targetName, s.jobId).catch(() => undefined);
+  }
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { Orchestrator } from '../../src/incidents/orchestrator.js';
+import type { Dispatcher, Notifier, StepJob } from '../../src/incidents/ports.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
+
+// The orchestrator's own duties, with the store, queue and Slack replaced by fakes: the outbox
+// survives a failing command, and approvals are consumed exactly once.
+const rb = toyRunbook();
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function setup(opts: { notifierFails?: () => boolean } = {}) {
+  const store = new MemoryStore();
+  const steps: StepJob[] = [];
+  // Like BullMQ, a second job with an id already taken is dropped: dispatch may repeat, by design.
+  const dispatcher: Dispatcher = {
+    enqueueStep: async (job) => void (steps.some((j) => j.jobId === job.jobId) || steps.push(job)),
+    enqueueEvent: async () => undefined,
+  };
+  const seen: string[] = [];
+  const notifier: Notifier = {
+    handle: async (_rec, c) => {
+      if (opts.notifierFails?.()) throw new Error('slack is down');
+      seen.push(c.type);
+    },
+  };
+  const o = new Orchestrator({
+    store,
+    dispatcher,
+    notifier,
+    targets: { view: (n) => (n === 'cache' ? toyTarget : undefined), names: () => ['cache'] },
+    runbooks: (id) => (id === rb.id ? rb : undefined),
+    runbookIds: [rb.id],
+    policy: { approvers: ['U_A', 'U_B'], allowSelfApproval: false },
+    approvalTtlMs: 60_000,
+    now: () => 1_000,
+    log: silent,
+  });
+  return { store, steps, seen, o };
+}
+
+async function toApproval(s: ReturnType<typeof setup>) {
+  const started = await s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' });
+  if (!started.ok) throw new Error('not started');
+  for (let i = 0; i < 10; i++) {
+    const running = Object.values((await s.store.load(started.id))?.state.steps ?? {}).filter(
+      (r) => r.status === 'running',
+    );
+    if (running.length === 0) break;
+    for (const r of running)
+      await s.o.apply(started.id, {
+        type: 'step-result',
+        stepKey: r.key,
+        attempt: 1,
+        results: [result(r.stepId === 'b' ? 'bad' : 'fine')],
+      });
+  }
+  return started.id;
+}
+
+describe('orchestrator', () => {
+  it('a failing notifier command stays in the outbox while the step jobs still go out; the next flush delivers it', async () => {
+    let down = true;
+    const s = setup({ notifierFails: () => down });
+    await expect(s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' })).rejects.toThrow(
+      'slack is down',
+    );
+    expect(s.steps.map((j) => j.stepKey)).toEqual(['a', 'b']);
+    expect((await s.store.outbox('INC-0001')).map((e) => e.command.type)).toEqual(['status']);
+    expect(await s.store.pendingOutboxes()).toEqual(['INC-0001']);
+    down = false;
+    expect(await s.o.recover()).toBe(1);
+    expect(s.seen).toEqual(['status']);
+    expect(await s.store.pendingOutboxes()).toEqual([]);
+  });
+
+  it('ten concurrent approvals: one wins, nine are told who decided, one repair job', async () => {
+    const s = setup();
+    const id = await toApproval(s);
+    const a = Object.values((await s.store.load(id))?.state.approvals ?? {})[0];
+    if (!a) throw new Error('no approval');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => s.o.decide(id, a.id, 'approve', i % 2 ? 'U_A' : 'U_B')),
+    );
+    expect(answers.filter((x) => x.ok)).toHaveLength(1);
+    expect(s.steps.filter((j) => j.kind === 'repair')).toHaveLength(1);
+    expect(s.steps.find((j) => j.kind === 'repair')?.approvalId).toBe(a.id);
+  });
+
+  it('the starter and strangers are refused before the engine sees anything', async () => {
+    const s = setup();
+    const id = await toApproval(s);
+    const a = Object.values((await s.store.load(id))?.state.approvals ?? {})[0];
+    if (!a) throw new Error('no approval');
+    const before = (await s.store.load(id))?.version;
+    expect(await s.o.decide(id, a.id, 'approve', 'U_ON')).toMatchObject({
+      ok: false,
+      refusal: { code: 'not-an-approver' },
+    });
+    expect(await s.o.decide(id, 'INC-0001-nope-1', 'approve', 'U_A')).toMatchObject({
+      ok: false,
+      refusal: { code: 'unknown-approval' },
+    });
+    expect((await s.store.load(id))?.version).toBe(before);
+    expect(s.steps.some((j) => j.kind === 'repair')).toBe(false);
+  });
+});
