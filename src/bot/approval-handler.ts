@@ -8,7 +8,8 @@ import { utc } from './incident-blocks.js';
 
 interface Click {
   user: { id: string };
-  container?: { message_ts?: string };
+  channel?: { id: string };
+  container?: { message_ts?: string; channel_id?: string };
   message?: { ts?: string };
 }
 
@@ -26,10 +27,18 @@ export async function handleDecision(
   }
   if (!(await d.ping()))
     return ':warning: The bot cannot reach its Redis right now, so it cannot record your decision. Nothing was run; try again in a minute.';
-  const rec = await d.orchestrator.load(value.incident);
+  let rec = await d.orchestrator.load(value.incident);
+  // The card's ts is recorded just after Slack accepts the post; a click can arrive in between.
+  for (let i = 0; rec && !rec.meta[`card.${value.approval}`] && i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    rec = await d.orchestrator.load(value.incident);
+  }
   const cardTs = rec?.meta[`card.${value.approval}`];
   const clickedOn = body.container?.message_ts ?? body.message?.ts;
-  if (rec && cardTs && clickedOn && cardTs !== clickedOn) {
+  // The click must come from the very card the approval was posted on, in its incident's channel.
+  const clickedIn = body.channel?.id ?? body.container?.channel_id;
+  const wrongChannel = rec?.meta.channel !== undefined && clickedIn !== rec.meta.channel;
+  if (rec && (!cardTs || !clickedOn || cardTs !== clickedOn || wrongChannel)) {
     d.log.warn(
       { user: who, incident: value.incident, approval: value.approval },
       'refused a click from another card',

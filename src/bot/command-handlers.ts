@@ -68,8 +68,9 @@ export async function runCommand(cmd: IncidentCommand, who: Caller, d: EdgeDeps)
     return await within(execute(cmd, who, d), WORK_TIMEOUT_MS);
   } catch (e) {
     d.log.error({ command: cmd.kind, err: e instanceof Error ? e.message : String(e) }, 'command failed');
+    // Redis answered the ping, so the incident may have been created before the failure.
     return cmd.kind === 'run'
-      ? `${REDIS_DOWN} (${e instanceof Error ? escapeMrkdwn(e.message) : 'error'})`
+      ? `:warning: The bot did not get a confirmation from its Redis (${e instanceof Error ? escapeMrkdwn(e.message) : 'error'}). The incident may still start: check \`/incident list\` before trying again.`
       : REDIS_DOWN_READ;
   }
 }

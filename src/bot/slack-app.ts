@@ -113,7 +113,7 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
         : undefined,
     );
     const text = await runCommand(c, { userId: command.user_id, channelId: command.channel_id }, d);
-    if (text) await respond({ response_type: 'ephemeral', text });
+    if (text) await respond({ response_type: 'ephemeral', text: redact(text, o.secrets()) });
   });
 
   for (const decision of ['approve', 'reject'] as const)
@@ -122,7 +122,12 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
       const d = deps;
       if (!d || body.type !== 'block_actions') return;
       const reply = await handleDecision(decision, body, action, d);
-      if (reply) await respond({ response_type: 'ephemeral', replace_original: false, text: reply });
+      if (reply)
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: redact(reply, o.secrets()),
+        });
     });
 
   app.error(async (e) => {

@@ -37,6 +37,8 @@ export class SlackNotifier implements Notifier {
       // root message and cards are re-rendered from the state at the next change.
       const err = redact(e instanceof Error ? e.message : String(e), this.d.secrets());
       this.d.log.error({ incident: record.id, command: command.type, err }, 'slack update failed');
+      // Rethrown so the command stays in the outbox: the next flush or the sweep posts it again.
+      throw e;
     }
   }
 
@@ -135,9 +137,14 @@ export class SlackNotifier implements Notifier {
   private async ensureRoot(rec: IncidentRecord, channel: string): Promise<string | undefined> {
     if (rec.meta.rootTs) return rec.meta.rootTs;
     if (await this.d.store.claim(`slack.${rec.id}.root`, CLAIM_TTL_S)) {
-      const ts = await this.d.slack.post({ channel, ...rootMessage(this.view(rec)) });
-      await this.d.store.setMeta(rec.id, { rootTs: ts });
-      return ts;
+      try {
+        const ts = await this.d.slack.post({ channel, ...rootMessage(this.view(rec)) });
+        await this.d.store.setMeta(rec.id, { rootTs: ts });
+        return ts;
+      } catch (e) {
+        await this.d.store.release(`slack.${rec.id}.root`);
+        throw e;
+      }
     }
     // Someone else is posting it right now: wait for its ts rather than post a second root message.
     const until = Date.now() + (this.d.rootWaitMs ?? 10_000);
@@ -173,7 +180,13 @@ export class SlackNotifier implements Notifier {
   private async once(rec: IncidentRecord, key: string, post: () => Promise<string>): Promise<void> {
     if (rec.meta[key]) return;
     if (!(await this.d.store.claim(`slack.${rec.id}.${key}`, CLAIM_TTL_S))) return;
-    const value = await post();
-    await this.d.store.setMeta(rec.id, { [key]: value });
+    try {
+      const value = await post();
+      await this.d.store.setMeta(rec.id, { [key]: value });
+    } catch (e) {
+      // Give the claim back, so the retry of this command can post it.
+      await this.d.store.release(`slack.${rec.id}.${key}`);
+      throw e;
+    }
   }
 }

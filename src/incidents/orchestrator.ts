@@ -75,7 +75,7 @@ export class Orchestrator {
       { incident: id, runbook: runbook.id, target: req.targetName, by: req.startedBy },
       'incident started',
     );
-    await this.flush(id, { ...record, version: 1 });
+    await this.dispatch(id, { ...record, version: 1 });
     return { ok: true, id };
   }
 
@@ -87,11 +87,11 @@ export class Orchestrator {
       const t = advance(rec.state, event, this.d.now(), this.d.runbooks);
       if (t.state === rec.state) {
         // Nothing changed, but an earlier transition's commands may still be waiting.
-        await this.flush(id);
+        await this.dispatch(id);
         return t.ignored ? { state: rec.state, ignored: t.ignored } : { state: rec.state };
       }
       if (await this.d.store.save(id, rec.version, t.state, t.commands)) {
-        await this.flush(id, { ...rec, state: t.state, version: rec.version + 1 });
+        await this.dispatch(id, { ...rec, state: t.state, version: rec.version + 1 });
         return t.ignored ? { state: t.state, ignored: t.ignored } : { state: t.state };
       }
     }
@@ -174,8 +174,21 @@ export class Orchestrator {
   /** Finishes dispatching whatever a crashed process, or a failed command, left in the outboxes. */
   async recover(): Promise<number> {
     const ids = await this.d.store.pendingOutboxes();
-    for (const id of ids) await this.flush(id);
+    for (const id of ids) await this.dispatch(id);
     return ids.length;
+  }
+
+  /**
+   * Flushes after a write. The write already stands, so a command that cannot be carried out now
+   * (Slack down, say) is logged and left in the outbox for the sweep, not reported as a failure of
+   * the event or the Slack request that caused it.
+   */
+  private async dispatch(id: string, written?: IncidentRecord): Promise<void> {
+    try {
+      await this.flush(id, written);
+    } catch (e) {
+      this.d.log.warn({ incident: id, err: String(e) }, 'some commands are left for the outbox sweep');
+    }
   }
 
   private async carryOut(rec: IncidentRecord, c: EngineCommand): Promise<void> {
