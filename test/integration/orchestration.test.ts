@@ -163,6 +163,33 @@ describe('orchestration through the queue', () => {
     expect((await s.redisCli(['SET', 'k', 'v'])).stdout).toMatch(/MISCONF/);
   });
 
+  it('MISCONF found by redis-connectivity hands over to a new redis-permissions incident, once', async () => {
+    const { s, h } = await setup('rdb-permission');
+    const started = await h.orchestrator.start({
+      runbookId: 'redis-connectivity',
+      targetName: s.targetName,
+      startedBy: 'U_ONCALL',
+    });
+    if (!started.ok) throw new Error(started.refusal.message);
+    await h.waitForStatus(started.id, ['handed-over']);
+    // The status is written first; the handover itself is carried out from the outbox just after.
+    let child: string | undefined;
+    for (let i = 0; i < 100 && !child; i++) {
+      child = (await h.store.load(started.id))?.meta.handedOverTo;
+      if (!child) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(child).toMatch(/^INC-\d{4}$/);
+    if (!child) throw new Error('no child incident');
+    await h.waitForStatus(child, ['awaiting-approval']);
+    const rec = await h.store.load(child);
+    expect(rec?.state.runbookId).toBe('redis-permissions');
+    expect(rec?.meta.parent).toBe(started.id);
+    expect(rec?.state.cause).toBe('owner-mismatch');
+    // Re-dispatching the parent's commands (as after a crash) opens no second incident.
+    await h.orchestrator.recover();
+    expect((await h.store.recent(10)).map((r) => r.id).sort()).toEqual([started.id, child].sort());
+  });
+
   it('an unknown runbook or target starts nothing and lists what is known', async () => {
     const { s, h } = await setup('healthy');
     expect(
