@@ -14,7 +14,7 @@ export class MemoryStore implements RunStore {
   }
   private push(id: string, version: number, commands: readonly EngineCommand[]) {
     const box = this.outboxes.get(id) ?? [];
-    commands.forEach((command, i) => box.push({ seq: `${version}.${i}`, command }));
+    for (const [i, command] of commands.entries()) box.push({ seq: `${version}.${i}`, command });
     this.outboxes.set(id, box);
   }
   async create(r: Omit<IncidentRecord, 'version'>, commands: readonly EngineCommand[]) {
