@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSlack, type LocalSlack, signV0 } from '../../src/local-slack/index.js';
+import { launchChromium } from '../support/chromium.js';
 
 // The web console in a real browser: Debian's chromium driven by playwright-core (never a downloaded
 // browser). A stand-in bot, a few lines of node:http here, answers like the real one would: the slash
@@ -16,7 +17,6 @@ const SECRET = 'browser-signing-secret';
 const TOKEN = 'xoxb-browser-test';
 const CH = 'C_INCIDENTS';
 const APPROVER = 'U_BOB';
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts', 'console.png');
 
 let slack: LocalSlack;
@@ -140,8 +140,6 @@ async function handle(req: IncomingMessage, raw: string): Promise<{ status: numb
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
   bot = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -166,19 +164,7 @@ beforeAll(async () => {
     },
   });
   // Playwright gives every launch a fresh, empty profile of its own (its --user-data-dir).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 });
 

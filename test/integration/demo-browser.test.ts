@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Demo, startDemo } from '../../src/demo/demo-stack.js';
+import { launchChromium } from '../support/chromium.js';
 import { labEnv } from '../support/lab-run.js';
 
 // The demo a newcomer gets from `npm run demo`, in Debian's chromium: the real bot, its own Redis, the
 // lab's broken `cache` and the local Slack console. The rdb-permission story from the composer to
 // the report, with screenshots kept in test/artifacts/.
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
 let demo: Demo;
@@ -21,8 +21,6 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
   dataDir = mkdtempSync(join(tmpdir(), 'rbb-demo-'));
   demo = await startDemo({
     dataDir,
@@ -31,19 +29,7 @@ beforeAll(async () => {
     consolePort: 0,
     prefixBase: randomBytes(3).toString('hex').slice(0, 5),
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 });
 

@@ -35,6 +35,13 @@ async function setup(name: ScenarioName, approvers = ['U_APPROVER'], approvalTtl
   return { s: scenario, h };
 }
 
+/** Starts an incident as the on-call person; a refusal here is a failure of the test. */
+async function startRun(x: Harness, runbookId: string, targetName: string) {
+  const r = await x.orchestrator.start({ runbookId, targetName, startedBy: 'U_ONCALL' });
+  if (!r.ok) throw new Error(r.refusal.message);
+  return r;
+}
+
 const repairStarts = (x: Harness) =>
   x.log.lines.filter((l) => l.msg === 'step started' && String(l.obj.jobId).includes('.chown-running.'))
     .length;
@@ -42,12 +49,7 @@ const repairStarts = (x: Harness) =>
 describe('orchestration through the queue', () => {
   it('redis-permissions on rdb-permission: diagnose, wait, approve, repair once, verify, resolved', async () => {
     const { s, h } = await setup('rdb-permission');
-    const started = await h.orchestrator.start({
-      runbookId: 'redis-permissions',
-      targetName: s.targetName,
-      startedBy: 'U_ONCALL',
-    });
-    if (!started.ok) throw new Error(started.refusal.message);
+    const started = await startRun(h, 'redis-permissions', s.targetName);
     expect(started.id).toMatch(/^INC-\d{4}$/);
     await h.waitForStatus(started.id, ['awaiting-approval']);
     expect(repairStarts(h)).toBe(0);
@@ -62,12 +64,7 @@ describe('orchestration through the queue', () => {
 
   it('redis-connectivity on wrong-network: two approvals in turn, the client gets PONG', async () => {
     const { s, h } = await setup('wrong-network');
-    const started = await h.orchestrator.start({
-      runbookId: 'redis-connectivity',
-      targetName: s.targetName,
-      startedBy: 'U_ONCALL',
-    });
-    if (!started.ok) throw new Error(started.refusal.message);
+    const started = await startRun(h, 'redis-connectivity', s.targetName);
     for (const gate of ['approve-connect', 'approve-restart-clients']) {
       await h.waitForStatus(started.id, ['awaiting-approval']);
       const a = await h.pendingApproval(started.id);
@@ -81,12 +78,7 @@ describe('orchestration through the queue', () => {
   it('ten simultaneous approvals of one repair lead to exactly one execution', async () => {
     const approvers = Array.from({ length: 10 }, (_, i) => `U_APPROVER${i}`);
     const { s, h } = await setup('rdb-permission', approvers);
-    const started = await h.orchestrator.start({
-      runbookId: 'redis-permissions',
-      targetName: s.targetName,
-      startedBy: 'U_ONCALL',
-    });
-    if (!started.ok) throw new Error(started.refusal.message);
+    const started = await startRun(h, 'redis-permissions', s.targetName);
     await h.waitForStatus(started.id, ['awaiting-approval']);
     const a = await h.pendingApproval(started.id);
     const answers = await Promise.all(
@@ -104,12 +96,7 @@ describe('orchestration through the queue', () => {
 
   it('the bot’s Redis restarted mid-run: the state survives and the run continues', async () => {
     const { s, h } = await setup('rdb-permission');
-    const started = await h.orchestrator.start({
-      runbookId: 'redis-permissions',
-      targetName: s.targetName,
-      startedBy: 'U_ONCALL',
-    });
-    if (!started.ok) throw new Error(started.refusal.message);
+    const started = await startRun(h, 'redis-permissions', s.targetName);
     await h.waitForStatus(started.id, ['awaiting-approval']);
     const before = await h.store.load(started.id);
     await redis.restart();
@@ -122,12 +109,7 @@ describe('orchestration through the queue', () => {
 
   it('refuses an approver who is not allowed, and the starter approving their own run', async () => {
     const { s, h } = await setup('rdb-permission', ['U_APPROVER', 'U_ONCALL']);
-    const started = await h.orchestrator.start({
-      runbookId: 'redis-permissions',
-      targetName: s.targetName,
-      startedBy: 'U_ONCALL',
-    });
-    if (!started.ok) throw new Error(started.refusal.message);
+    const started = await startRun(h, 'redis-permissions', s.targetName);
     await h.waitForStatus(started.id, ['awaiting-approval']);
     const a = await h.pendingApproval(started.id);
     expect(await h.orchestrator.decide(started.id, a.id, 'approve', 'U_STRANGER')).toMatchObject({
@@ -146,12 +128,7 @@ describe('orchestration through the queue', () => {
 
   it('an approval nobody answers expires through a delayed event; a click after it is refused', async () => {
     const { s, h } = await setup('rdb-permission', ['U_APPROVER'], 1500);
-    const started = await h.orchestrator.start({
-      runbookId: 'redis-permissions',
-      targetName: s.targetName,
-      startedBy: 'U_ONCALL',
-    });
-    if (!started.ok) throw new Error(started.refusal.message);
+    const started = await startRun(h, 'redis-permissions', s.targetName);
     await h.waitForStatus(started.id, ['awaiting-approval']);
     const a = await h.pendingApproval(started.id);
     await h.waitForStatus(started.id, ['expired'], 20_000);
@@ -165,12 +142,7 @@ describe('orchestration through the queue', () => {
 
   it('MISCONF found by redis-connectivity hands over to a new redis-permissions incident, once', async () => {
     const { s, h } = await setup('rdb-permission');
-    const started = await h.orchestrator.start({
-      runbookId: 'redis-connectivity',
-      targetName: s.targetName,
-      startedBy: 'U_ONCALL',
-    });
-    if (!started.ok) throw new Error(started.refusal.message);
+    const started = await startRun(h, 'redis-connectivity', s.targetName);
     await h.waitForStatus(started.id, ['handed-over']);
     // The status is written first; the handover itself is carried out from the outbox just after.
     let child: string | undefined;
