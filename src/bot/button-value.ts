@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INCIDENT_ID } from '../incidents/ports.js';
 
 // The value carried by an Approve/Reject button. It names exactly one approval request, and the
 // decision is taken from the action id, not from the value, so a tampered value can at most point at
@@ -6,7 +7,7 @@ import { z } from 'zod';
 
 export const ACTIONS = { approve: 'incident_approve', reject: 'incident_reject' } as const;
 
-const incidentId = z.string().regex(/^INC-\d{4,9}$/);
+const incidentId = z.string().regex(INCIDENT_ID);
 const buttonValueSchema = z
   .object({ v: z.literal(1), incident: incidentId, approval: z.string().min(1).max(200) })
   .strict()

@@ -1,3 +1,4 @@
+import { INCIDENT_ID } from '../incidents/ports.js';
 // `/incident …` text to a command, or to a refusal that says what was wrong and what would be right.
 // Pure: no Slack, no Redis, so it runs before anything else and a mistake never costs a lookup.
 // Text from Slack only ever selects a runbook or a target by name; it never becomes part of a command.
@@ -29,7 +30,8 @@ export const HELP = [
   '• `/incident help`: this text',
 ].join('\n');
 
-const INCIDENT_ID = /^INC-\d{4,9}$/i;
+// Typed by a person, so any case is accepted.
+const TYPED_INCIDENT_ID = new RegExp(INCIDENT_ID.source, 'i');
 /** What a name may look like; anything else is refused before it is looked up or echoed. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const MAX_ECHO = 60;
@@ -48,7 +50,7 @@ function incidentArg(sub: 'status' | 'cancel' | 'report', args: string[]): strin
   if (args.length === 0) return { ok: false, message: `\`${sub}\` needs an incident id: ${usage}.` };
   if (args.length > 1) return { ok: false, message: `\`${sub}\` takes one incident id: ${usage}.` };
   const id = args[0] ?? '';
-  if (!INCIDENT_ID.test(id))
+  if (!TYPED_INCIDENT_ID.test(id))
     return {
       ok: false,
       message: `${quote(id)} is not an incident id. Ids look like \`INC-0001\`: ${usage}.`,

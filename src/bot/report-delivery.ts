@@ -3,6 +3,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncidentRecord } from '../incidents/ports.js';
+import { INCIDENT_ID } from '../incidents/ports.js';
 import { renderMarkdown } from '../reports/markdown.js';
 import type { RunbookLookup } from '../runbooks/index.js';
 import { buildReport, TERMINAL } from '../runbooks/index.js';
@@ -19,7 +20,6 @@ export interface ReportDeliveryDeps {
 }
 
 /** Incident ids become file names: only the shape the store hands out is accepted. */
-const SAFE_ID = /^INC-\d{4,9}$/;
 
 export class ReportDelivery {
   constructor(private readonly d: ReportDeliveryDeps) {}
@@ -34,7 +34,7 @@ export class ReportDelivery {
   }
 
   pathOf(id: string): string {
-    if (!SAFE_ID.test(id)) throw new Error(`not an incident id: ${id}`);
+    if (!INCIDENT_ID.test(id)) throw new Error(`not an incident id: ${id}`);
     return join(this.d.reportsDir, `${id}.md`);
   }
 

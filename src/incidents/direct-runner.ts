@@ -27,16 +27,27 @@ export interface DirectRunOptions {
   observe?: (e: { command: EngineCommand } | { stepKey: string; results: ExecResult[] }) => void;
 }
 
-/** A repair's actions run in order and stop at the first failure; the engine reads what ran. */
-async function execute(cmd: ExecuteCommand, runner: ActionRunner): Promise<ExecResult[]> {
+/**
+ * Runs actions in order. A repair stops at its first failed action, so nothing runs on top of a
+ * half-done change; the engine reads from the results how far it got.
+ */
+export async function runActions(
+  runner: ActionRunner,
+  actions: readonly Action[],
+  timeoutMs: number,
+  stopAtFailure: boolean,
+): Promise<ExecResult[]> {
   const results: ExecResult[] = [];
-  for (const action of cmd.actions) {
-    const r = await runner.run(action, { timeoutMs: cmd.timeoutMs });
+  for (const action of actions) {
+    const r = await runner.run(action, { timeoutMs });
     results.push(r);
-    if (cmd.kind === 'repair' && !succeeded(r)) break;
+    if (stopAtFailure && !succeeded(r)) break;
   }
   return results;
 }
+
+const execute = (cmd: ExecuteCommand, runner: ActionRunner) =>
+  runActions(runner, cmd.actions, cmd.timeoutMs, cmd.kind === 'repair');
 
 /**
  * Drives one run in-process, without the queue: every execute command of a batch runs at once, and

@@ -1,5 +1,5 @@
 import type { EngineCommand, EngineEvent, Ignored, RunbookLookup, RunState } from '../runbooks/index.js';
-import { advance, RunbookBotError, start, TERMINAL } from '../runbooks/index.js';
+import { advance, RunbookBotError, start, TERMINAL, utcIso } from '../runbooks/index.js';
 import type { ApprovalPolicy, PolicyRefusal } from './approval-policy.js';
 import { mayDecide } from './approval-policy.js';
 import type { Dispatcher, IncidentRecord, Logger, Notifier, RunStore, TargetDirectory } from './ports.js';
@@ -123,7 +123,7 @@ export class Orchestrator {
       return { ok: false, refusal: { code: 'unknown-incident', message: `There is no incident ${id}.` } };
     if (!r.ignored) return { ok: true, state: r.state };
     const a = r.state.approvals[approvalId];
-    const when = (ms?: number) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '?');
+    const when = (ms?: number) => (ms ? utcIso(ms).replace(/\.\d{3}Z$/, 'Z') : '?');
     const refusal: DecisionRefusal =
       r.ignored === 'approval-expired' || a?.status === 'expired'
         ? { code: 'expired', message: `This approval expired at ${when(a?.expiresAt)}; nothing was run.` }

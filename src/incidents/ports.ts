@@ -16,6 +16,9 @@ export interface OutboxEntry {
   command: EngineCommand;
 }
 
+/** Incident ids as RunStore.nextId makes them: INC-0001 … (no ':' and never all digits, for BullMQ). */
+export const INCIDENT_ID = /^INC-\d{4,9}$/;
+
 export interface RunStore {
   nextId(): Promise<string>;
   create(record: Omit<IncidentRecord, 'version'>, commands: readonly EngineCommand[]): Promise<void>;

@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
-import type { ActionRunner } from '../incidents/direct-runner.js';
+import { type ActionRunner, runActions } from '../incidents/direct-runner.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
-import type { Action, EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
-import { preconditionProbe, succeeded } from '../runbooks/index.js';
+import type { Action, EngineEvent, RunbookLookup } from '../runbooks/index.js';
+import { preconditionProbe } from '../runbooks/index.js';
 import type { TargetLease } from './target-lease.js';
 
 export interface RepairDeps {
@@ -52,20 +52,6 @@ async function approvedActions(
   return { actions: approval.actions };
 }
 
-async function runInOrder(
-  runner: ActionRunner,
-  actions: readonly Action[],
-  timeoutMs: number,
-): Promise<ExecResult[]> {
-  const results: ExecResult[] = [];
-  for (const a of actions) {
-    const r = await runner.run(a, { timeoutMs });
-    results.push(r);
-    if (!succeeded(r)) break;
-  }
-  return results;
-}
-
 /**
  * At most once: a started-marker, a lease per target, the approval and the precondition checked
  * again, the approved actions run in order. Whatever goes wrong, the incident hears of it: "not
@@ -93,7 +79,7 @@ export async function runRepairJob(d: RepairDeps, job: Job<StepJob>): Promise<vo
     if ('refused' in ok) return await notRun(ok.refused);
     const runner = d.runnerFor(s.targetName);
     acting = true;
-    const results = await runInOrder(runner, ok.actions, s.timeoutMs);
+    const results = await runActions(runner, ok.actions, s.timeoutMs, true);
     d.log.info({ jobId: job.id, incident: s.runId, step: s.stepKey }, 'step finished');
     await d.emit(s, { type: 'step-result', stepKey: s.stepKey, attempt: s.attempt, results }, 'result');
   } catch (e) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSlack, type LocalSlack, signV0 } from '../../src/local-slack/index.js';
-import { launchChromium } from '../support/chromium.js';
+import { actAs as actAsUser, launchChromium } from '../support/chromium.js';
 
 // The web console in a real browser: Debian's chromium driven by playwright-core (never a downloaded
 // browser). A stand-in bot, a few lines of node:http here, answers like the real one would: the slash
@@ -174,13 +174,7 @@ afterAll(async () => {
   await new Promise((r) => (bot ? bot.close(r) : r(undefined)));
 });
 
-const actAs = async (userId: string) => {
-  await page.selectOption('#acting-as', userId);
-  await page
-    .locator('#who')
-    .filter({ hasText: `@${userId.slice(2).toLowerCase()}` })
-    .waitFor();
-};
+const actAs = (userId: string) => actAsUser(page, userId);
 
 describe('web console in Chromium', () => {
   it('runs a command from the composer, shows a refusal to a non-approver, and the approval', async () => {

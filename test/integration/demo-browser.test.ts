@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Demo, startDemo } from '../../src/demo/demo-stack.js';
-import { launchChromium } from '../support/chromium.js';
+import { actAs as actAsUser, launchChromium } from '../support/chromium.js';
 import { labEnv } from '../support/lab-run.js';
 
 // The demo a newcomer gets from `npm run demo`, in Debian's chromium: the real bot, its own Redis, the
@@ -39,13 +39,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const actAs = async (userId: string) => {
-  await page.selectOption('#acting-as', userId);
-  await page
-    .locator('#who')
-    .filter({ hasText: `@${userId.slice(2).toLowerCase()}` })
-    .waitFor();
-};
+const actAs = (userId: string) => actAsUser(page, userId);
 
 describe('the demo in a real browser', () => {
   it('rdb-permission: composer → findings → approval card → Approve → resolved → report', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -23,4 +23,13 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Switches the console's "acting as" to a user and waits until the page says so. */
+export async function actAs(page: Page, userId: string): Promise<void> {
+  await page.selectOption('#acting-as', userId);
+  await page
+    .locator('#who')
+    .filter({ hasText: `@${userId.slice(2).toLowerCase()}` })
+    .waitFor();
 }
