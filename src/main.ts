@@ -12,6 +12,7 @@ import { startEventWorker } from './queue/event-worker.js';
 import { RedisRunStore } from './queue/redis-run-store.js';
 import { startStepWorkers } from './queue/step-worker.js';
 import { builtinRunbook, builtinRunbooks, RunbookBotError } from './runbooks/index.js';
+import { redact } from './runbooks/redact.js';
 import type { Targets } from './targets-file.js';
 
 export type Log = pino.Logger;
@@ -129,6 +130,7 @@ export async function serve(opts: {
       approvalTtlMs: config.APPROVAL_TTL,
       now: Date.now,
       log,
+      redact: (text, o) => redact(text, secretValues, o),
     });
     const events = startEventWorker({ connection, prefix, orchestrator, concurrency: 16, log });
     closers.push(() => events.close());

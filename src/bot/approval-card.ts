@@ -1,5 +1,6 @@
 // The approval card: everything a person needs to decide on one repair, and the two buttons bound to
 // that one request. Once decided, expired or withdrawn, the buttons give way to who did what and when.
+import { diagnosisFindings } from '../runbooks/engine-flow.js';
 import type { ApprovalRun, Runbook, RunState } from '../runbooks/index.js';
 import {
   type Block,
@@ -29,13 +30,17 @@ function causeLines(state: RunState, runbook: Runbook | undefined, a: ApprovalRu
   const id = a.cause ?? state.cause;
   const cause = id === undefined ? undefined : runbook?.causes[id];
   if (!cause) return ['*Root cause:* not established'];
-  const evidence = Object.values(state.steps)
-    .filter((r) => r.kind === 'diagnose')
-    .flatMap((r) => r.findings)
-    .filter((f) => cause.evidence.includes(f.code));
+  const evidence = diagnosisFindings(state).filter((f) => cause.evidence.includes(f.code));
+  const also = (a.alsoFound ?? []).map((c) => runbook?.causes[c]?.title ?? c);
   return [
     `*Root cause:* ${escapeMrkdwn(cause.title)}`,
     ...evidence.map((f) => `• ${escapeMrkdwn(f.statement)}`),
+    ...(also.length
+      ? [
+          `*Also found* (taken up after this repair, each with its own approval): ${also.map(escapeMrkdwn).join('; ')}`,
+        ]
+      : []),
+    ...(a.unread?.length ? [`*Could not check:* ${a.unread.map(escapeMrkdwn).join('; ')}`] : []),
   ];
 }
 

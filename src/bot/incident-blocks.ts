@@ -21,6 +21,7 @@ export const STATUS_LABEL: Record<RunStatus, string> = {
   resolved: ':white_check_mark: Resolved',
   escalated: ':rotating_light: Escalated',
   'no-fault': ':white_check_mark: No fault found',
+  inconclusive: ':grey_question: Could not diagnose',
   'handed-over': ':leftwards_arrow_with_hook: Handed over',
   rejected: ':no_entry: Repair rejected',
   expired: ':hourglass: Approval expired',
@@ -33,6 +34,7 @@ const SEVERITY_ICON: Record<Finding['severity'], string> = {
   warning: ':large_orange_circle:',
   info: ':large_blue_circle:',
   ok: ':white_check_mark:',
+  unknown: ':grey_question:',
 };
 
 export const utc = (ms: number) => humanUtc(utcIso(ms));

@@ -79,7 +79,7 @@ export class SshConnection {
       if (presented !== undefined && presented !== expected) {
         throw new RunbookBotError(
           'HOST_KEY_MISMATCH',
-          `host key mismatch for ${host}:${port}: expected ${expected}, got ${presented}`,
+          `host key mismatch for ${host}:${port}, a possible man in the middle: the pinned key is ${expected}, the host presented ${presented}; nothing was run`,
         );
       }
       const reason = e instanceof Error ? e.message : String(e);

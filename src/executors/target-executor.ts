@@ -16,12 +16,10 @@ export interface TargetExecutorDeps {
   secretOf: (envName: string) => string | undefined;
   /** Bytes kept per stream in a result (default 64 KiB). */
   maxOutputBytes?: number;
-  /** More values to redact from every output (e.g. the bot's own tokens). */
-  extraSecrets?: readonly string[];
 }
 
-// Executors capture this much beyond the cap, so a secret straddling the cut is redacted whole
-// before the cut is made (a PEM key is the longest thing we expect to meet).
+// Executors capture this much beyond the cap, so a credential pattern straddling the cut (a PEM
+// key is the longest thing we expect to meet) is redacted whole before the cut is made.
 const REDACTION_SLACK_BYTES = 16 * 1024;
 
 /**
@@ -91,24 +89,22 @@ export class TargetExecutor implements Executor {
     return value;
   }
 
-  private secrets(): string[] {
-    const env = this.target.redis.passwordEnv;
-    const password = env === undefined ? undefined : this.deps.secretOf(env);
-    return [...(password ? [password] : []), ...(this.deps.extraSecrets ?? [])];
-  }
-
-  /** Redacts, then caps: the order matters, see REDACTION_SLACK_BYTES. */
+  /**
+   * Redacts credential patterns (a password on a command line, in a config line, a key), then
+   * caps; the order matters, see REDACTION_SLACK_BYTES. Known secret values are left for the
+   * engine to redact from what it stores: replaced here, a password such as "ok" would erase
+   * `rdb_last_bgsave_status:ok` before any analyzer read it.
+   */
   private clean(r: ExecResult): ExecResult {
-    const secrets = this.secrets();
-    const stdout = cutUtf8(redactOutput(r.stdout, secrets), this.maxBytes);
-    const stderr = cutUtf8(redact(r.stderr, secrets), this.maxBytes);
+    const stdout = cutUtf8(redactOutput(r.stdout), this.maxBytes);
+    const stderr = cutUtf8(redact(r.stderr, []), this.maxBytes);
     const truncated = r.truncated || stdout.cut || stderr.cut;
     return {
       ...r,
       stdout: stdout.text,
       stderr: stderr.text,
       truncated,
-      ...(r.error !== undefined ? { error: redact(r.error, secrets) } : {}),
+      ...(r.error !== undefined ? { error: redact(r.error, []) } : {}),
     };
   }
 
@@ -118,15 +114,15 @@ export class TargetExecutor implements Executor {
 }
 
 /** JSON output (inspect) is redacted value by value so that it stays valid JSON. */
-function redactOutput(text: string, secrets: readonly string[]): string {
+function redactOutput(text: string): string {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      return JSON.stringify(redactValue(parsed, secrets), null, 2);
+      return JSON.stringify(redactValue(parsed, []), null, 2);
     } catch {
       // Not JSON after all: fall through to plain-text redaction.
     }
   }
-  return redact(text, secrets);
+  return redact(text, []);
 }

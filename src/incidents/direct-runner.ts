@@ -10,7 +10,7 @@ import type {
   StartInput,
   Transition,
 } from '../runbooks/index.js';
-import { advance, start, succeeded } from '../runbooks/index.js';
+import { advance, type Redactor, redactResult, start, succeeded } from '../runbooks/index.js';
 
 /** The port the executors fill: run one action with a deadline. */
 export interface ActionRunner {
@@ -23,25 +23,48 @@ export interface DirectRunOptions {
   sleep: (ms: number) => Promise<void>;
   /** Asked for each approval; undefined leaves the run waiting and returns. */
   decide?: (approval: ApprovalRun) => { decision: 'approve' | 'reject'; by: string } | undefined;
+  /** Removes secret values from what the engine stores (and from what `observe` sees). */
+  redact?: Redactor;
   /** Sees every command and every step result, e.g. to record a rehearsal. */
   observe?: (e: { command: EngineCommand } | { stepKey: string; results: ExecResult[] }) => void;
 }
 
+/** A result for an action that never reached the target; the reason is on record, never a secret. */
+export const notRunResult = (error: string): ExecResult => ({
+  exitCode: null,
+  stdout: '',
+  stderr: '',
+  durationMs: 0,
+  timedOut: false,
+  unreachable: false,
+  truncated: false,
+  error,
+});
+
 /**
- * Runs actions in order. A repair stops at its first failed action, so nothing runs on top of a
- * half-done change; the engine reads from the results how far it got.
+ * Runs actions in order. A repair (`mutating`) stops at its first failed action, so nothing runs
+ * on top of a half-done change; the engine reads from the results how far it got, and an executor
+ * that throws mid-repair propagates, for the caller to report the repair as interrupted. A
+ * read-only probe whose executor throws (a host key that does not match, a transport that cannot
+ * do the action) yields a result saying so: the run moves on, and the check counts as unread.
  */
 export async function runActions(
   runner: ActionRunner,
   actions: readonly Action[],
   timeoutMs: number,
-  stopAtFailure: boolean,
+  mutating: boolean,
 ): Promise<ExecResult[]> {
   const results: ExecResult[] = [];
   for (const action of actions) {
-    const r = await runner.run(action, { timeoutMs });
+    let r: ExecResult;
+    try {
+      r = await runner.run(action, { timeoutMs });
+    } catch (e) {
+      if (mutating) throw e;
+      r = notRunResult(`not run: ${e instanceof Error ? e.message : String(e)}`);
+    }
     results.push(r);
-    if (stopAtFailure && !succeeded(r)) break;
+    if (mutating && !succeeded(r)) break;
   }
   return results;
 }
@@ -61,7 +84,7 @@ export async function continueRun(
   let state = first.state;
   let pending: EngineCommand[] = [...first.commands];
   const apply = (event: EngineEvent) => {
-    const t = advance(state, event, o.now(), (id) => (id === runbook.id ? runbook : undefined));
+    const t = advance(state, event, o.now(), (id) => (id === runbook.id ? runbook : undefined), o.redact);
     state = t.state;
     pending.push(...t.commands);
   };
@@ -77,7 +100,8 @@ export async function continueRun(
       }),
     );
     for (const { cmd, results } of outcomes) {
-      o.observe?.({ stepKey: cmd.stepKey, results });
+      const shown = o.redact ? results.map((r) => redactResult(r, o.redact as Redactor)) : results;
+      o.observe?.({ stepKey: cmd.stepKey, results: shown });
       apply({ type: 'step-result', stepKey: cmd.stepKey, attempt: cmd.attempt, results });
     }
     for (const c of batch) {
@@ -90,5 +114,5 @@ export async function continueRun(
 }
 
 export function runDirect(runbook: Runbook, input: StartInput, o: DirectRunOptions): Promise<RunState> {
-  return continueRun(start(runbook, input, o.now()), runbook, o);
+  return continueRun(start(runbook, input, o.now(), o.redact), runbook, o);
 }

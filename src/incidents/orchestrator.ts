@@ -15,6 +15,8 @@ export interface OrchestratorDeps {
   approvalTtlMs: number;
   now: () => number;
   log: Logger;
+  /** Removes the targets' secrets from what the engine stores; analyzers still read raw output. */
+  redact?: (text: string, opts?: { cut?: boolean }) => string;
 }
 
 export type StartRefusal =
@@ -35,13 +37,19 @@ const MAX_CAS_TRIES = 25;
  * produces through an outbox, so a crash between the write and the dispatch loses nothing.
  */
 export class Orchestrator {
-  constructor(private readonly d: OrchestratorDeps) {}
+  private readonly redact: (text: string, opts?: { cut?: boolean }) => string;
+
+  constructor(private readonly d: OrchestratorDeps) {
+    this.redact = d.redact ?? ((t) => t);
+  }
 
   async start(req: {
     runbookId: string;
     targetName: string;
     startedBy: string;
     meta?: Record<string, string>;
+    /** Runbooks that already ran on this fault, oldest first, when this start is a handover. */
+    handedOverFrom?: string[];
   }): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
     const runbook = this.d.runbooks(req.runbookId);
     if (!runbook)
@@ -66,8 +74,15 @@ export class Orchestrator {
     const id = await this.d.store.nextId();
     const t = start(
       runbook,
-      { runId: id, target, startedBy: req.startedBy, approvalTtlMs: this.d.approvalTtlMs },
+      {
+        runId: id,
+        target,
+        startedBy: req.startedBy,
+        approvalTtlMs: this.d.approvalTtlMs,
+        ...(req.handedOverFrom ? { handedOverFrom: req.handedOverFrom } : {}),
+      },
       this.d.now(),
+      this.redact,
     );
     const record = { id, targetName: req.targetName, state: t.state, meta: req.meta ?? {} };
     await this.d.store.create(record, t.commands);
@@ -84,7 +99,7 @@ export class Orchestrator {
     for (let i = 0; i < MAX_CAS_TRIES; i++) {
       const rec = await this.d.store.load(id);
       if (!rec) return null;
-      const t = advance(rec.state, event, this.d.now(), this.d.runbooks);
+      const t = advance(rec.state, event, this.d.now(), this.d.runbooks, this.redact);
       if (t.state === rec.state) {
         // Nothing changed, but an earlier transition's commands may still be waiting.
         await this.dispatch(id);
@@ -216,6 +231,7 @@ export class Orchestrator {
               runbookId: c.runbookId,
               targetName: rec.targetName,
               startedBy: rec.state.startedBy,
+              handedOverFrom: [...(rec.state.handedOverFrom ?? []), rec.state.runbookId],
               // The channel carries over; the root message does not: the new incident gets its own.
               meta: { ...(rec.meta.channel ? { channel: rec.meta.channel } : {}), parent: rec.id },
             });

@@ -55,7 +55,10 @@ export class BullDispatcher implements Dispatcher {
         jobId: opts.jobId,
         attempts: 5,
         backoff: { type: 'exponential', delay: 500 },
+        // A step result carries the target's output before the engine redacts known secret values
+        // from it: gone once handled. The engine drops a result delivered twice, so no id is kept.
         ...KEEP,
+        removeOnComplete: true,
         ...(opts.delayMs ? { delay: opts.delayMs } : {}),
       },
     );

@@ -5,6 +5,8 @@ import type { Action, EngineEvent, RunbookLookup } from '../runbooks/index.js';
 import { preconditionProbe } from '../runbooks/index.js';
 import type { TargetLease } from './target-lease.js';
 
+type NotRunKind = NonNullable<Extract<EngineEvent, { type: 'step-result' }>['notRunKind']>;
+
 export interface RepairDeps {
   store: RunStore;
   runbooks: RunbookLookup;
@@ -30,7 +32,7 @@ export const interrupted = (s: StepJob, reason: string): EngineEvent => ({
 async function approvedActions(
   d: RepairDeps,
   s: StepJob,
-): Promise<{ actions: Action[] } | { refused: string }> {
+): Promise<{ actions: Action[] } | { refused: string; kind?: NotRunKind }> {
   const rec = await d.store.load(s.runId);
   if (!rec) return { refused: 'the incident no longer exists' };
   const { state } = rec;
@@ -45,9 +47,12 @@ async function approvedActions(
   const rb = d.runbooks(state.runbookId);
   const pre = rb ? preconditionProbe(rb, state, s.stepId) : null;
   if (pre) {
-    const held = pre.holds(await d.runnerFor(s.targetName).run(pre.action, { timeoutMs: 15_000 }));
-    d.log.info({ incident: s.runId, step: s.stepKey, precondition: held.statement }, 'precondition checked');
-    if (!held.ok) return { refused: held.statement };
+    const [result] = await runActions(d.runnerFor(s.targetName), [pre.action], 15_000, false);
+    const held = result
+      ? pre.holds(result)
+      : { verdict: 'could-not-check' as const, statement: 'the precondition probe did not run' };
+    d.log.info({ incident: s.runId, step: s.stepKey, precondition: held.verdict }, 'precondition checked');
+    if (held.verdict !== 'present') return { refused: held.statement, kind: held.verdict };
   }
   return { actions: approval.actions };
 }
@@ -64,10 +69,17 @@ export async function runRepairJob(d: RepairDeps, job: Job<StepJob>): Promise<vo
     return;
   }
   d.log.info({ jobId: job.id, incident: s.runId, step: s.stepKey }, 'step started');
-  const notRun = (why: string) =>
+  const notRun = (why: string, kind: NotRunKind = 'refused') =>
     d.emit(
       s,
-      { type: 'step-result', stepKey: s.stepKey, attempt: s.attempt, results: [], notRun: why },
+      {
+        type: 'step-result',
+        stepKey: s.stepKey,
+        attempt: s.attempt,
+        results: [],
+        notRun: why,
+        notRunKind: kind,
+      },
       'result',
     );
   let acting = false;
@@ -76,7 +88,7 @@ export async function runRepairJob(d: RepairDeps, job: Job<StepJob>): Promise<vo
     leased = await d.lease.acquire(s.targetName, s.jobId, s.timeoutMs * s.actions.length + 60_000);
     if (!leased) return await notRun(`another repair is running on ${s.targetName}`);
     const ok = await approvedActions(d, s);
-    if ('refused' in ok) return await notRun(ok.refused);
+    if ('refused' in ok) return await notRun(ok.refused, ok.kind);
     const runner = d.runnerFor(s.targetName);
     acting = true;
     const results = await runActions(runner, ok.actions, s.timeoutMs, true);

@@ -1,6 +1,6 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ActionRunner } from '../incidents/direct-runner.js';
+import { type ActionRunner, notRunResult, runActions } from '../incidents/direct-runner.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
 import type { EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
 
@@ -22,27 +22,7 @@ export interface StepWorkerDeps {
   log: Logger;
 }
 
-const failure = (error: string): ExecResult => ({
-  exitCode: null,
-  stdout: '',
-  stderr: '',
-  durationMs: 0,
-  timedOut: false,
-  unreachable: false,
-  truncated: false,
-  error,
-});
-
-async function runOne(runner: ActionRunner, job: StepJob, i: number): Promise<ExecResult> {
-  const action = job.actions[i];
-  if (!action) return failure('no such action');
-  try {
-    return await runner.run(action, { timeoutMs: job.timeoutMs });
-  } catch (e) {
-    // A misconfiguration or a bug of ours: the run must still move on, with the reason on record.
-    return failure(`not run: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
+const failure = notRunResult;
 
 /** Runs diagnose/verify steps (at least once) and repairs (at most once) for any incident. */
 export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } {
@@ -66,8 +46,7 @@ export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } 
       { jobId: job.id, incident: s.runId, step: s.stepKey, attempt: job.attemptsMade + 1 },
       'step started',
     );
-    const results: ExecResult[] = [];
-    for (let i = 0; i < s.actions.length; i++) results.push(await runOne(d.runnerFor(s.targetName), s, i));
+    const results = await runActions(d.runnerFor(s.targetName), s.actions, s.timeoutMs, false);
     d.log.info({ jobId: job.id, incident: s.runId, step: s.stepKey }, 'step finished');
     await report(s, results);
   };

@@ -22,6 +22,7 @@ const STATUS: Record<RunStatus, string> = {
   resolved: '✅ RESOLVED',
   escalated: '⚠️ ESCALATED',
   'no-fault': '✅ NO FAULT FOUND',
+  inconclusive: '❔ COULD NOT DIAGNOSE',
   'handed-over': '↪️ HANDED OVER',
   rejected: '⛔ REPAIR REJECTED',
   expired: '⌛ APPROVAL EXPIRED',
@@ -34,6 +35,7 @@ const SEVERITY: Record<ReportFinding['severity'], string> = {
   warning: '🟠',
   info: 'ℹ️',
   ok: '✅',
+  unknown: '❔',
 };
 
 // --- escaping: pure, no redaction (renderMarkdown redacts before it escapes) ---

@@ -5,20 +5,51 @@ export interface ConditionScope {
   findings: readonly Finding[];
   facts: Facts;
   target: TargetView;
+  /**
+   * Finding codes nobody can vouch for: a step that can emit them was not read. Their absence
+   * proves nothing, so a condition on them is unknown rather than false.
+   */
+  unknownCodes?: ReadonlySet<string>;
 }
 
-export function holds(c: Condition, scope: ConditionScope): boolean {
+/** Three-valued (Kleene) truth: what was read, what was read to be absent, what could not be read. */
+export type Truth = true | false | 'unknown';
+
+export function evaluate(c: Condition, scope: ConditionScope): Truth {
   if ('always' in c) return true;
-  if ('finding' in c) return scope.findings.some((f) => f.code === c.finding);
+  if ('finding' in c) {
+    if (scope.findings.some((f) => f.code === c.finding)) return true;
+    return scope.unknownCodes?.has(c.finding) ? 'unknown' : false;
+  }
   if ('fact' in c) {
     const v = scope.facts[c.fact];
     return c.equals === undefined ? v !== undefined : v === c.equals;
   }
   if ('targetKind' in c) return scope.target.kind === c.targetKind;
   if ('hasClients' in c) return scope.target.clients.length > 0;
-  if ('all' in c) return c.all.every((x) => holds(x, scope));
-  if ('any' in c) return c.any.some((x) => holds(x, scope));
-  return !holds(c.not, scope);
+  if ('all' in c) {
+    const parts = c.all.map((x) => evaluate(x, scope));
+    if (parts.includes(false)) return false;
+    return parts.includes('unknown') ? 'unknown' : true;
+  }
+  if ('any' in c) {
+    const parts = c.any.map((x) => evaluate(x, scope));
+    if (parts.includes(true)) return true;
+    return parts.includes('unknown') ? 'unknown' : false;
+  }
+  const inner = evaluate(c.not, scope);
+  return inner === 'unknown' ? 'unknown' : !inner;
+}
+
+export const holds = (c: Condition, scope: ConditionScope): boolean => evaluate(c, scope) === true;
+
+/** Every finding code a condition names, for validation. */
+export function codesOf(c: Condition): string[] {
+  if ('finding' in c) return [c.finding];
+  if ('all' in c) return c.all.flatMap(codesOf);
+  if ('any' in c) return c.any.flatMap(codesOf);
+  if ('not' in c) return codesOf(c.not);
+  return [];
 }
 
 /** Human-readable form for listings and cards. */

@@ -9,6 +9,7 @@ function line(s: Step, rb: Runbook): string[] {
         s.needs.length ? `after ${s.needs.join(', ')}` : '',
         s.when ? `when ${describeCondition(s.when)}` : '',
         s.forEach ? 'once per client' : '',
+        s.kind === 'diagnose' ? `emits ${s.emits.join(', ')}` : '',
         s.kind === 'verify' && s.retry ? `retries ${s.retry.attempts}×` : '',
       ].filter(Boolean);
       return [
@@ -34,8 +35,19 @@ function line(s: Step, rb: Runbook): string[] {
         `      verify: ${s.verify.join(', ')}; then ${s.onSuccess}, on failure ${s.onFailure}`,
         ...(s.undo ? [`      undo: ${s.undo}`] : []),
       ];
+    case 'recheck':
+      return [
+        `  ${s.id}: ${s.title} (every diagnose step again, then ${rb.afterDiagnosis}; at most ${s.maxVisits}×)`,
+      ];
     case 'outcome':
-      return [`  ${s.id}: ${s.outcome}: ${s.summary}${s.handover ? ` (→ ${s.handover})` : ''}`];
+      return [
+        `  ${s.id}: ${s.outcome}: ${s.summary}${s.handover ? ` (→ ${s.handover})` : ''}`,
+        ...(s.restsOn
+          ? [
+              `      rests on: ${s.restsOn.join(', ')}${s.ifRepaired ? `; after a repair → ${s.ifRepaired}` : ''}`,
+            ]
+          : []),
+      ];
   }
 }
 

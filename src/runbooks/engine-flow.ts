@@ -1,7 +1,16 @@
 import { renderAction } from './action.js';
-import { holds } from './condition.js';
+import { type ConditionScope, evaluate } from './condition.js';
 import { RunbookBotError } from './errors.js';
-import type { Finding, ProbeStep, RepairStep, Runbook, Step, StepContext } from './model.js';
+import type {
+  DiagnoseStep,
+  Finding,
+  OutcomeStep,
+  ProbeStep,
+  RepairStep,
+  Runbook,
+  Step,
+  StepContext,
+} from './model.js';
 import type { ApprovalRun, EngineCommand, RunState, RunStatus, StepRun } from './state.js';
 import { TERMINAL } from './state.js';
 
@@ -11,6 +20,8 @@ export interface Flow {
   s: RunState;
   at: number;
   out: EngineCommand[];
+  /** Applied to everything stored from a target's output. */
+  redact: (text: string, opts?: { cut?: boolean }) => string;
 }
 
 export function stepOf(rb: Runbook, id: string): Step | undefined {
@@ -23,11 +34,53 @@ export function contextFor(s: RunState, item?: string): StepContext {
     : { target: s.target, facts: s.facts, item };
 }
 
-export function diagnosisFindings(s: RunState): Finding[] {
-  return Object.values(s.steps)
-    .filter((r) => r.kind === 'diagnose')
-    .flatMap((r) => r.findings);
+export const diagnosisRound = (s: RunState) => s.diagnosisRound ?? 1;
+
+/** The diagnose step runs of the latest round: what the target looks like now. */
+export function currentDiagnosis(s: RunState): StepRun[] {
+  const round = diagnosisRound(s);
+  return Object.values(s.steps).filter((r) => r.kind === 'diagnose' && r.round === round);
 }
+
+export function diagnosisFindings(s: RunState): Finding[] {
+  return currentDiagnosis(s).flatMap((r) => r.findings);
+}
+
+/** What could not be read in the latest round: one line per unread check, naming it and why. */
+export function blindSpots(s: RunState): string[] {
+  return currentDiagnosis(s).flatMap((r) =>
+    r.unread === undefined ? [] : [`${r.title}${r.item ? ` (${r.item})` : ''}: ${r.unread}`],
+  );
+}
+
+/** Repairs of this run whose verification passed. */
+export const verifiedRepairs = (s: RunState) =>
+  Object.values(s.steps).filter((r) => r.kind === 'repair' && r.verified === true);
+
+/** The causes those repairs were approved for. */
+export const fixedCauses = (s: RunState) =>
+  verifiedRepairs(s)
+    .map((r) => (r.approvalId ? s.approvals[r.approvalId]?.cause : undefined))
+    .filter((c): c is string => c !== undefined);
+
+const diagnoseSteps = (rb: Runbook) => rb.steps.filter((x): x is DiagnoseStep => x.kind === 'diagnose');
+
+/** Codes of every diagnose step with an unread instance this round: their absence proves nothing. */
+function unknownCodes(f: Flow): Set<string> {
+  const unread = new Set(
+    currentDiagnosis(f.s)
+      .filter((r) => r.unread !== undefined)
+      .map((r) => r.stepId),
+  );
+  return new Set(diagnoseSteps(f.rb).flatMap((d) => (unread.has(d.id) ? d.emits : [])));
+}
+
+export const scopeOf = (f: Flow): ConditionScope => ({
+  findings: diagnosisFindings(f.s),
+  facts: f.s.facts,
+  target: f.s.target,
+  unknownCodes: unknownCodes(f),
+});
 
 export const stepKey = (id: string, item: string | undefined, round: number) =>
   `${id}${item === undefined ? '' : `@${item}`}${round > 1 ? `~${round}` : ''}`;
@@ -93,7 +146,7 @@ function instantiate(f: Flow, step: ProbeStep, round: number) {
     results: [],
     findings: [],
   };
-  const skip = (item: string | undefined, why: string) => {
+  const skip = (item: string | undefined, why: string, unread?: string) => {
     const key = stepKey(step.id, item, round);
     f.s.steps[key] = {
       ...base,
@@ -102,14 +155,13 @@ function instantiate(f: Flow, step: ProbeStep, round: number) {
       commands: [],
       actions: [],
       skippedBecause: why,
+      ...(unread === undefined ? {} : { unread }),
       finishedAt: f.at,
     };
     note(f, 'step-skipped', `${step.title}${item ? ` (${item})` : ''}: skipped, ${why}`, { step: key });
   };
-  if (
-    step.when &&
-    !holds(step.when, { findings: diagnosisFindings(f.s), facts: f.s.facts, target: f.s.target })
-  ) {
+  // A condition that cannot be told (what it reads was not seen) runs the step: looking is read-only.
+  if (step.when && evaluate(step.when, scopeOf(f)) === false) {
     skip(undefined, 'not applicable to what was found');
     return;
   }
@@ -118,7 +170,12 @@ function instantiate(f: Flow, step: ProbeStep, round: number) {
   for (const item of items) {
     const action = step.action(contextFor(f.s, item));
     if (action === null) {
-      skip(item, 'a fact it needs was not found');
+      const from = step.needs.map((n) => stepOf(f.rb, n)?.title ?? n).join(', ');
+      skip(
+        item,
+        'a fact it needs was not found',
+        `not run: a value it needs (from ${from || 'earlier checks'}) was not found`,
+      );
       continue;
     }
     const key = stepKey(step.id, item, round);
@@ -194,6 +251,8 @@ function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
     verify: repair.verify.map((v) => stepOf(f.rb, v)?.title ?? v),
     ...(repair.undo ? { undo: fillFacts(repair.undo, f.s.facts) } : {}),
     ...(f.s.cause ? { cause: f.s.cause } : {}),
+    ...alsoFound(f),
+    ...(blindSpots(f.s).length > 0 ? { unread: blindSpots(f.s) } : {}),
   };
   f.s.approvals[approval.id] = approval;
   f.s.phase = { kind: 'approval', approvalId: approval.id };
@@ -203,6 +262,112 @@ function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
   });
   f.out.push({ type: 'request-approval', runId: f.s.runId, approval });
   f.out.push({ type: 'schedule-expiry', runId: f.s.runId, approvalId: approval.id, at: approval.expiresAt });
+}
+
+function alsoFound(f: Flow): { alsoFound?: string[] } {
+  const others = (f.s.causesFound ?? []).filter((c) => c !== f.s.cause);
+  return others.length > 0 ? { alsoFound: others } : {};
+}
+
+const causeTitle = (f: Flow, id: string) => f.rb.causes[id]?.title ?? id;
+
+/** What the run did and what it leaves, appended to every ending so no fault found goes unsaid. */
+function endingNotes(f: Flow, kind: OutcomeStep['outcome']): string {
+  const parts: string[] = [];
+  const repaired = verifiedRepairs(f.s).map((r) => r.title);
+  if (repaired.length > 0 && kind !== 'resolved')
+    parts.push(`Repaired and verified: ${repaired.join('; ')}.`);
+  const fixed = new Set(fixedCauses(f.s));
+  const open = (f.s.causesFound ?? []).filter((c) => !fixed.has(c) && c !== f.s.cause);
+  if (open.length > 0 && kind !== 'no-fault' && kind !== 'resolved')
+    parts.push(`Also found, not repaired: ${open.map((c) => causeTitle(f, c)).join('; ')}.`);
+  const blind = blindSpots(f.s);
+  if (blind.length > 0 && kind !== 'inconclusive') parts.push(`Could not check: ${blind.join('; ')}.`);
+  return parts.join(' ');
+}
+
+function inconclusive(f: Flow, why: string) {
+  const unread = currentDiagnosis(f.s).filter((r) => r.unread !== undefined);
+  const reasons = [...new Set(unread.map((r) => r.unread))];
+  const names = unread.map((r) => `${r.title}${r.item ? ` (${r.item})` : ''}`).join(', ');
+  const seen =
+    unread.length > 0 && reasons.length === 1
+      ? `${unread.length} check${unread.length > 1 ? 's' : ''} could not be read (${names}): ${reasons[0]}`
+      : blindSpots(f.s).join('; ');
+  const parts = [`Could not diagnose ${f.s.target.name}: ${why}.`];
+  if (seen) parts.push(`${seen}.`);
+  parts.push('Nothing was changed; a person must look.');
+  const tail = endingNotes(f, 'inconclusive');
+  if (tail) parts.push(tail);
+  finish(f, 'inconclusive', parts.join(' '));
+}
+
+function finishOutcome(f: Flow, step: OutcomeStep) {
+  if (step.outcome === 'no-fault') {
+    const unread = new Set(
+      currentDiagnosis(f.s)
+        .filter((r) => r.unread !== undefined)
+        .map((r) => r.stepId),
+    );
+    const missing = (step.restsOn ?? []).filter((id) => unread.has(id));
+    if (step.restsOn === undefined || missing.length > 0) {
+      inconclusive(f, 'the checks a healthy conclusion rests on were not all read');
+      return;
+    }
+    const instead =
+      step.ifRepaired && verifiedRepairs(f.s).length > 0 ? stepOf(f.rb, step.ifRepaired) : undefined;
+    if (instead?.kind === 'outcome') step = instead;
+  }
+  if (step.handover && (f.s.handedOverFrom ?? []).includes(step.handover)) {
+    finish(
+      f,
+      'escalated',
+      `${step.summary.split(':')[0]}, but ${step.handover} already ran on this fault before this incident: handing it back would go round in circles. A person must look. ${endingNotes(f, 'escalated')}`.trim(),
+    );
+    return;
+  }
+  const tail = endingNotes(f, step.outcome);
+  const repaired =
+    step.outcome === 'resolved' && verifiedRepairs(f.s).length > 0
+      ? ` Repaired and verified: ${verifiedRepairs(f.s)
+          .map((r) => r.title)
+          .join('; ')}.`
+      : '';
+  finish(f, step.outcome, `${step.summary}${repaired}${tail ? ` ${tail}` : ''}`, step.handover);
+}
+
+/** Picks the branch of a triage: the first that is true; unknown ones before it are blind spots. */
+function decide(f: Flow, step: Extract<Step, { kind: 'decide' }>): string | undefined {
+  const scope = scopeOf(f);
+  const truths = step.branches.map((b) => evaluate(b.when, scope));
+  const found = step.branches.filter((b, i) => truths[i] === true && b.cause).map((b) => b.cause as string);
+  if (found.length > 0) f.s.causesFound = [...new Set(found)];
+  const taken = step.branches.find((_, i) => truths[i] === true);
+  if (!taken) {
+    // The default means "none of these": it may be taken only when each was read to be absent.
+    if (truths.includes('unknown')) {
+      inconclusive(f, `what "${step.title}" needs to decide was not all read`);
+      return undefined;
+    }
+    if (step.default === undefined)
+      finish(f, 'escalated', `No branch of "${step.title}" matched what was found, and it has no default.`);
+    return step.default;
+  }
+  if (taken.cause) {
+    if (fixedCauses(f.s).includes(taken.cause)) {
+      finish(
+        f,
+        'escalated',
+        `${causeTitle(f, taken.cause)}: still there after its repair was verified. A person must look. ${endingNotes(f, 'escalated')}`.trim(),
+      );
+      return undefined;
+    }
+    f.s.cause = taken.cause;
+  }
+  note(f, 'decision', `${step.title}: ${taken.cause ? causeTitle(f, taken.cause) : `→ ${taken.to}`}`, {
+    step: step.id,
+  });
+  return taken.to;
 }
 
 /** Follows control-flow edges from `id` until the run waits (for an approval) or ends. */
@@ -222,27 +387,19 @@ export function goTo(f: Flow, id: string) {
     }
     switch (step.kind) {
       case 'decide': {
-        const scope = { findings: diagnosisFindings(f.s), facts: f.s.facts, target: f.s.target };
-        const branch = step.branches.find((b) => holds(b.when, scope));
-        const to = branch?.to ?? step.default;
-        if (to === undefined) {
-          finish(
-            f,
-            'escalated',
-            `No branch of "${step.title}" matched what was found, and it has no default.`,
-          );
-          return;
-        }
-        if (branch?.cause) f.s.cause = branch.cause;
-        note(
-          f,
-          'decision',
-          `${step.title}: ${branch?.cause ? f.rb.causes[branch.cause]?.title : `→ ${to}`}`,
-          {
-            step: id,
-          },
-        );
+        const to = decide(f, step);
+        if (to === undefined) return;
         id = to;
+        continue;
+      }
+      case 'recheck': {
+        const round = diagnosisRound(f.s) + 1;
+        f.s.diagnosisRound = round;
+        f.s.phase = { kind: 'diagnosis', round };
+        setStatus(f, 'diagnosing');
+        note(f, 'recheck', `${step.title}: diagnosis round ${round}`, { step: id });
+        if (!pumpProbes(f, diagnoseSteps(f.rb), round)) return;
+        id = f.rb.afterDiagnosis;
         continue;
       }
       case 'approval': {
@@ -255,7 +412,7 @@ export function goTo(f: Flow, id: string) {
         return;
       }
       case 'outcome':
-        finish(f, step.outcome, step.summary, step.handover);
+        finishOutcome(f, step);
         return;
       default:
         // A repair reached by an edge instead of through its approval: never run it.

@@ -1,6 +1,7 @@
 import type { Flow } from './engine-flow.js';
 import {
   contextFor,
+  diagnosisRound,
   finish,
   goTo,
   issue,
@@ -13,7 +14,8 @@ import {
 } from './engine-flow.js';
 import { RunbookBotError } from './errors.js';
 import { builtinRunbook } from './library/index.js';
-import type { ProbeStep, RepairStep, Runbook } from './model.js';
+import type { Analysis, DiagnoseStep, ProbeStep, RepairStep, Runbook } from './model.js';
+import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
 import type { ApprovalRun, EngineEvent, Ignored, RunState, StepRun, Transition } from './state.js';
 import { STATE_SCHEMA_VERSION } from './state.js';
@@ -24,6 +26,8 @@ export interface StartInput {
   target: TargetView;
   startedBy: string;
   approvalTtlMs: number;
+  /** Runbooks that already ran on this fault (a handover chain), oldest first. */
+  handedOverFrom?: string[];
 }
 
 export type RunbookLookup = (id: string) => Runbook | undefined;
@@ -34,7 +38,7 @@ const probesOf = (rb: Runbook, kind: 'diagnose') => rb.steps.filter((s): s is Pr
 function pump(f: Flow) {
   const { phase } = f.s;
   if (phase.kind === 'diagnosis') {
-    if (pumpProbes(f, probesOf(f.rb, 'diagnose'), 1)) goTo(f, f.rb.afterDiagnosis);
+    if (pumpProbes(f, probesOf(f.rb, 'diagnose'), diagnosisRound(f.s))) goTo(f, f.rb.afterDiagnosis);
     return;
   }
   if (phase.kind !== 'verify') return;
@@ -49,23 +53,32 @@ function pump(f: Flow) {
   const runs = Object.values(f.s.steps).filter(
     (r) => r.kind === 'verify' && r.round === repairRun.round && repair.verify.includes(r.stepId),
   );
-  // A check that could not be built for lack of a fact proves nothing, so it counts as failed.
+  // A check that could not be built for lack of a fact proves nothing, so it counts as failed. One
+  // that failed only because of another fault verifies this repair; the recheck finds that fault.
   const failed = runs.filter((r) =>
-    r.status === 'skipped' ? r.skippedBecause?.includes('fact') : !r.check?.passed,
+    r.status === 'skipped' ? r.unread !== undefined : !r.check?.passed && !r.check?.otherFault,
   );
+  const other = runs.filter((r) => !r.check?.passed && r.check?.otherFault);
   const passed = failed.length === 0;
+  repairRun.verified = passed;
+  const aside =
+    other.length > 0 ? `; failing for another fault: ${other.map((r) => r.check?.statement).join(', ')}` : '';
   note(
     f,
     'verified',
     passed
-      ? `Verification passed (${runs.length} checks)`
+      ? `Verification passed (${runs.length - other.length} of ${runs.length} checks${aside})`
       : `Verification failed: ${failed.map((r) => r.title).join(', ')}`,
     { step: repairRun.key },
   );
   goTo(f, passed ? repair.onSuccess : repair.onFailure);
 }
 
-export function start(rb: Runbook, input: StartInput, at: number): Transition {
+/** Removes the targets' secrets from what is stored and shown; analyzers still read raw output. */
+export type Redactor = (text: string, opts?: { cut?: boolean }) => string;
+const keep: Redactor = (t) => t;
+
+export function start(rb: Runbook, input: StartInput, at: number, redact: Redactor = keep): Transition {
   const s: RunState = {
     schema: STATE_SCHEMA_VERSION,
     runId: input.runId,
@@ -75,6 +88,7 @@ export function start(rb: Runbook, input: StartInput, at: number): Transition {
     startedAt: at,
     updatedAt: at,
     approvalTtlMs: input.approvalTtlMs,
+    ...(input.handedOverFrom?.length ? { handedOverFrom: input.handedOverFrom } : {}),
     status: 'diagnosing',
     phase: { kind: 'diagnosis' },
     steps: {},
@@ -85,7 +99,7 @@ export function start(rb: Runbook, input: StartInput, at: number): Transition {
       { at, kind: 'started', text: `${rb.title} started on ${input.target.name}`, by: input.startedBy },
     ],
   };
-  const f: Flow = { rb, s, at, out: [{ type: 'status', runId: s.runId, status: 'diagnosing' }] };
+  const f: Flow = { rb, s, at, out: [{ type: 'status', runId: s.runId, status: 'diagnosing' }], redact };
   if (!rb.targetKinds.includes(input.target.kind)) {
     finish(f, 'escalated', `${rb.id} does not apply to ${input.target.kind} targets.`);
   } else {
@@ -100,19 +114,27 @@ function onStepResult(
   run: StepRun,
 ): Ignored | undefined {
   if (run.kind === 'repair')
-    return e.notRun === undefined ? onRepairResult(f, run, e.results) : onRepairNotRun(f, run, e.notRun);
+    return e.notRun === undefined
+      ? onRepairResult(f, run, e.results)
+      : onRepairNotRun(f, run, e.notRun, e.notRunKind);
   const step = stepOf(f.rb, run.stepId);
   if (step?.kind !== 'diagnose' && step?.kind !== 'verify') return 'unknown-step';
   const [result] = e.results;
   if (!result) return 'unknown-step';
   const ctx = contextFor(f.s, run.item);
-  run.results = [result];
+  // Analyzers read the output as the target printed it; what is stored and shown is redacted.
+  run.results = [redactResult(result, f.redact)];
   if (step.kind === 'diagnose') {
-    const analysis = step.analyze(result, ctx);
-    run.findings = analysis.findings;
+    const analysis = declared(step, step.analyze(result, ctx));
+    run.findings = analysis.findings.map((x) => ({
+      ...x,
+      statement: f.redact(x.statement),
+      evidence: x.evidence.map((e) => f.redact(e)),
+    }));
+    const unread = analysis.unread ?? unknownStatements(analysis);
+    if (unread !== undefined) run.unread = f.redact(unread);
     Object.assign(f.s.facts, analysis.facts ?? {});
-    for (const x of analysis.findings)
-      note(f, 'finding', `[${x.severity}] ${x.statement}`, { step: run.key });
+    for (const x of run.findings) note(f, 'finding', `[${x.severity}] ${x.statement}`, { step: run.key });
     f.out.push({ type: 'post-findings', runId: f.s.runId, stepKey: run.key });
   } else {
     const check = step.check(result, ctx);
@@ -123,8 +145,9 @@ function onStepResult(
     }
     run.check = {
       passed: check.passed && !check.pending,
-      statement: check.statement,
-      evidence: check.evidence,
+      statement: f.redact(check.statement),
+      evidence: check.evidence.map((e) => f.redact(e)),
+      ...(check.otherFault && !check.passed ? { otherFault: check.otherFault } : {}),
     };
   }
   run.status = 'done';
@@ -132,6 +155,32 @@ function onStepResult(
   note(f, 'step-finished', `${run.title}${run.item ? ` (${run.item})` : ''}: done`, { step: run.key });
   pump(f);
   return undefined;
+}
+
+/** An analyzer that emits a code its step does not declare is a bug: conditions would not see it. */
+function declared(step: DiagnoseStep, a: Analysis): Analysis {
+  const stray = a.findings.filter((x) => !step.emits.includes(x.code)).map((x) => x.code);
+  if (stray.length > 0)
+    throw new RunbookBotError(
+      'ENGINE_INVARIANT',
+      `step ${step.id} emitted undeclared codes ${stray.join(', ')}`,
+    );
+  return a;
+}
+
+const unknownStatements = (a: Analysis) => {
+  const blind = a.findings.filter((x) => x.severity === 'unknown');
+  return blind.length > 0 ? blind.map((x) => x.statement).join('; ') : undefined;
+};
+
+export function redactResult(r: ExecResult, redact: Redactor): ExecResult {
+  const cut = { cut: r.truncated };
+  return {
+    ...r,
+    stdout: redact(r.stdout, cut),
+    stderr: redact(r.stderr, cut),
+    ...(r.error !== undefined ? { error: redact(r.error) } : {}),
+  };
 }
 
 function onRepairResult(f: Flow, run: StepRun, results: StepRun['results']): undefined {
@@ -157,17 +206,32 @@ function onRepairResult(f: Flow, run: StepRun, results: StepRun['results']): und
   return undefined;
 }
 
-function onRepairNotRun(f: Flow, run: StepRun, why: string): undefined {
+function onRepairNotRun(
+  f: Flow,
+  run: StepRun,
+  why: string,
+  kind: Extract<EngineEvent, { type: 'step-result' }>['notRunKind'],
+): undefined {
   run.status = 'skipped';
-  run.skippedBecause = why;
+  run.skippedBecause = f.redact(why);
   run.finishedAt = f.at;
-  const text = `${run.title}: not run, ${why}`;
+  const text = `${run.title}: not run, ${run.skippedBecause}`;
   if (isTerminal(f.s)) {
     note(f, 'late-result', text, { step: run.key });
     return undefined;
   }
   note(f, 'repair-finished', text, { step: run.key });
-  finish(f, 'escalated', `The repair "${run.title}" was not run: ${why}.`);
+  const repair = stepOf(f.rb, run.stepId);
+  // Fixed meanwhile: look again, so that "healthy" is read from the target, not assumed.
+  if (
+    kind === 'fixed-meanwhile' &&
+    repair?.kind === 'repair' &&
+    stepOf(f.rb, repair.onSuccess)?.kind === 'recheck'
+  ) {
+    goTo(f, repair.onSuccess);
+    return undefined;
+  }
+  finish(f, 'escalated', `The repair "${run.title}" was not run: ${run.skippedBecause}.`);
   return undefined;
 }
 
@@ -299,10 +363,11 @@ export function advance(
   event: EngineEvent,
   at: number,
   lookup: RunbookLookup = builtinRunbook,
+  redact: Redactor = keep,
 ): Transition {
   const rb = lookup(state.runbookId);
   if (!rb) throw new RunbookBotError('RUNBOOK_UNKNOWN', `no runbook ${state.runbookId}`);
-  const f: Flow = { rb, s: structuredClone(state), at, out: [] };
+  const f: Flow = { rb, s: structuredClone(state), at, out: [], redact };
   const ignored = dispatch(f, event);
   if (ignored !== undefined && f.out.length === 0 && f.s.timeline.length === state.timeline.length)
     return { state, commands: [], ignored };

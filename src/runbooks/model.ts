@@ -3,7 +3,9 @@ import type { Action } from './action.js';
 import type { ExecResult } from './result.js';
 import type { TargetView } from './target.js';
 
-export const severitySchema = z.enum(['critical', 'warning', 'info', 'ok']);
+// `unknown`: the check could not be read (unreachable, timed out, refused, a tool missing). A step
+// with such a finding is unread, and nothing it would have shown counts as absent.
+export const severitySchema = z.enum(['critical', 'warning', 'info', 'ok', 'unknown']);
 export type Severity = z.infer<typeof severitySchema>;
 
 export const findingSchema = z.object({
@@ -28,6 +30,8 @@ export interface StepContext {
 export interface Analysis {
   findings: Finding[];
   facts?: Facts;
+  /** The output could not be read, and why (timed out, unreachable, refused, a tool missing). */
+  unread?: string;
 }
 
 export interface Check {
@@ -36,6 +40,12 @@ export interface Check {
   evidence: string[];
   /** Not settled yet (a BGSAVE still running): the engine retries while the step allows. */
   pending?: boolean;
+  /**
+   * Failed, but because of another fault than the one this repair fixes (a write refused with OOM
+   * after a persistence fix): the finding code of that fault. The repair counts as verified, and the
+   * diagnosis that follows it finds the other fault.
+   */
+  otherFault?: string;
 }
 
 /** null: the step cannot be built from what is known (a fact it needs is missing); it is skipped. */
@@ -92,6 +102,8 @@ export const diagnoseStepSchema = z.object({
   command: z.string().min(1),
   action: fn<ActionBuilder>('action'),
   analyze: fn<Analyzer>('analyze'),
+  /** Every finding code the analyzer can emit; validation checks conditions against these. */
+  emits: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).min(1),
   timeoutMs,
 });
 
@@ -127,6 +139,14 @@ export const approvalStepSchema = z.object({
   maxVisits,
 });
 
+// Looks again after a repair: a new round of every diagnose step, then `afterDiagnosis` once more,
+// so the next fault (or health) is read from the target as it is now, never from stale findings.
+export const recheckStepSchema = z.object({
+  ...base,
+  kind: z.literal('recheck'),
+  maxVisits: z.number().int().min(1).max(10),
+});
+
 export const repairStepSchema = z.object({
   ...base,
   kind: z.literal('repair'),
@@ -157,6 +177,8 @@ export const outcomeSchema = z.enum([
   'rejected',
   'expired',
   'interrupted',
+  // Could not diagnose: a check the conclusion needed was not read. Escalates, naming what and why.
+  'inconclusive',
 ]);
 export type Outcome = z.infer<typeof outcomeSchema>;
 
@@ -166,6 +188,13 @@ export const outcomeStepSchema = z.object({
   outcome: outcomeSchema,
   summary: z.string().min(1),
   handover: z.string().optional(),
+  /**
+   * For a healthy outcome (no-fault): the diagnose steps the conclusion rests on. Each must have
+   * been read in the latest diagnosis round, or the run ends inconclusive instead.
+   */
+  restsOn: z.array(stepId).optional(),
+  /** For no-fault: the outcome used instead when a repair of this run was verified (resolved). */
+  ifRepaired: stepId.optional(),
 });
 
 export const stepSchema = z.discriminatedUnion('kind', [
@@ -174,6 +203,7 @@ export const stepSchema = z.discriminatedUnion('kind', [
   decideStepSchema,
   approvalStepSchema,
   repairStepSchema,
+  recheckStepSchema,
   outcomeStepSchema,
 ]);
 
@@ -201,6 +231,7 @@ export type DecideStep = z.infer<typeof decideStepSchema>;
 export type ApprovalStep = z.infer<typeof approvalStepSchema>;
 export type RepairStep = z.infer<typeof repairStepSchema>;
 export type OutcomeStep = z.infer<typeof outcomeStepSchema>;
+export type RecheckStep = z.infer<typeof recheckStepSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type Cause = z.infer<typeof causeSchema>;
 export type Runbook = z.infer<typeof runbookSchema>;

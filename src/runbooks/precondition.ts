@@ -4,10 +4,13 @@ import type { Runbook } from './model.js';
 import type { ExecResult } from './result.js';
 import type { RunState } from './state.js';
 
+/** Three values, like every conclusion: still there, gone, or could not be checked. */
+export type PreconditionVerdict = 'present' | 'fixed-meanwhile' | 'could-not-check';
+
 export interface PreconditionProbe {
   action: Action;
   /** Whether the fault the repair was approved for is still there. */
-  holds(result: ExecResult): { ok: boolean; statement: string };
+  holds(result: ExecResult): { verdict: PreconditionVerdict; statement: string };
 }
 
 /**
@@ -32,12 +35,18 @@ export function preconditionProbe(
     holds: (result) => {
       const found = probe.analyze(result, ctx).findings;
       const still = found.filter((x) => wanted.includes(x.code));
-      return still.length > 0
-        ? { ok: true, statement: still.map((x) => x.statement).join('; ') }
-        : {
-            ok: false,
-            statement: `the fault is no longer there (${probe.title}: ${found.map((x) => x.statement).join('; ') || 'nothing found'})`,
-          };
+      if (still.length > 0)
+        return { verdict: 'present', statement: still.map((x) => x.statement).join('; ') };
+      const blind = found.filter((x) => x.severity === 'unknown');
+      if (blind.length > 0)
+        return {
+          verdict: 'could-not-check',
+          statement: `could not check that the fault is still there (${probe.title}: ${blind.map((x) => x.statement).join('; ')})`,
+        };
+      return {
+        verdict: 'fixed-meanwhile',
+        statement: `the fault is no longer there, fixed meanwhile (${probe.title}: ${found.map((x) => x.statement).join('; ') || 'nothing found'})`,
+      };
     },
   };
 }

@@ -56,12 +56,26 @@ const RULES: readonly Rule[] = [
   { pattern: /\bxapp-[A-Za-z0-9-]+/g, replace: () => REDACTED },
 ];
 
-/** Replaces every known secret value and every recognisable credential in `text` with [REDACTED]. */
-export function redact(text: string, secrets: readonly string[]): string {
+/**
+ * Replaces every known secret value and every recognisable credential in `text` with [REDACTED].
+ * `cut`: the text was truncated, so a secret may have lost its end at the cut; a tail that starts
+ * a known secret is redacted too.
+ */
+export function redact(text: string, secrets: readonly string[], opts: { cut?: boolean } = {}): string {
   let out = text;
   // Longest first, so a secret that contains another is removed whole.
   const known = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
   for (const secret of known) out = out.split(secret).join(REDACTED);
+  if (opts.cut) {
+    for (const secret of known) {
+      for (let n = Math.min(secret.length - 1, out.length); n >= 2; n--) {
+        if (out.endsWith(secret.slice(0, n))) {
+          out = `${out.slice(0, out.length - n)}${REDACTED}`;
+          break;
+        }
+      }
+    }
+  }
   for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
   return out;
 }

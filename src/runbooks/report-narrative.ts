@@ -1,4 +1,5 @@
 // The sentences of a report: what was not done, and the summary paragraph.
+import { blindSpots } from './engine-flow.js';
 import type { Runbook } from './model.js';
 import { humanUtc } from './report-time.js';
 import type {
@@ -72,13 +73,15 @@ export function whatWasNotDone(
       const why =
         state.status === 'no-fault'
           ? 'nothing was found wrong'
-          : state.status === 'handed-over'
-            ? `the run was handed over to ${state.outcome?.handover ?? 'another runbook'}`
-            : state.status === 'cancelled'
-              ? 'the run was cancelled before one was proposed'
-              : TERMINAL.has(state.status)
-                ? 'the runbook has no automatic repair for what was found, so the run ended without one'
-                : 'diagnosis has not finished';
+          : state.status === 'inconclusive'
+            ? 'the diagnosis could not read what a conclusion needs'
+            : state.status === 'handed-over'
+              ? `the run was handed over to ${state.outcome?.handover ?? 'another runbook'}`
+              : state.status === 'cancelled'
+                ? 'the run was cancelled before one was proposed'
+                : TERMINAL.has(state.status)
+                  ? 'the runbook has no automatic repair for what was found, so the run ended without one'
+                  : 'diagnosis has not finished';
       out.push(`No repair was proposed: ${why}.`);
     }
     if (TERMINAL.has(state.status))
@@ -109,10 +112,14 @@ export function summarise(
   const ran = r.checked.filter((c) => c.status !== 'skipped').length;
   const where = `${state.target.name} (${whereOf(state)})`;
   parts.push(`The ${runbook.id} runbook ran ${ran} diagnosis check${ran === 1 ? '' : 's'} on ${where}.`);
+  const blind = blindSpots(state);
+  if (blind.length > 0) parts.push(`${blind.length} of them could not be read: ${blind.join('; ')}.`);
   if (r.rootCause) {
     const lead = r.rootCause.evidence.find((f) => f.severity === 'critical') ?? r.rootCause.evidence[0];
     parts.push(`Root cause: ${sentence(r.rootCause.title)}`);
     if (lead) parts.push(sentence(lead.statement));
+  } else if (state.status === 'inconclusive') {
+    parts.push('So it could not tell whether anything is wrong, and it did not say it is healthy.');
   } else if (r.otherProblems.length > 0) {
     parts.push(
       `It found ${r.otherProblems.length} problem${r.otherProblems.length === 1 ? '' : 's'} but no root cause it recognises: ${r.otherProblems

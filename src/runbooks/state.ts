@@ -20,6 +20,7 @@ const checkSchema = z.object({
   passed: z.boolean(),
   statement: z.string(),
   evidence: z.array(z.string()),
+  otherFault: z.string().optional(),
 });
 
 export const stepRunSchema = z.object({
@@ -41,8 +42,12 @@ export const stepRunSchema = z.object({
   findings: z.array(findingSchema).default([]),
   check: checkSchema.optional(),
   skippedBecause: z.string().optional(),
+  /** Present when the step could not be read (unreachable, timed out, refused, skipped for lack of a fact): why. */
+  unread: z.string().optional(),
   /** For a repair: the approval it ran under. */
   approvalId: z.string().optional(),
+  /** For a repair: its verification passed (a check failing only for another fault counts as passed). */
+  verified: z.boolean().optional(),
 });
 export type StepRun = z.infer<typeof stepRunSchema>;
 
@@ -62,6 +67,10 @@ export const approvalRunSchema = z.object({
   verify: z.array(z.string()),
   undo: z.string().optional(),
   cause: z.string().optional(),
+  /** Other causes the same triage found, repaired after this one or handed on. */
+  alsoFound: z.array(z.string()).optional(),
+  /** Checks that could not be read when this was proposed, and why. */
+  unread: z.array(z.string()).optional(),
 });
 export type ApprovalRun = z.infer<typeof approvalRunSchema>;
 
@@ -84,6 +93,7 @@ export const timelineEntrySchema = z.object({
     'finished',
     'late-result',
     'repair-interrupted',
+    'recheck',
   ]),
   text: z.string(),
   step: z.string().optional(),
@@ -92,7 +102,7 @@ export const timelineEntrySchema = z.object({
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
 const phaseSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('diagnosis') }),
+  z.object({ kind: z.literal('diagnosis'), round: z.number().int().min(1).optional() }),
   z.object({ kind: z.literal('approval'), approvalId: z.string() }),
   z.object({ kind: z.literal('repair'), stepKey: z.string() }),
   z.object({ kind: z.literal('verify'), repairKey: z.string() }),
@@ -111,6 +121,8 @@ export const runStateSchema = z.object({
   startedAt: z.number(),
   updatedAt: z.number(),
   approvalTtlMs: z.number().int().positive(),
+  /** Runbooks that ran on this fault before this one handed it on, oldest first. */
+  handedOverFrom: z.array(z.string()).optional(),
   status: runStatusSchema,
   phase: phaseSchema,
   steps: z.record(z.string(), stepRunSchema),
@@ -118,6 +130,10 @@ export const runStateSchema = z.object({
   approvals: z.record(z.string(), approvalRunSchema),
   visits: z.record(z.string(), z.number().int()),
   cause: z.string().optional(),
+  /** Every cause the latest triage found true, in the runbook's order (the first is `cause`). */
+  causesFound: z.array(z.string()).optional(),
+  /** Which diagnosis round is the latest: 1, then one more per recheck after a repair. */
+  diagnosisRound: z.number().int().min(1).optional(),
   outcome: z
     .object({
       kind: outcomeSchema.or(z.literal('cancelled')),
@@ -138,6 +154,8 @@ export const engineEventSchema = z.discriminatedUnion('type', [
     results: z.array(execResultSchema),
     /** A repair the worker did not start, and why (its precondition no longer held, say). */
     notRun: z.string().optional(),
+    /** Why it was not run: the fault had gone, its presence could not be checked, or it was refused. */
+    notRunKind: z.enum(['fixed-meanwhile', 'could-not-check', 'refused']).optional(),
   }),
   z.object({
     type: z.literal('repair-interrupted'),

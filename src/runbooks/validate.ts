@@ -1,4 +1,5 @@
-import type { Runbook, RunbookInput, Step } from './model.js';
+import { codesOf } from './condition.js';
+import type { Condition, Runbook, RunbookInput, Step } from './model.js';
 import { runbookSchema } from './model.js';
 
 export type IssueCode =
@@ -11,7 +12,9 @@ export type IssueCode =
   | 'unbounded-cycle'
   | 'needs-cycle'
   | 'repair-without-approval'
-  | 'decide-without-default';
+  | 'decide-without-default'
+  | 'unknown-finding'
+  | 'healthy-past-unread';
 
 export interface ValidationIssue {
   code: IssueCode;
@@ -48,13 +51,16 @@ function flowEdges(rb: Runbook): Edge[] {
       edges.push({ from: s.id, to: s.onSuccess, label: 'onSuccess' });
       edges.push({ from: s.id, to: s.onFailure, label: 'onFailure' });
     }
+    if (s.kind === 'recheck') edges.push({ from: s.id, to: rb.afterDiagnosis, label: 'recheck' });
+    if (s.kind === 'outcome' && s.ifRepaired)
+      edges.push({ from: s.id, to: s.ifRepaired, label: 'ifRepaired' });
   }
   return edges;
 }
 
-function reachable(edges: readonly Edge[], without?: string): Set<string> {
-  const seen = new Set<string>([ENTRY]);
-  const queue = [ENTRY];
+function reachable(edges: readonly Edge[], without?: string, from = ENTRY): Set<string> {
+  const seen = new Set<string>([from]);
+  const queue = [from];
   for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
     for (const e of edges) {
       if (e.from !== node || e.to === without || seen.has(e.to)) continue;
@@ -102,16 +108,97 @@ function cycles(nodes: readonly string[], next: (n: string) => readonly string[]
 
 const ALLOWED_TARGETS: Record<string, readonly Step['kind'][]> = {
   afterDiagnosis: ['decide', 'approval', 'outcome'],
-  branch: ['decide', 'approval', 'outcome', 'repair'],
-  default: ['decide', 'approval', 'outcome', 'repair'],
+  branch: ['decide', 'approval', 'outcome', 'repair', 'recheck'],
+  default: ['decide', 'approval', 'outcome', 'repair', 'recheck'],
   repair: ['repair'],
   onReject: ['decide', 'approval', 'outcome'],
   onExpire: ['decide', 'approval', 'outcome'],
   verify: ['verify'],
-  onSuccess: ['decide', 'approval', 'outcome', 'repair'],
-  onFailure: ['decide', 'approval', 'outcome', 'repair'],
+  onSuccess: ['decide', 'approval', 'outcome', 'repair', 'recheck'],
+  onFailure: ['decide', 'approval', 'outcome', 'repair', 'recheck'],
   diagnosis: ['diagnose'],
+  recheck: ['decide', 'approval', 'outcome'],
+  ifRepaired: ['outcome'],
 };
+
+/** Every condition a runbook states about findings, with where it stands. */
+function conditionsOf(rb: Runbook): { at: string; codes: string[] }[] {
+  const out: { at: string; codes: string[] }[] = [];
+  const add = (at: string, c: Condition | undefined) => c && out.push({ at, codes: codesOf(c) });
+  for (const s of rb.steps) {
+    if (s.kind === 'decide') for (const b of s.branches) add(`step ${s.id}, branch to ${b.to}`, b.when);
+    if (s.kind === 'diagnose' || s.kind === 'verify') add(`step ${s.id}, when`, s.when);
+    if (s.kind === 'repair' && s.precondition)
+      out.push({ at: `repair ${s.id}, precondition`, codes: s.precondition.findings });
+  }
+  for (const [id, c] of Object.entries(rb.causes))
+    out.push({ at: `cause ${id}, evidence`, codes: c.evidence });
+  return out;
+}
+
+/** A code nobody emits leaves its branch silently dead: name each one. */
+function unknownFindings(rb: Runbook): ValidationIssue[] {
+  const emitted = new Set(rb.steps.flatMap((s) => (s.kind === 'diagnose' ? s.emits : [])));
+  return conditionsOf(rb).flatMap(({ at, codes }) =>
+    codes
+      .filter((c) => !emitted.has(c))
+      .map((c) => ({
+        code: 'unknown-finding' as const,
+        step: at.split(/[ ,]/)[1] ?? '',
+        message: `${at}: names finding ${c}, which no diagnose step emits`,
+      })),
+  );
+}
+
+/**
+ * A healthy outcome must rest on every check the decisions before it read: if one of those was not
+ * read, "no branch matched" proves nothing, and the engine ends inconclusive at run time.
+ */
+function healthyPastUnread(rb: Runbook, good: readonly Edge[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const emitters = (code: string) =>
+    rb.steps.filter((s) => s.kind === 'diagnose' && s.emits.includes(code)).map((s) => s.id);
+  for (const o of rb.steps) {
+    if (o.kind !== 'outcome' || o.outcome !== 'no-fault') continue;
+    const restsOn = new Set(o.restsOn ?? []);
+    if (o.restsOn === undefined)
+      issues.push({
+        code: 'healthy-past-unread',
+        step: o.id,
+        message: `healthy outcome ${o.id} does not say which checks it rests on (restsOn)`,
+      });
+    for (const id of restsOn) {
+      if (rb.steps.find((s) => s.id === id)?.kind !== 'diagnose')
+        issues.push({
+          code: 'dangling-edge',
+          step: o.id,
+          message: `outcome ${o.id} rests on ${id}, which is not a diagnose step`,
+        });
+    }
+    // Decide steps from which this outcome can be reached.
+    const before = rb.steps.filter(
+      (d) =>
+        d.kind === 'decide' &&
+        reachable(
+          good.filter((e) => e.from !== ENTRY).map((e) => e),
+          undefined,
+          d.id,
+        ).has(o.id),
+    );
+    for (const d of before) {
+      if (d.kind !== 'decide') continue;
+      const read = d.branches.flatMap((b) => codesOf(b.when)).flatMap(emitters);
+      for (const id of new Set(read))
+        if (!restsOn.has(id))
+          issues.push({
+            code: 'healthy-past-unread',
+            step: o.id,
+            message: `healthy outcome ${o.id} can be reached past "${d.title}", which reads ${id}, but does not rest on ${id}: an unread ${id} would pass for health`,
+          });
+    }
+  }
+  return issues;
+}
 
 function checkGraph(rb: Runbook): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -208,6 +295,8 @@ function checkGraph(rb: Runbook): ValidationIssue[] {
           : `repair ${s.id} names ${s.approval}, which is not an approval step that leads to it`,
       });
   }
+
+  issues.push(...unknownFindings(rb), ...healthyPastUnread(rb, good));
 
   const flowNodes = rb.steps.filter((s) => s.kind !== 'diagnose' && s.kind !== 'verify').map((s) => s.id);
   const flowNext = (n: string) => good.filter((e) => e.from === n && e.label !== 'verify').map((e) => e.to);

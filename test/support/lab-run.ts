@@ -8,8 +8,14 @@ import {
   setupScenario,
 } from '../../src/lab/index.js';
 import { builtinRunbook, type RunState, viewOfTarget } from '../../src/runbooks/index.js';
+import { redact } from '../../src/runbooks/redact.js';
 
 export const labEnv = () => labEnvFrom(process.env);
+
+const secretsOf = (s: LabScenario) => [
+  ...Object.values(s.env),
+  ...(s.redisPassword ? [s.redisPassword] : []),
+];
 
 export interface LabRun {
   scenario: LabScenario;
@@ -43,7 +49,14 @@ export async function runOnScenario(
         startedBy,
         approvalTtlMs: 900_000,
       },
-      { runner: executor, now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...direct },
+      {
+        runner: executor,
+        now,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        // What the bot would redact: the secrets this target's env vars hold.
+        redact: (text, o) => redact(text, secretsOf(scenario), o),
+        ...direct,
+      },
     );
     return { scenario, executor, state };
   } catch (e) {

@@ -10,6 +10,17 @@ export const toyTarget: TargetView = {
   ],
 };
 
+export const unreachable = (error: string): ExecResult => ({
+  exitCode: null,
+  stdout: '',
+  stderr: '',
+  durationMs: 5,
+  timedOut: false,
+  unreachable: true,
+  truncated: false,
+  error,
+});
+
 export const result = (stdout: string, exitCode = 0): ExecResult => ({
   exitCode,
   stdout,
@@ -42,12 +53,33 @@ export function toyRunbook(): Runbook {
     ...(forEach ? { forEach } : {}),
     command: `echo ${id}`,
     action: () => ({ kind: 'exec' as const, place: redis, argv: ['echo', id] }),
-    analyze: (r: ExecResult) => ({
-      findings: r.stdout.includes('bad')
-        ? [{ code: 'bad', severity: 'critical' as const, statement: `${id} is bad`, evidence: [r.stdout] }]
-        : [{ code: `${id}-ok`, severity: 'ok' as const, statement: `${id} ok`, evidence: [] }],
-      facts: { [`seen.${id}`]: true },
-    }),
+    analyze: (r: ExecResult) =>
+      r.unreachable
+        ? {
+            findings: [
+              {
+                code: 'probe-failed',
+                severity: 'unknown' as const,
+                statement: `could not run ${id}`,
+                evidence: [],
+              },
+            ],
+            unread: r.error ?? 'unreachable',
+          }
+        : {
+            findings: r.stdout.includes('bad')
+              ? [
+                  {
+                    code: 'bad',
+                    severity: 'critical' as const,
+                    statement: `${id} is bad`,
+                    evidence: [r.stdout],
+                  },
+                ]
+              : [{ code: `${id}-ok`, severity: 'ok' as const, statement: `${id} ok`, evidence: [] }],
+            facts: { [`seen.${id}`]: true },
+          },
+    emits: ['bad', `${id}-ok`, 'probe-failed'],
     timeoutMs: 1000,
   });
   return {
@@ -109,7 +141,7 @@ export function toyRunbook(): Runbook {
         retry: { attempts: 3, delayMs: 100 },
       },
       outcome('resolved', 'resolved'),
-      outcome('fine', 'no-fault'),
+      { ...outcome('fine', 'no-fault'), restsOn: ['a', 'b', 'c', 'd'] },
       outcome('rejected', 'rejected'),
       outcome('expired', 'expired'),
       outcome('escalate', 'escalated'),

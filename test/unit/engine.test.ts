@@ -98,6 +98,7 @@ describe('engine: diagnosis', () => {
         command: 'echo e',
         action: () => ({ kind: 'exec', place: { at: 'redis' }, argv: ['echo', 'e'] }),
         analyze: () => ({ findings: [] }),
+        emits: ['e-ok'],
         timeoutMs: 1000,
       },
     ];

@@ -114,3 +114,71 @@ describe('runbook validation', () => {
     expect(codes(rb)).toContain('duplicate-step');
   });
 });
+
+describe('runbook validation: conclusions that would not be earned', () => {
+  it('unknown-finding: a condition names a code no step emits (a typo leaves the branch dead)', () => {
+    const rb = toyWith(
+      replace('triage', (s) =>
+        s.kind === 'decide'
+          ? { ...s, branches: [{ when: { finding: 'bda' }, to: 'approve-fix', cause: 'broken' }] }
+          : s,
+      ),
+    );
+    const v = validateRunbook(rb);
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.issues).toContainEqual(
+      expect.objectContaining({ code: 'unknown-finding', message: expect.stringContaining('bda') }),
+    );
+  });
+
+  it('unknown-finding: in a precondition and in a cause', () => {
+    const pre = toyWith(
+      replace('fix', (s) =>
+        s.kind === 'repair' ? { ...s, precondition: { step: 'a', findings: ['gone'] } } : s,
+      ),
+    );
+    expect(codes(pre)).toContain('unknown-finding');
+    const cause = {
+      ...toyRunbook(),
+      causes: { broken: { title: 't', evidence: ['nobody-emits'], prevention: [] } },
+    };
+    expect(codes(cause)).toContain('unknown-finding');
+  });
+
+  it('healthy-past-unread: a healthy outcome that does not rest on a check its decision read', () => {
+    // "fine" is the triage default; the triage reads "bad", which every probe emits.
+    const rb = toyWith(
+      replace('fine', (s) => (s.kind === 'outcome' ? { ...s, restsOn: ['a', 'b', 'c'] } : s)),
+    );
+    const v = validateRunbook(rb);
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.issues).toEqual([
+      expect.objectContaining({
+        code: 'healthy-past-unread',
+        step: 'fine',
+        message: expect.stringContaining('rest on d'),
+      }),
+    ]);
+  });
+
+  it('healthy-past-unread: a healthy outcome that names no checks at all', () => {
+    const rb = toyWith(
+      replace('fine', (s) =>
+        s.kind === 'outcome'
+          ? { kind: 'outcome', id: 'fine', title: 'f', outcome: 'no-fault', summary: 'f' }
+          : s,
+      ),
+    );
+    expect(codes(rb)).toContain('healthy-past-unread');
+  });
+
+  it('the shipped runbooks rest every healthy outcome on every check their triage reads', () => {
+    for (const rb of builtinRunbooks) {
+      const healthy = rb.steps.filter((s) => s.kind === 'outcome' && s.outcome === 'no-fault');
+      expect(healthy.length).toBeGreaterThan(0);
+      for (const h of healthy) expect(h.kind === 'outcome' && h.restsOn?.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -21,11 +21,16 @@ export function parseStat(stdout: string): FileOwner | null {
   };
 }
 
-/** `id` output: uid=999(redis) gid=999(redis) groups=… */
-export function parseId(stdout: string): { uid: number; gid: number; user: string } | null {
-  const m = /uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)/.exec(stdout);
+/** `id` output: uid=999(redis) gid=999(redis) groups=999(redis),1001 */
+export function parseId(stdout: string): { uid: number; gid: number; user: string; groups: number[] } | null {
+  const m = /uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)(?:\S*)(?: groups=(\S+))?/.exec(stdout);
   if (!m) return null;
-  return { uid: Number(m[1]), gid: Number(m[3]), user: m[2] ?? m[1] ?? '' };
+  const groups = (m[4] ?? '')
+    .split(',')
+    .map((g) => /^(\d+)/.exec(g)?.[1])
+    .filter((g): g is string => g !== undefined)
+    .map(Number);
+  return { uid: Number(m[1]), gid: Number(m[3]), user: m[2] ?? m[1] ?? '', groups };
 }
 
 /** Which rule of the mode decides whether uid:gid may create files in the directory. */
@@ -33,12 +38,14 @@ export function writeAccess(
   dir: FileOwner,
   uid: number,
   gid: number,
+  groups: readonly number[] = [],
 ): { canWrite: boolean; via: 'root' | 'owner' | 'group' | 'other' } {
   if (uid === 0) return { canWrite: true, via: 'root' };
-  // Creating a file needs write and search (x) on the directory.
+  // Creating a file needs write and search (x) on the directory. The kernel applies exactly one
+  // class: owner if the uid matches, else group if the primary or any supplementary group does.
   const bits = (shift: number) => ((dir.mode >> shift) & 0o3) === 0o3;
   if (uid === dir.uid) return { canWrite: bits(6), via: 'owner' };
-  if (gid === dir.gid) return { canWrite: bits(3), via: 'group' };
+  if (gid === dir.gid || groups.includes(dir.gid)) return { canWrite: bits(3), via: 'group' };
   return { canWrite: bits(0), via: 'other' };
 }
 

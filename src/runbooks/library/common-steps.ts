@@ -1,35 +1,59 @@
 import { parseInspect } from '../analyzers/container-inspect.js';
-import { scanLogs } from '../analyzers/log-patterns.js';
+import { LOG_CODES, scanLogs } from '../analyzers/log-patterns.js';
 import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
-import { classifyReply } from '../analyzers/redis-reply.js';
+import { classifyReply, type Reply } from '../analyzers/redis-reply.js';
 import type { Analysis, DiagnoseStep, Finding, StepContext, VerifyStep } from '../model.js';
 import type { ExecResult } from '../result.js';
 import { allOutput } from '../result.js';
 import { SAFE_NAME, SAFE_PATH } from './facts.js';
 
+/** The code of a finding that says a check could not be read; every diagnose step may emit it. */
+export const UNREAD = 'probe-failed';
+
 type DiagnoseInput = Omit<DiagnoseStep, 'kind' | 'needs'> & { needs?: string[] };
 type VerifyInput = Omit<VerifyStep, 'kind' | 'needs'> & { needs?: string[] };
-export const diagnose = (s: DiagnoseInput): DiagnoseStep => ({ kind: 'diagnose', needs: [], ...s });
+export const diagnose = (s: DiagnoseInput): DiagnoseStep => ({
+  kind: 'diagnose',
+  needs: [],
+  ...s,
+  emits: [...s.emits, UNREAD],
+});
 export const verify = (s: VerifyInput): VerifyStep => ({ kind: 'verify', needs: [], ...s });
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
 
-/** A finding for a probe that got no usable answer, so a blind spot is reported rather than hidden. */
-export function couldNotRun(what: string, r: ExecResult): Finding {
-  const reply = classifyReply(r);
-  const why = r.timedOut
-    ? 'timed out'
-    : r.unreachable
-      ? 'target unreachable'
-      : reply.kind !== 'ok' && reply.line
-        ? reply.line
-        : `exit code ${r.exitCode}`;
+/** Why a probe got no usable answer, in words a person can act on. */
+export function whyUnread(r: ExecResult, reply: Reply = classifyReply(r)): string {
+  if (r.unreachable) return `the target could not be reached (${r.error ?? 'no connection'})`;
+  switch (reply.kind) {
+    case 'noperm':
+      return `the bot's Redis user may not run it (${reply.line})`;
+    case 'tool-missing':
+      return `the command is not installed there (${reply.line})`;
+    case 'wrongpass':
+    case 'noauth':
+      return `Redis refused the bot's credentials (${reply.line})`;
+    default:
+      break;
+  }
+  if (r.timedOut) return `no answer within ${Math.round(r.durationMs / 1000)} s`;
+  if (r.exitCode === null && r.error) return r.error;
+  return reply.kind !== 'ok' && reply.line ? reply.line : `exit code ${r.exitCode}`;
+}
+
+/** The analysis of a probe that got no usable answer: a blind spot, never an absence of faults. */
+export function couldNotRun(what: string, r: ExecResult, why = whyUnread(r)): Analysis {
   return {
-    code: 'probe-failed',
-    severity: 'warning',
-    statement: `Could not ${what}: ${why}`,
-    evidence: allOutput(r).split('\n').filter(Boolean).slice(0, 3),
+    findings: [
+      {
+        code: UNREAD,
+        severity: 'unknown',
+        statement: `Could not ${what}: ${why}`,
+        evidence: allOutput(r).split('\n').filter(Boolean).slice(0, 3),
+      },
+    ],
+    unread: why,
   };
 }
 
@@ -37,19 +61,20 @@ export function analyzeContainer(r: ExecResult, ctx: StepContext): Analysis {
   const c = parseInspect(r.stdout);
   const name = ctx.target.redis.container ?? '?';
   if (!c) {
-    const missing = /no such container|not found/i.test(allOutput(r));
-    return {
-      findings: [
-        missing
-          ? {
-              code: 'container-missing',
-              severity: 'critical',
-              statement: `There is no container named ${name}`,
-              evidence: [allOutput(r).trim()],
-            }
-          : couldNotRun(`inspect container ${name}`, r),
-      ],
-    };
+    // "No such container" is a reading: the engine answered, and the container is not there.
+    if (!r.unreachable && /no such container/i.test(allOutput(r)))
+      return {
+        findings: [
+          {
+            code: 'container-missing',
+            severity: 'critical',
+            statement: `There is no container named ${name}`,
+            evidence: [allOutput(r).trim()],
+          },
+        ],
+        facts: { 'redis.running': false },
+      };
+    return couldNotRun(`inspect container ${name}`, r);
   }
   const findings: Finding[] = [];
   const state = `State.Status=${c.status} ExitCode=${c.exitCode} OOMKilled=${c.oomKilled}${c.health ? ` Health=${c.health}` : ''}`;
@@ -109,8 +134,24 @@ export const containerStep = diagnose({
   command: 'docker inspect <redis container>',
   action: () => ({ kind: 'inspect', place: redis }),
   analyze: analyzeContainer,
+  emits: [
+    'container-missing',
+    'container-restarting',
+    'container-not-running',
+    'container-running',
+    'container-oom-killed',
+    'container-unhealthy',
+  ],
   timeoutMs: T,
 });
+
+// A log line says what happened then; the live checks say what is true now. The logs' words for a
+// full disk or a read-only filesystem get codes of their own so they never stand in for the live df.
+const LOGGED_AS: Record<string, string> = {
+  'disk-full': 'disk-full-logged',
+  'read-only-fs': 'read-only-fs-logged',
+};
+const logCode = (code: string) => LOGGED_AS[code] ?? code;
 
 export const logsStep = diagnose({
   id: 'logs',
@@ -118,16 +159,51 @@ export const logsStep = diagnose({
   command: 'docker logs --tail 300 <redis container> (or tail of the log file over SSH)',
   action: () => ({ kind: 'logs', place: redis, tail: 300 }),
   analyze: (r) => {
-    const { findings, firstMatch } = scanLogs(allOutput(r));
-    const dir = firstMatch.get('rdb-permission-denied')?.[2];
-    if (findings.length === 0 && (r.exitCode !== 0 || r.unreachable))
-      return { findings: [couldNotRun('read the logs', r)] };
-    return { findings, facts: dir && SAFE_PATH.test(dir) ? { 'log.rdbDir': dir } : {} };
+    if (r.exitCode !== 0 || r.unreachable || r.timedOut) return couldNotRun('read the logs', r);
+    const scan = scanLogs(allOutput(r));
+    const dir = scan.firstMatch.get('rdb-permission-denied')?.[2];
+    return {
+      findings: [...scan.findings.map((x) => ({ ...x, code: logCode(x.code) })), ...scan.history],
+      facts: dir && SAFE_PATH.test(dir) ? { 'log.rdbDir': dir } : {},
+    };
   },
+  emits: LOG_CODES.map(logCode),
   timeoutMs: T,
 });
 
 const running = { not: { finding: 'container-not-running' } } as const;
+
+/** Findings for replies that mean Redis itself is not serving, whoever asked. */
+export function notServing(reply: Reply): Finding | undefined {
+  const ev = [reply.line];
+  switch (reply.kind) {
+    case 'loading':
+      return {
+        code: 'redis-loading',
+        severity: 'critical',
+        statement: 'Redis is loading its dataset into memory and refuses commands until it is done (LOADING)',
+        evidence: ev,
+      };
+    case 'busy':
+      return {
+        code: 'redis-busy',
+        severity: 'critical',
+        statement: 'Redis is blocked running a script or function and answers only BUSY',
+        evidence: ev,
+      };
+    case 'masterdown':
+      return {
+        code: 'master-down',
+        severity: 'critical',
+        statement: 'This replica lost its link to the master and refuses to serve stale data (MASTERDOWN)',
+        evidence: ev,
+      };
+    default:
+      return undefined;
+  }
+}
+
+const PING_T = 5_000;
 
 export const pingStep = diagnose({
   id: 'ping',
@@ -139,76 +215,102 @@ export const pingStep = diagnose({
   analyze: (r) => {
     const reply = classifyReply(r);
     const ev = [reply.line];
+    const one = (f: Finding, answers = true): Analysis => ({
+      findings: [f],
+      ...(answers ? { facts: { 'redis.answers': true } } : {}),
+    });
+    const stuck = notServing(reply);
+    if (stuck) return one(stuck);
+    // The exec reached the Redis host (not unreachable) and redis-cli got no reply from 127.0.0.1:
+    // Redis itself does not answer (frozen, stopped, swapping). A reading, not a blind spot.
+    if (!r.unreachable && (r.timedOut || reply.kind === 'timeout') && r.exitCode !== 127)
+      return one(
+        {
+          code: 'redis-unresponsive',
+          severity: 'critical',
+          statement: `Redis does not answer PING from its own host (${r.timedOut ? `no reply within ${PING_T / 1000} s` : reply.line}): it is frozen or overloaded`,
+          evidence: [r.timedOut ? `redis-cli PING: no reply within ${PING_T / 1000} s` : reply.line],
+        },
+        false,
+      );
     switch (reply.kind) {
       case 'ok':
-        return {
-          findings: [{ code: 'ping-ok', severity: 'ok', statement: 'Redis answers PING', evidence: ev }],
-          facts: { 'redis.answers': true },
-        };
+        return one({ code: 'ping-ok', severity: 'ok', statement: 'Redis answers PING', evidence: ev });
       case 'misconf':
-        return {
-          findings: [
-            {
-              code: 'misconf',
-              severity: 'critical',
-              statement: 'Redis refuses writes (MISCONF): its last background save failed',
-              evidence: ev,
-            },
-          ],
-          facts: { 'redis.answers': true },
-        };
+        return one({
+          code: 'misconf',
+          severity: 'critical',
+          statement: 'Redis refuses writes (MISCONF): its last background save failed',
+          evidence: ev,
+        });
       case 'wrongpass':
       case 'noauth':
-        return {
-          findings: [
-            {
-              code: 'auth-refused',
-              severity: 'critical',
-              statement:
-                reply.kind === 'noauth'
-                  ? 'Redis requires a password the target is not configured with (NOAUTH)'
-                  : 'Redis refused the configured credentials (WRONGPASS)',
-              evidence: ev,
-            },
-          ],
-        };
+        return one(
+          {
+            code: 'auth-refused',
+            severity: 'critical',
+            statement:
+              reply.kind === 'noauth'
+                ? 'Redis requires a password the target is not configured with (NOAUTH)'
+                : 'Redis refused the configured credentials (WRONGPASS)',
+            evidence: ev,
+          },
+          false,
+        );
       case 'max-clients':
-        return {
-          findings: [
-            {
-              code: 'clients-exhausted',
-              severity: 'critical',
-              statement: 'Redis refuses new connections: max number of clients reached',
-              evidence: ev,
-            },
-          ],
-        };
+        return one(
+          {
+            code: 'clients-exhausted',
+            severity: 'critical',
+            statement: 'Redis refuses new connections: max number of clients reached',
+            evidence: ev,
+          },
+          false,
+        );
       case 'refused':
-        return {
-          findings: [
-            {
-              code: 'redis-not-listening',
-              severity: 'critical',
-              statement: 'Nothing accepts connections on the Redis port',
-              evidence: ev,
-            },
-          ],
-        };
+        return one(
+          {
+            code: 'redis-not-listening',
+            severity: 'critical',
+            statement: 'Nothing accepts connections on the Redis port',
+            evidence: ev,
+          },
+          false,
+        );
+      case 'error':
+        // A reply from Redis itself (an error code word) is a reading; anything else is not.
+        if (/^[A-Z]{3,}\b/.test(reply.line))
+          return one({
+            code: 'ping-failed',
+            severity: 'critical',
+            statement: `PING failed: ${reply.line}`,
+            evidence: ev,
+          });
+        return couldNotRun('PING Redis', r);
       default:
-        return {
-          findings: [
-            {
-              code: 'ping-failed',
-              severity: 'critical',
-              statement: `PING failed: ${reply.line}`,
-              evidence: ev,
-            },
-          ],
-        };
+        return couldNotRun('PING Redis', r);
     }
   },
-  timeoutMs: T,
+  emits: [
+    'ping-ok',
+    'misconf',
+    'auth-refused',
+    'clients-exhausted',
+    'redis-not-listening',
+    'ping-failed',
+    'redis-unresponsive',
+    'redis-loading',
+    'redis-busy',
+    'master-down',
+  ],
+  timeoutMs: PING_T,
 });
+
+/** INFO <section> with the answer's blind spots told apart from its content. */
+export function readInfo(r: ExecResult, what: string, field: string): Map<string, string> | Analysis {
+  const info = parseInfo(r.stdout);
+  return info.has(field) ? info : couldNotRun(`read ${what}`, r);
+}
 
 export const serverStep = diagnose({
   id: 'info-server',
@@ -218,9 +320,9 @@ export const serverStep = diagnose({
   command: 'redis-cli INFO server',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'server'] }),
   analyze: (r) => {
-    const info = parseInfo(r.stdout);
-    const pid = info.get('process_id');
-    if (!pid) return { findings: [couldNotRun('read INFO server', r)] };
+    const info = readInfo(r, 'INFO server', 'process_id');
+    if (!(info instanceof Map)) return info;
+    const pid = info.get('process_id') ?? '';
     const version = info.get('redis_version') ?? '?';
     return {
       findings: [
@@ -238,6 +340,7 @@ export const serverStep = diagnose({
       facts: /^\d+$/.test(pid) ? { 'redis.pid': pid, 'redis.version': version } : {},
     };
   },
+  emits: ['server-info'],
   timeoutMs: T,
 });
 
@@ -249,8 +352,8 @@ export const persistenceStep = diagnose({
   command: 'redis-cli INFO persistence',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'persistence'] }),
   analyze: (r) => {
-    const info = parseInfo(r.stdout);
-    if (!info.has('rdb_last_bgsave_status')) return { findings: [couldNotRun('read INFO persistence', r)] };
+    const info = readInfo(r, 'INFO persistence', 'rdb_last_bgsave_status');
+    if (!(info instanceof Map)) return info;
     const findings: Finding[] = [];
     if (info.get('rdb_last_bgsave_status') === 'err')
       findings.push({
@@ -294,5 +397,6 @@ export const persistenceStep = diagnose({
       facts: { 'persistence.changesSinceSave': infoNumber(info, 'rdb_changes_since_last_save') ?? 0 },
     };
   },
+  emits: ['bgsave-failing', 'aof-write-failing', 'aof-rewrite-failing', 'persistence-ok'],
   timeoutMs: T,
 });

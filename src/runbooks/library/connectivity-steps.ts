@@ -3,7 +3,7 @@ import { formatBytes, infoLine, infoNumber, parseInfo } from '../analyzers/redis
 import { classifyReply } from '../analyzers/redis-reply.js';
 import type { Analysis, Finding, StepContext } from '../model.js';
 import type { ExecResult } from '../result.js';
-import { couldNotRun, diagnose } from './common-steps.js';
+import { couldNotRun, diagnose, notServing } from './common-steps.js';
 import { clientFact, list, num, SAFE_NAME } from './facts.js';
 
 const redis = { at: 'redis' } as const;
@@ -55,10 +55,13 @@ export const clientPingStep = diagnose({
         });
       case 'refused':
       case 'timeout':
+      case 'net-unreachable':
+        // A step that ran out of time without any word from redis-cli is not a network reading.
+        if (r.timedOut && reply.kind === 'timeout') return couldNotRun(`PING Redis from ${c}`, r);
         return reach(false, {
           code: 'client-tcp-failure',
           severity: 'critical',
-          statement: `${c} resolves Redis but cannot open a TCP connection`,
+          statement: `${c} cannot open a TCP connection to Redis (${reply.line})`,
           evidence: ev,
         });
       case 'misconf':
@@ -82,10 +85,23 @@ export const clientPingStep = diagnose({
           statement: `${c} is refused by Redis authentication`,
           evidence: ev,
         });
-      default:
-        return { findings: [couldNotRun(`PING Redis from ${c}`, r)] };
+      default: {
+        const stuck = notServing(reply);
+        return stuck ? reach(true, stuck) : couldNotRun(`PING Redis from ${c}`, r);
+      }
     }
   },
+  emits: [
+    'client-reaches-redis',
+    'client-dns-failure',
+    'client-tcp-failure',
+    'misconf',
+    'clients-exhausted',
+    'auth-refused',
+    'redis-loading',
+    'redis-busy',
+    'master-down',
+  ],
   timeoutMs: T,
 });
 
@@ -103,7 +119,13 @@ export const clientNetworkStep = diagnose({
   analyze: (r, ctx) => {
     const c = ctx.item ?? '?';
     const client = parseInspect(r.stdout);
-    if (!client) return { findings: [couldNotRun(`inspect client ${c}`, r)] };
+    if (!client) return couldNotRun(`inspect client ${c}`, r);
+    if (ctx.facts['redis.networks'] === undefined)
+      return couldNotRun(
+        `compare ${c}'s networks with Redis's`,
+        r,
+        'the Redis container could not be inspected, so its networks are unknown',
+      );
     const redisNets = list(ctx.facts, 'redis.networks');
     const shared = client.networks.filter((n) => redisNets.includes(n));
     const ev = [
@@ -134,6 +156,7 @@ export const clientNetworkStep = diagnose({
       facts: net ? { [clientFact(c, 'network')]: net } : {},
     };
   },
+  emits: ['network-shared', 'network-mismatch'],
   timeoutMs: T,
 });
 
@@ -148,7 +171,7 @@ export const memoryStep = diagnose({
     const info = parseInfo(r.stdout);
     const used = infoNumber(info, 'used_memory');
     const max = infoNumber(info, 'maxmemory');
-    if (used === undefined || max === undefined) return { findings: [couldNotRun('read INFO memory', r)] };
+    if (used === undefined || max === undefined) return couldNotRun('read INFO memory', r);
     const policy = info.get('maxmemory_policy') ?? '?';
     const ev = ['used_memory', 'used_memory_human', 'maxmemory', 'maxmemory_human', 'maxmemory_policy'].map(
       (f) => infoLine(info, f),
@@ -198,6 +221,7 @@ export const memoryStep = diagnose({
           };
     return { findings: [f], facts: { 'memory.used': used, 'memory.max': max } };
   },
+  emits: ['maxmemory-reached', 'memory-high', 'memory-ok'],
   timeoutMs: T,
 });
 
@@ -224,7 +248,7 @@ export const clientsStep = diagnose({
     const info = parseInfo(r.stdout);
     const connected = infoNumber(info, 'connected_clients');
     const max = infoNumber(info, 'maxclients');
-    if (connected === undefined) return { findings: [couldNotRun('read INFO clients', r)] };
+    if (connected === undefined) return couldNotRun('read INFO clients', r);
     const ev = [
       infoLine(info, 'connected_clients'),
       infoLine(info, 'maxclients'),
@@ -250,6 +274,7 @@ export const clientsStep = diagnose({
       facts: { 'clients.connected': connected, ...(max !== undefined ? { 'clients.max': max } : {}) },
     };
   },
+  emits: ['clients-exhausted', 'clients-ok'],
   timeoutMs: T,
 });
 
@@ -276,7 +301,7 @@ export const clientConnectionsStep = diagnose({
   analyze: (r, ctx) => {
     const c = ctx.item ?? '?';
     const n = countConnections(r, ctx.target.redis.port);
-    if (n === undefined) return { findings: [couldNotRun(`count the connections held by ${c}`, r)] };
+    if (n === undefined) return couldNotRun(`count the connections held by ${c}`, r);
     const best = num(ctx.facts, 'clients.holderCount') ?? 0;
     const lines = r.stdout
       .split('\n')
@@ -297,5 +322,6 @@ export const clientConnectionsStep = diagnose({
       },
     };
   },
+  emits: ['client-connections'],
   timeoutMs: T,
 });

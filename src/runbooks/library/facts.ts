@@ -18,24 +18,50 @@ export const list = (facts: Facts, key: string): string[] => {
 export const SAFE_PATH = /^\/[\w./-]*$/;
 export const SAFE_NAME = /^[A-Za-z0-9][\w.-]{0,127}$/;
 
-/** The data directory: what Redis says, else what the log said, else the targets file, else /data. */
 /** The data directory: the operator's word (targets file) first, then what Redis says, the log, /data. */
 export function dataDirOf(ctx: StepContext): string {
   return ctx.target.redis.dataDir ?? str(ctx.facts, 'redis.dir') ?? str(ctx.facts, 'log.rdbDir') ?? '/data';
 }
 
 // A repair runs `chown -R` on the data directory as root: a Redis started from / (systemd's default
-// working directory) or a hostile `dir` must never turn that into a chown of the system.
-const SYSTEM_DIRS = new Set(
-  '/ /bin /boot /dev /etc /home /lib /lib32 /lib64 /media /mnt /opt /proc /root /run /sbin /srv /sys /tmp /usr /usr/local /var /var/lib /var/log'.split(
-    ' ',
-  ),
+// working directory) or a hostile `dir` must never turn that into a chown of the system. Trees the
+// system owns are refused with everything below them; shared parents are refused themselves only
+// (/var/lib/redis and /home/app/redis are ordinary data dirs).
+const SYSTEM_TREES = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/root',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var/lib/docker',
+  '/var/lib/containers',
+  '/var/lib/kubelet',
+  '/var/lib/dpkg',
+  '/var/lib/apt',
+  '/var/lib/systemd',
+  '/var/spool',
+  '/var/cache',
+  '/snap',
+];
+const SHARED_PARENTS = new Set(
+  '/ /home /media /mnt /opt /run /srv /tmp /var /var/lib /var/log /var/tmp /var/run'.split(' '),
 );
 
 export function isSafeDataDir(path: string): boolean {
   if (!SAFE_PATH.test(path)) return false;
   const segments = path.split('/').filter(Boolean);
-  return !segments.some((s) => s === '.' || s === '..') && !SYSTEM_DIRS.has(`/${segments.join('/')}`);
+  if (segments.some((s) => s === '.' || s === '..')) return false;
+  const norm = `/${segments.join('/')}`;
+  if (SHARED_PARENTS.has(norm)) return false;
+  return !SYSTEM_TREES.some((t) => norm === t || norm.startsWith(`${t}/`));
 }
 
 export const clientFact = (client: string, what: string) => `client.${client}.${what}`;

@@ -4,8 +4,8 @@ import { parseConfigGet } from '../analyzers/redis-info.js';
 import type { Analysis, Facts, Finding, StepContext } from '../model.js';
 import type { ExecResult } from '../result.js';
 import { allOutput } from '../result.js';
-import { couldNotRun, diagnose } from './common-steps.js';
-import { dataDirOf, num, SAFE_NAME, SAFE_PATH, str } from './facts.js';
+import { couldNotRun, diagnose, UNREAD } from './common-steps.js';
+import { dataDirOf, list, num, SAFE_NAME, SAFE_PATH, str } from './facts.js';
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
@@ -34,7 +34,7 @@ export const configStep = diagnose({
   analyze: (r, ctx) => {
     const cfg = parseConfigGet(r.stdout);
     const dir = cfg.get('dir');
-    if (dir === undefined) return { findings: [couldNotRun('read CONFIG GET', r)] };
+    if (dir === undefined) return couldNotRun('read CONFIG GET', r);
     const ev = [...cfg].map(([k, v]) => `${k} ${v === '' ? '""' : v}`);
     const findings: Finding[] = [
       {
@@ -60,6 +60,14 @@ export const configStep = diagnose({
         statement: `Redis writes to ${dir}, but the targets file says its data dir is ${configured}; the runbook acts on ${configured}`,
         evidence: [`dir ${dir}`, `dataDir ${configured} (targets file)`],
       });
+    if (cfg.get('save') === '' && cfg.get('appendonly') === 'no')
+      findings.push({
+        code: 'persistence-off',
+        severity: 'info',
+        statement:
+          'Persistence is off (save "" and appendonly no): Redis writes nothing to its data directory',
+        evidence: ['save ""', 'appendonly no'],
+      });
     return {
       findings,
       facts: {
@@ -68,26 +76,38 @@ export const configStep = diagnose({
       },
     };
   },
+  emits: ['config', 'stop-writes-on', 'data-dir-differs', 'persistence-off'],
   timeoutMs: T,
 });
 
-function ownerFacts(uid: number, gid: number, user: string): Facts {
-  return { 'redis.uid': uid, 'redis.gid': gid, ...(SAFE_NAME.test(user) ? { 'redis.userName': user } : {}) };
+function ownerFacts(uid: number, gid: number, user: string, groups: readonly number[]): Facts {
+  return {
+    'redis.uid': uid,
+    'redis.gid': gid,
+    'redis.groups': groups.map(String),
+    ...(SAFE_NAME.test(user) ? { 'redis.userName': user } : {}),
+  };
 }
+
+/** Supplementary groups from a `Groups:` line of /proc/<pid>/status. */
+const groupsOf = (text: string) =>
+  (/^Groups:[ \t]*([\d \t]*)$/m.exec(text)?.[1] ?? '').split(/\s+/).filter(Boolean).map(Number);
 
 export const processOwnerStep = diagnose({
   id: 'process-owner',
   title: 'User Redis runs as',
   needs: ['info-server'],
   when: { fact: 'redis.pid' },
-  command: 'stat -c "%u %g %U %G" /proc/<redis pid>',
+  command: 'stat -c "%u %g %U %G" /proc/<redis pid>; grep ^Groups: /proc/<redis pid>/status',
   action: (ctx) => {
     const pid = str(ctx.facts, 'redis.pid');
-    return pid ? { kind: 'exec', place: redis, argv: ['stat', '-c', '%u %g %U %G', `/proc/${pid}`] } : null;
+    // Supplementary groups decide write access as much as the uid does (a 0775 dir of a shared group).
+    const script = 'stat -c "%u %g %U %G" "/proc/$1" && grep "^Groups:" "/proc/$1/status"';
+    return pid ? { kind: 'exec', place: redis, argv: ['sh', '-c', script, 'sh', pid] } : null;
   },
   analyze: (r, ctx) => {
     const m = /^(\d+) (\d+) (\S+) (\S+)/m.exec(r.stdout);
-    if (!m) return { findings: [couldNotRun('find the user Redis runs as', r)] };
+    if (!m) return couldNotRun('find the user Redis runs as', r);
     const [uid, gid, user, group] = [Number(m[1]), Number(m[2]), m[3] ?? '', m[4] ?? ''];
     const findings: Finding[] = [
       {
@@ -105,8 +125,11 @@ export const processOwnerStep = diagnose({
         statement: `Redis runs as ${user}, but the service is meant to run as ${want}`,
         evidence: [`process owner ${user} (${uid}:${gid})`, `serviceUser ${want} (targets file)`],
       });
-    return { findings, facts: ownerFacts(uid, gid, user) };
+    const groups = groupsOf(r.stdout);
+    if (groups.length > 0) findings[0]?.evidence.push(`Groups: ${groups.join(' ')}`);
+    return { findings, facts: ownerFacts(uid, gid, user, groups) };
   },
+  emits: ['redis-user', 'service-user-mismatch'],
   timeoutMs: T,
 });
 
@@ -124,7 +147,7 @@ export const imageUserStep = diagnose({
   }),
   analyze: (r) => {
     const id = parseId(r.stdout);
-    if (!id) return { findings: [couldNotRun('find the container user', r)] };
+    if (!id) return couldNotRun('find the container user', r);
     return {
       findings: [
         {
@@ -134,15 +157,16 @@ export const imageUserStep = diagnose({
           evidence: [r.stdout.trim()],
         },
       ],
-      facts: ownerFacts(id.uid, id.gid, id.user),
+      facts: ownerFacts(id.uid, id.gid, id.user, id.groups),
     };
   },
+  emits: ['redis-user'],
   timeoutMs: 60_000,
 });
 
 export function analyzeDataDir(r: ExecResult, ctx: StepContext): Analysis {
   const dir = parseStat(r.stdout);
-  if (!dir) return { findings: [couldNotRun(`stat the data directory ${dataDirOf(ctx)}`, r)] };
+  if (!dir) return couldNotRun(`stat the data directory ${dataDirOf(ctx)}`, r);
   const uid = num(ctx.facts, 'redis.uid');
   const gid = num(ctx.facts, 'redis.gid');
   const src = str(ctx.facts, 'redis.mountSource');
@@ -150,25 +174,24 @@ export function analyzeDataDir(r: ExecResult, ctx: StepContext): Analysis {
   const owner = `${dir.user}:${dir.group} (${dir.uid}:${dir.gid}) mode ${modeString(dir.mode)}`;
   const evidence = [r.stdout.trim(), ...(uid !== undefined ? [`redis runs as ${uid}:${gid}`] : [])];
   const facts: Facts = { 'dir.path': dir.path, 'dir.uid': dir.uid, 'dir.gid': dir.gid, 'dir.mode': dir.mode };
-  if (uid === undefined || gid === undefined)
+  if (uid === undefined || gid === undefined) {
+    const why = 'the user Redis runs as is unknown, so whether it may write there cannot be told';
     return {
       findings: [
-        {
-          code: 'data-dir',
-          severity: 'info',
-          statement: `${where} is owned by ${owner}; the Redis user is unknown`,
-          evidence,
-        },
+        { code: UNREAD, severity: 'unknown', statement: `${where} is owned by ${owner}; ${why}`, evidence },
       ],
       facts,
+      unread: why,
     };
-  const access = writeAccess(dir, uid, gid);
+  }
+  const groups = list(ctx.facts, 'redis.groups').map(Number);
+  const access = writeAccess(dir, uid, gid, groups);
   let finding: Finding;
   if (access.canWrite)
     finding = {
       code: 'data-dir-ok',
       severity: 'ok',
-      statement: `${where} is writable by Redis (${uid}:${gid}): ${owner}`,
+      statement: `${where} is writable by Redis (${uid}:${gid}, by its ${access.via} bits): ${owner}`,
       evidence,
     };
   else if (dir.uid !== uid)
@@ -195,50 +218,89 @@ export const dataDirStep = diagnose({
   command: 'stat -c "%u %g %a %U %G %n" <data dir>',
   action: (ctx) => besideRedis(ctx, ['stat', '-c', '%u %g %a %U %G %n', dataDirOf(ctx)], 'root'),
   analyze: analyzeDataDir,
+  emits: ['data-dir-ok', 'owner-mismatch', 'no-write-bit'],
   timeoutMs: 60_000,
 });
+
+// BGSAVE writes a whole copy of the dataset: below this much free space a save is at risk whatever
+// the percentage says (a 99 % full 10 TB disk still has 100 GB free).
+const MIN_FREE_KB = 256 * 1024;
+
+/** The mount holding `dir`: the longest mount point that is `dir` or one of its parent directories. */
+export function mountOf(dir: string, mounts: string): string[] | undefined {
+  const under = (mp: string) => mp === '/' || dir === mp || dir.startsWith(`${mp}/`);
+  return mounts
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((p) => p.length >= 4 && under(p[1] ?? '\0'))
+    .sort((a, b) => (b[1]?.length ?? 0) - (a[1]?.length ?? 0))[0];
+}
+
+/** The data row of `df -P` output: [filesystem, total, used, available, use%, mount]. */
+const dfRow = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((c) => c.length >= 6 && /^\d+$/.test(c[3] ?? '') && /^\d+%$|^-$/.test(c[4] ?? ''));
+
+export function analyzeDisk(r: ExecResult, ctx: StepContext): Analysis {
+  const [dfPart = '', inodePart = '', mountsPart = ''] = allOutput(r).split('\n---\n');
+  const df = dfRow(dfPart);
+  const dir = dataDirOf(ctx);
+  if (!df) return couldNotRun(`check free space of ${dir}`, r);
+  const availKb = Number(df[3]);
+  const use = Number((df[4] ?? '').replace('%', ''));
+  const inodes = dfRow(inodePart);
+  // Filesystems without fixed inodes (btrfs) report 0 in total: no inode limit to hit.
+  const inodesFree = inodes && Number(inodes[1]) > 0 ? Number(inodes[3]) : undefined;
+  const mount = mountOf(dir, mountsPart);
+  const ro = mount?.[3]?.split(',').includes('ro') ?? false;
+  const ev = [
+    df.join(' '),
+    ...(inodes ? [`inodes: ${inodes.join(' ')}`] : []),
+    ...(mount ? [mount.join(' ')] : []),
+  ];
+  const free = `${Math.round(availKb / 1024)} MiB free (${use}% used)`;
+  const findings: Finding[] = [];
+  if (availKb < MIN_FREE_KB || inodesFree === 0)
+    findings.push({
+      code: 'disk-full',
+      severity: 'critical',
+      statement:
+        inodesFree === 0
+          ? `The filesystem holding ${dir} has no free inodes left`
+          : `The filesystem holding ${dir} is full: ${free}`,
+      evidence: ev,
+    });
+  if (ro)
+    findings.push({
+      code: 'read-only-fs',
+      severity: 'critical',
+      statement: `${dir} is on a filesystem mounted read-only (${mount?.[1]})`,
+      evidence: ev,
+    });
+  if (findings.length === 0)
+    findings.push({
+      code: use >= 90 ? 'disk-low' : 'disk-ok',
+      severity: use >= 90 ? 'warning' : 'ok',
+      statement: `${dir}: ${free}, mounted read-write`,
+      evidence: ev,
+    });
+  return { findings };
+}
 
 export const diskStep = diagnose({
   id: 'disk',
   title: 'Free space and mount options of the data directory',
   needs: ['config', 'logs'],
-  command: 'df -Pk <data dir>; cat /proc/mounts',
+  command: 'df -Pk <data dir>; df -Pi <data dir>; cat /proc/mounts',
   action: (ctx) =>
-    besideRedis(ctx, ['sh', '-c', 'df -Pk "$1"; echo ---; cat /proc/mounts', 'sh', dataDirOf(ctx)], 'root'),
-  analyze: (r, ctx) => {
-    const [dfPart = '', mountsPart = ''] = allOutput(r).split('\n---\n');
-    const df = dfPart.split('\n').find((l) => /\s\d+%\s/.test(l));
-    const use = df ? Number(/\s(\d+)%\s/.exec(df)?.[1]) : undefined;
-    const dir = dataDirOf(ctx);
-    const mount = mountsPart
-      .split('\n')
-      .map((l) => l.split(' '))
-      .filter((p) => p.length >= 4 && dir.startsWith(p[1] ?? '\0'))
-      .sort((a, b) => (b[1]?.length ?? 0) - (a[1]?.length ?? 0))[0];
-    const ro = mount?.[3]?.split(',').includes('ro') ?? false;
-    const findings: Finding[] = [];
-    if (use !== undefined && use >= 99)
-      findings.push({
-        code: 'disk-full',
-        severity: 'critical',
-        statement: `The filesystem holding ${dir} is ${use}% full`,
-        evidence: [df ?? ''],
-      });
-    if (ro)
-      findings.push({
-        code: 'read-only-fs',
-        severity: 'critical',
-        statement: `${dir} is on a filesystem mounted read-only (${mount?.[1]})`,
-        evidence: [mount?.join(' ') ?? ''],
-      });
-    if (findings.length === 0 && use !== undefined)
-      findings.push({
-        code: 'disk-ok',
-        severity: 'ok',
-        statement: `${dir}: ${use}% used, mounted read-write`,
-        evidence: [df ?? '', mount?.join(' ') ?? ''].filter(Boolean),
-      });
-    return { findings: findings.length ? findings : [couldNotRun('check free space', r)] };
-  },
+    besideRedis(
+      ctx,
+      ['sh', '-c', 'df -Pk "$1"; echo ---; df -Pi "$1"; echo ---; cat /proc/mounts', 'sh', dataDirOf(ctx)],
+      'root',
+    ),
+  analyze: analyzeDisk,
+  emits: ['disk-full', 'read-only-fs', 'disk-ok', 'disk-low'],
   timeoutMs: 60_000,
 });

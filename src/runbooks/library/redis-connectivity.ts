@@ -1,5 +1,5 @@
 import type { Action } from '../action.js';
-import type { RepairStep, Runbook, StepContext } from '../model.js';
+import type { Condition, RepairStep, Runbook, StepContext } from '../model.js';
 import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
 import {
   clientConnectionsStep,
@@ -16,7 +16,7 @@ import {
   verifyMemory,
   verifyPing,
   verifyRunning,
-  verifyWrite,
+  verifyWriteMemory,
 } from './verify-steps.js';
 
 const redis = { at: 'redis' } as const;
@@ -41,7 +41,12 @@ function restartUnreachableClients(ctx: StepContext): Action[] | null {
     : names.map((client) => ({ kind: 'restart', place: { at: 'client', client } }));
 }
 
-const base = { kind: 'repair' as const, timeoutMs: 60_000, onFailure: 'escalate-repair-failed' };
+const base = {
+  kind: 'repair' as const,
+  timeoutMs: 60_000,
+  onFailure: 'escalate-repair-failed',
+  onSuccess: 'recheck',
+};
 
 const repairs: RepairStep[] = [
   {
@@ -55,19 +60,20 @@ const repairs: RepairStep[] = [
     actions: () => [{ kind: 'start', place: redis }],
     verify: ['verify-running', 'verify-ping'],
     undo: 'docker stop <redis container>',
-    onSuccess: 'resolved',
   },
   {
     ...base,
     id: 'connect-network',
     title: "Connect Redis to its clients' network",
     approval: 'approve-connect',
+    precondition: { step: 'client-network', findings: ['network-mismatch'] },
     risk: 'low',
     commands: ["docker network connect <client's network> <redis container>"],
     actions: connectNetworks,
     verify: ['verify-client-ping'],
     undo: 'docker network disconnect <network> <redis container>',
-    onSuccess: 'approve-restart-clients',
+    // Connected but still unreachable: the clients may hold a stale address; restarting them is next.
+    onFailure: 'approve-restart-clients',
   },
   {
     ...base,
@@ -78,7 +84,6 @@ const repairs: RepairStep[] = [
     commands: ['docker restart <client> (each client that could not reach Redis)'],
     actions: restartUnreachableClients,
     verify: ['verify-client-ping'],
-    onSuccess: 'resolved',
   },
   {
     ...base,
@@ -92,9 +97,8 @@ const repairs: RepairStep[] = [
       const to = str(ctx.facts, 'memory.proposed');
       return to ? [{ kind: 'redis', place: redis, args: ['CONFIG', 'SET', 'maxmemory', to] }] : null;
     },
-    verify: ['verify-memory', 'verify-write'],
+    verify: ['verify-memory', 'verify-write-memory'],
     undo: 'redis-cli CONFIG SET maxmemory {memory.max} (the limit before)',
-    onSuccess: 'resolved',
   },
   {
     ...base,
@@ -115,9 +119,31 @@ const repairs: RepairStep[] = [
     },
     verify: ['verify-ping', 'verify-clients'],
     undo: 'redis-cli CONFIG SET timeout 0',
-    onSuccess: 'resolved',
   },
 ];
+
+const diagnosis = [
+  containerStep,
+  logsStep,
+  pingStep,
+  serverStep,
+  persistenceStep,
+  memoryStep,
+  clientsStep,
+  clientPingStep,
+  clientNetworkStep,
+  clientConnectionsStep,
+];
+
+const f = (finding: string): Condition => ({ finding });
+const notRunning = f('container-not-running');
+// Why a container that exited will exit again: what its last start logged. Classified before any
+// `docker start` is proposed; unread logs leave the start unproposed (the condition is unknown).
+const startBlockedByDisk: Condition = {
+  any: ['aof-permission-denied', 'rdb-permission-denied', 'disk-full-logged', 'read-only-fs-logged'].map(f),
+};
+const startBlockedByConfig: Condition = { any: [f('acl-load-failed'), f('config-load-failed')] };
+const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
 
 export const redisConnectivity: Runbook = {
   id: 'redis-connectivity',
@@ -127,61 +153,73 @@ export const redisConnectivity: Runbook = {
   targetKinds: ['docker', 'ssh'],
   afterDiagnosis: 'triage',
   steps: [
-    containerStep,
-    logsStep,
-    pingStep,
-    serverStep,
-    persistenceStep,
-    memoryStep,
-    clientsStep,
-    clientPingStep,
-    clientNetworkStep,
-    clientConnectionsStep,
+    ...diagnosis,
     {
       kind: 'decide',
       id: 'triage',
       title: 'Root cause',
+      // Order is priority: Redis not there or not answering before any network theory; a start
+      // only once the last start's logs are read; this runbook's repairs before a handover.
       branches: [
-        { when: { finding: 'container-missing' }, to: 'escalate-missing', cause: 'container-missing' },
-        { when: { finding: 'container-restarting' }, to: 'escalate-crash-loop', cause: 'crash-loop' },
+        { when: f('container-missing'), to: 'escalate-missing', cause: 'container-missing' },
         {
-          when: { all: [{ finding: 'container-not-running' }, { targetKind: 'docker' }] },
+          when: { any: [f('redis-unresponsive'), f('redis-busy')] },
+          to: 'escalate-unresponsive',
+          cause: 'redis-unresponsive',
+        },
+        { when: f('redis-loading'), to: 'escalate-loading', cause: 'redis-loading' },
+        { when: f('container-restarting'), to: 'escalate-crash-loop', cause: 'crash-loop' },
+        {
+          when: { all: [notRunning, startBlockedByDisk] },
+          to: 'hand-over-start',
+          cause: 'start-blocked-disk',
+        },
+        {
+          when: { all: [notRunning, startBlockedByConfig] },
+          to: 'escalate-start-blocked',
+          cause: 'start-blocked-config',
+        },
+        {
+          when: {
+            all: [
+              notRunning,
+              { targetKind: 'docker' },
+              { not: startBlockedByDisk },
+              { not: startBlockedByConfig },
+            ],
+          },
           to: 'approve-start',
           cause: 'container-stopped',
         },
         {
-          when: { any: [{ finding: 'misconf' }, { finding: 'bgsave-failing' }] },
-          to: 'hand-over',
-          cause: 'misconf',
-        },
-        {
-          when: { all: [{ finding: 'network-mismatch' }, { targetKind: 'docker' }] },
+          when: { all: [f('network-mismatch'), { targetKind: 'docker' }] },
           to: 'approve-connect',
           cause: 'wrong-network',
         },
         {
-          when: { any: [{ finding: 'auth-refused' }, { finding: 'acl-load-failed' }] },
-          to: 'escalate-auth',
-          cause: 'auth-refused',
-        },
-        {
-          when: { all: [{ finding: 'maxmemory-reached' }, { fact: 'memory.proposed' }] },
+          when: { all: [f('maxmemory-reached'), { fact: 'memory.proposed' }] },
           to: 'approve-maxmemory',
           cause: 'maxmemory',
         },
         {
-          when: { all: [{ finding: 'clients-exhausted' }, { fact: 'clients.holder' }] },
+          when: { all: [f('clients-exhausted'), { fact: 'clients.holder' }] },
           to: 'approve-restart-holder',
           cause: 'clients-exhausted',
         },
-        { when: { finding: 'clients-exhausted' }, to: 'escalate-clients', cause: 'clients-exhausted' },
+        { when: f('clients-exhausted'), to: 'escalate-clients', cause: 'clients-exhausted' },
+        { when: { any: [f('misconf'), f('bgsave-failing')] }, to: 'hand-over', cause: 'misconf' },
         {
-          when: { any: [{ finding: 'client-dns-failure' }, { finding: 'client-tcp-failure' }] },
+          when: { any: [f('auth-refused'), f('acl-load-failed')] },
+          to: 'escalate-auth',
+          cause: 'auth-refused',
+        },
+        {
+          when: { any: [f('client-dns-failure'), f('client-tcp-failure')] },
           to: 'escalate-network',
           cause: 'client-unreachable',
         },
         {
-          when: { any: [{ finding: 'redis-not-listening' }, { finding: 'ping-failed' }] },
+          when: { any: [f('redis-not-listening'), f('ping-failed'), f('master-down')] },
           to: 'escalate-down',
           cause: 'redis-down',
         },
@@ -190,12 +228,7 @@ export const redisConnectivity: Runbook = {
     },
     gate('approve-start', 'Approve starting Redis', 'start-redis'),
     gate('approve-connect', 'Approve the network connect', 'connect-network'),
-    gate(
-      'approve-restart-clients',
-      'Approve restarting the clients',
-      'restart-clients',
-      'resolved-without-restart',
-    ),
+    gate('approve-restart-clients', 'Approve restarting the clients', 'restart-clients'),
     gate('approve-maxmemory', 'Approve raising maxmemory', 'raise-maxmemory'),
     gate(
       'approve-restart-holder',
@@ -203,25 +236,25 @@ export const redisConnectivity: Runbook = {
       'restart-holder',
     ),
     ...repairs,
+    { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
     verifyClientPing,
     verifyMemory,
-    verifyWrite,
+    verifyWriteMemory,
     verifyClients,
     outcome('resolved', 'resolved', 'Redis is reachable again and the checks pass.'),
-    outcome(
-      'resolved-without-restart',
-      'resolved',
-      'Every client reaches Redis again; the clients were not restarted, so watch them for stale connections.',
-    ),
-    outcome(
-      'no-fault',
-      'no-fault',
-      'No connectivity fault found: the container runs, Redis and every client get PONG, they share a network, memory and connections are within limits.',
-    ),
-    outcome('rejected', 'rejected', 'The repair was rejected; nothing was changed.'),
-    outcome('expired', 'expired', 'Nobody decided before the approval expired; nothing was changed.'),
+    {
+      ...outcome(
+        'no-fault',
+        'no-fault',
+        'No connectivity fault found: the container runs, Redis and every client get PONG, they share a network, memory and connections are within limits.',
+      ),
+      restsOn: diagnosis.map((d) => d.id),
+      ifRepaired: 'resolved',
+    },
+    outcome('rejected', 'rejected', 'The repair was rejected; it was not run.'),
+    outcome('expired', 'expired', 'Nobody decided before the approval expired; the repair was not run.'),
     outcome(
       'hand-over',
       'handed-over',
@@ -229,38 +262,76 @@ export const redisConnectivity: Runbook = {
       'redis-permissions',
     ),
     outcome(
+      'hand-over-start',
+      'handed-over',
+      'Redis exits at start because it cannot write its data directory (see its last start in the logs); starting it again would not help: handed over to redis-permissions.',
+      'redis-permissions',
+    ),
+    escalate(
       'escalate-missing',
-      'escalated',
       'The Redis container does not exist. Recreate it from its compose file; no automatic repair.',
     ),
-    outcome(
+    escalate(
+      'escalate-unresponsive',
+      'Redis does not answer on its own host (frozen, stopped with SIGSTOP, swapping or blocked by a script). Look at the process (state, CPU, memory) before any network theory; no automatic repair.',
+    ),
+    escalate(
+      'escalate-loading',
+      'Redis is still loading its dataset; clients are refused until it is done. Run the diagnosis again then.',
+    ),
+    escalate(
       'escalate-crash-loop',
-      'escalated',
       'Redis is restarting in a loop; starting it again will not help. Read the logs in the findings.',
     ),
-    outcome(
+    escalate(
+      'escalate-start-blocked',
+      'Redis exits at start because it cannot load its configuration or ACL file (see its last start in the logs); starting it again would not help. Restore the file or its mount; no automatic repair.',
+    ),
+    escalate(
       'escalate-auth',
-      'escalated',
       'Redis refuses the credentials (or its ACL users did not load). Credentials are not changed automatically.',
     ),
-    outcome(
-      'escalate-clients',
-      'escalated',
-      'Connections are exhausted but the client holding them could not be found.',
-    ),
-    outcome(
+    escalate('escalate-clients', 'Connections are exhausted but the client holding them could not be found.'),
+    escalate(
       'escalate-network',
-      'escalated',
-      'Clients cannot reach Redis although they share a network: escalate to the infrastructure team.',
+      'Clients cannot reach Redis although they share a network and Redis answers on its own host: escalate to the infrastructure team.',
     ),
-    outcome('escalate-down', 'escalated', 'Redis is not answering and the runbook has no repair for why.'),
-    outcome(
-      'escalate-repair-failed',
-      'escalated',
-      'The repair ran but verification failed. A person must take over.',
-    ),
+    escalate('escalate-down', 'Redis is not answering and the runbook has no repair for why.'),
+    escalate('escalate-repair-failed', 'The repair ran but verification failed. A person must take over.'),
   ],
   causes: {
+    'redis-unresponsive': {
+      title: 'Redis does not answer on its own host',
+      evidence: ['redis-unresponsive', 'redis-busy'],
+      prevention: [
+        'Alert on redis_up and on command latency; a frozen Redis looks like a network fault to clients.',
+      ],
+    },
+    'redis-loading': {
+      title: 'Redis is loading its dataset',
+      evidence: ['redis-loading'],
+      prevention: ["Keep datasets small enough to load within the clients' retry window."],
+    },
+    'start-blocked-disk': {
+      title: 'Redis exits at start because it cannot write its data directory',
+      evidence: [
+        'container-not-running',
+        'aof-permission-denied',
+        'rdb-permission-denied',
+        'disk-full-logged',
+        'read-only-fs-logged',
+      ],
+      prevention: [
+        'Check the data directory against the UID Redis runs as before starting it (seed 001: preflight check).',
+      ],
+    },
+    'start-blocked-config': {
+      title: 'Redis exits at start because its configuration or ACL file cannot be loaded',
+      evidence: ['container-not-running', 'acl-load-failed', 'config-load-failed'],
+      prevention: [
+        'Check after every start that the ACL users loaded and that secrets are mounted (seed 002).',
+      ],
+    },
     'container-missing': {
       title: 'The Redis container does not exist',
       evidence: ['container-missing'],

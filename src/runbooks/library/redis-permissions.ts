@@ -1,6 +1,7 @@
 import type { Action } from '../action.js';
 import type { Condition, RepairStep, Runbook, StepContext } from '../model.js';
 import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
+import { memoryStep } from './connectivity-steps.js';
 import { dataDirOf, isSafeDataDir, num } from './facts.js';
 import {
   besideRedis,
@@ -32,6 +33,19 @@ function ownershipFix(ctx: StepContext): Action[] | null {
 const dirFault: Condition = { any: [{ finding: 'owner-mismatch' }, { finding: 'no-write-bit' }] };
 const docker: Condition = { targetKind: 'docker' };
 const runningRedis: Condition = { fact: 'redis.running', equals: true };
+const f = (finding: string): Condition => ({ finding });
+// Persistence is failing now: a live reading, or a line logged by the current run of the server.
+// An unwritable dir is repaired only then; while persistence works (or is off) it is latent.
+const persistenceFailing: Condition = {
+  any: [
+    'bgsave-failing',
+    'aof-write-failing',
+    'misconf',
+    'rdb-permission-denied',
+    'aof-permission-denied',
+  ].map(f),
+};
+const actNow = (...more: Condition[]): Condition => ({ all: [dirFault, persistenceFailing, ...more] });
 
 const chownCommands = [
   'chown -R <redis uid>:<redis gid> <data dir>',
@@ -43,7 +57,7 @@ const repairDefaults = {
   kind: 'repair' as const,
   risk: 'low' as const,
   undo: chownUndo,
-  onSuccess: 'resolved',
+  onSuccess: 'recheck',
   timeoutMs: 60_000,
 };
 
@@ -114,6 +128,22 @@ const ownershipPrevention = [
   'Never "fix" ownership with chmod 777: give the directory to the Redis user (seed 000).',
 ];
 
+const diagnosis = [
+  containerStep,
+  logsStep,
+  pingStep,
+  serverStep,
+  persistenceStep,
+  memoryStep,
+  configStep,
+  processOwnerStep,
+  imageUserStep,
+  dataDirStep,
+  diskStep,
+];
+
+const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
+
 export const redisPermissions: Runbook = {
   id: 'redis-permissions',
   title: 'Redis cannot persist (RDB/AOF permission denied, MISCONF)',
@@ -122,63 +152,50 @@ export const redisPermissions: Runbook = {
   targetKinds: ['docker', 'ssh'],
   afterDiagnosis: 'triage',
   steps: [
-    containerStep,
-    logsStep,
-    pingStep,
-    serverStep,
-    persistenceStep,
-    configStep,
-    processOwnerStep,
-    imageUserStep,
-    dataDirStep,
-    diskStep,
+    ...diagnosis,
     {
       kind: 'decide',
       id: 'triage',
       title: 'Root cause',
+      // Order is priority: what makes every other reading moot first, then what cannot be repaired
+      // here, then the repairs, then what belongs to the other runbook.
       branches: [
-        { when: { finding: 'disk-full' }, to: 'escalate-disk', cause: 'disk-full' },
-        { when: { finding: 'read-only-fs' }, to: 'escalate-rofs', cause: 'read-only-fs' },
+        { when: f('container-missing'), to: 'escalate-missing', cause: 'container-missing' },
         {
-          when: { all: [{ finding: 'owner-mismatch' }, docker, runningRedis] },
+          when: { any: [f('redis-unresponsive'), f('redis-busy')] },
+          to: 'escalate-unresponsive',
+          cause: 'redis-unresponsive',
+        },
+        { when: f('redis-loading'), to: 'escalate-loading', cause: 'redis-loading' },
+        { when: f('auth-refused'), to: 'escalate-auth', cause: 'auth-refused' },
+        { when: f('disk-full'), to: 'escalate-disk', cause: 'disk-full' },
+        { when: f('read-only-fs'), to: 'escalate-rofs', cause: 'read-only-fs' },
+        {
+          when: actNow(f('owner-mismatch'), docker, runningRedis),
           to: 'approve-chown-running',
           cause: 'owner-mismatch',
         },
+        { when: actNow(docker, runningRedis), to: 'approve-chown-running', cause: 'no-write-bit' },
+        { when: actNow(f('owner-mismatch'), docker), to: 'approve-chown-stopped', cause: 'owner-mismatch' },
+        { when: actNow(docker), to: 'approve-chown-stopped', cause: 'no-write-bit' },
         {
-          when: { all: [{ finding: 'no-write-bit' }, docker, runningRedis] },
-          to: 'approve-chown-running',
-          cause: 'no-write-bit',
-        },
-        {
-          when: { all: [{ finding: 'owner-mismatch' }, docker] },
-          to: 'approve-chown-stopped',
-          cause: 'owner-mismatch',
-        },
-        {
-          when: { all: [{ finding: 'no-write-bit' }, docker] },
-          to: 'approve-chown-stopped',
-          cause: 'no-write-bit',
-        },
-        {
-          when: { all: [{ finding: 'owner-mismatch' }, { targetKind: 'ssh' }] },
+          when: actNow(f('owner-mismatch'), { targetKind: 'ssh' }),
           to: 'approve-chown-host',
           cause: 'owner-mismatch',
         },
-        { when: { all: [dirFault, { targetKind: 'ssh' }] }, to: 'approve-chown-host', cause: 'no-write-bit' },
+        { when: actNow({ targetKind: 'ssh' }), to: 'approve-chown-host', cause: 'no-write-bit' },
+        { when: f('maxmemory-reached'), to: 'hand-over', cause: 'maxmemory' },
         {
           when: {
-            any: [
-              'bgsave-failing',
-              'aof-write-failing',
-              'rdb-permission-denied',
-              'aof-permission-denied',
-              'misconf',
-              'bgsave-error-logged',
-            ].map((finding) => ({ finding })),
+            all: [
+              { any: [persistenceFailing, f('bgsave-error-logged'), f('persistence-error-logged')] },
+              { not: dirFault },
+            ],
           },
           to: 'escalate-unexplained',
           cause: 'persistence-unexplained',
         },
+        { when: dirFault, to: 'latent', cause: 'latent-dir' },
       ],
       default: 'no-fault',
     },
@@ -187,42 +204,73 @@ export const redisPermissions: Runbook = {
     gate('approve-chown-host', 'Approve the ownership fix over SSH', 'chown-host'),
     gate('approve-fallback', 'Approve the risky fallback', 'disable-stop-writes', 'escalate-repair-failed'),
     ...repairs,
+    { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
     verifyBgsave,
     verifySaveStatus,
     verifyWrite,
     outcome('resolved', 'resolved', 'Redis persists again: BGSAVE succeeds and writes are accepted.'),
+    {
+      ...outcome(
+        'no-fault',
+        'no-fault',
+        'No persistence fault found: saves succeed, the data directory is writable by Redis, the disk has room.',
+      ),
+      restsOn: diagnosis.map((d) => d.id),
+      ifRepaired: 'resolved',
+    },
+    {
+      ...outcome(
+        'latent',
+        'no-fault',
+        'Persistence works now, but the data directory is not writable by the user Redis runs as: saves will fail once persistence is used (turned on, or the first save point is reached). No repair is proposed while nothing fails; fix the ownership in the deployment.',
+      ),
+      restsOn: diagnosis.map((d) => d.id),
+      ifRepaired: 'resolved',
+    },
+    outcome('rejected', 'rejected', 'The repair was rejected; it was not run.'),
+    outcome('expired', 'expired', 'Nobody decided before the approval expired; the repair was not run.'),
     outcome(
-      'no-fault',
-      'no-fault',
-      'No persistence fault found: saves succeed, the data directory is writable by Redis, the disk has room.',
+      'hand-over',
+      'handed-over',
+      'Redis refuses writes because it reached maxmemory (OOM): handed over to redis-connectivity.',
+      'redis-connectivity',
     ),
-    outcome('rejected', 'rejected', 'The repair was rejected; nothing was changed.'),
-    outcome('expired', 'expired', 'Nobody decided before the approval expired; nothing was changed.'),
-    outcome(
+    escalate(
+      'escalate-missing',
+      'The Redis container does not exist. Recreate it from its compose file; no automatic repair.',
+    ),
+    escalate(
+      'escalate-unresponsive',
+      'Redis does not answer on its own host (frozen, stopped with SIGSTOP, swapping or blocked by a script), so its persistence could not be read. Look at the process (state, CPU, memory) before anything else; no automatic repair.',
+    ),
+    escalate(
+      'escalate-loading',
+      'Redis is still loading its dataset; run the diagnosis again once it is done.',
+    ),
+    escalate(
+      'escalate-auth',
+      "Redis refuses the bot's credentials, so its persistence could not be read. Fix the password the targets file names; no automatic repair.",
+    ),
+    escalate(
       'escalate-disk',
-      'escalated',
       'The disk holding the data directory is full. Free space or grow the volume; no automatic repair.',
     ),
-    outcome(
+    escalate(
       'escalate-rofs',
-      'escalated',
       'The data directory is on a read-only filesystem. Find out why it was remounted read-only; no automatic repair.',
     ),
-    outcome(
+    escalate(
       'escalate-unexplained',
-      'escalated',
       'Persistence is failing but ownership, mode and disk look right. A person must look further.',
     ),
-    outcome(
+    escalate(
       'escalate-repair-failed',
-      'escalated',
       'The repair did not make persistence work again. A person must take over.',
     ),
-    outcome(
+    escalate(
       'mitigated',
-      'escalated',
       'Writes are accepted again with stop-writes-on-bgsave-error no, but snapshots still fail: data is at risk until a person fixes the data directory.',
     ),
   ],
@@ -269,6 +317,36 @@ export const redisPermissions: Runbook = {
       prevention: [
         'Alert on filesystems remounted read-only (kernel storage errors) before services start failing.',
       ],
+    },
+    'container-missing': {
+      title: 'The Redis container does not exist',
+      evidence: ['container-missing'],
+      prevention: ['Manage Redis with a compose file or orchestrator so it is recreated, not lost.'],
+    },
+    'redis-unresponsive': {
+      title: 'Redis does not answer on its own host',
+      evidence: ['redis-unresponsive', 'redis-busy'],
+      prevention: ['Alert on redis_up and on command latency, not only on persistence.'],
+    },
+    'redis-loading': {
+      title: 'Redis is loading its dataset',
+      evidence: ['redis-loading'],
+      prevention: ["Keep datasets small enough to load within the clients' retry window."],
+    },
+    'auth-refused': {
+      title: "Redis refuses the bot's credentials",
+      evidence: ['auth-refused'],
+      prevention: ['Give the bot and the clients their credentials from one secret.'],
+    },
+    maxmemory: {
+      title: 'Redis reached maxmemory with noeviction and refuses writes',
+      evidence: ['maxmemory-reached'],
+      prevention: ['Alert at 80% of maxmemory (seed 004).'],
+    },
+    'latent-dir': {
+      title: 'The data directory is not writable by Redis, but persistence does not fail now',
+      evidence: ['owner-mismatch', 'no-write-bit', 'persistence-off', 'persistence-ok'],
+      prevention: ownershipPrevention,
     },
     'persistence-unexplained': {
       title: 'Persistence fails for a reason the runbook does not recognise',

@@ -92,26 +92,40 @@ export const verifySaveStatus = verify({
   retry: { attempts: 10, delayMs: 500 },
 });
 
-export const verifyWrite = verify({
-  id: 'verify-write',
-  title: 'A write is accepted (no MISCONF/OOM)',
-  needs: ['verify-ping'],
-  command: 'redis-cli SET runbook-bot:verify ok EX 60',
-  action: () => ({ kind: 'redis', place: redis, args: ['SET', 'runbook-bot:verify', 'ok', 'EX', '60'] }),
-  check: (r) => {
-    const reply = classifyReply(r);
-    const passed = reply.kind === 'ok' && reply.line === 'OK';
-    // MISCONF lifts only once a background save has succeeded, which may take a moment.
-    return {
-      passed,
-      pending: reply.kind === 'misconf',
-      statement: passed ? 'SET → OK' : `SET → ${reply.line}`,
-      evidence: [reply.line],
-    };
-  },
-  timeoutMs: T,
-  retry: { attempts: 10, delayMs: 500 },
-});
+/**
+ * A write is accepted. `own` is the refusal this repair is meant to end; the other one means the
+ * repair worked and a second fault stands in the way (Redis checks OOM before MISCONF), which the
+ * diagnosis after the repair takes up.
+ */
+function writeCheck(id: string, own: 'misconf' | 'oom') {
+  const other =
+    own === 'misconf' ? { kind: 'oom', code: 'maxmemory-reached' } : { kind: 'misconf', code: 'misconf' };
+  return verify({
+    id,
+    title: `A write is accepted (no ${own === 'misconf' ? 'MISCONF' : 'OOM'})`,
+    needs: ['verify-ping'],
+    command: 'redis-cli SET runbook-bot:verify ok EX 60',
+    action: () => ({ kind: 'redis', place: redis, args: ['SET', 'runbook-bot:verify', 'ok', 'EX', '60'] }),
+    check: (r) => {
+      const reply = classifyReply(r);
+      const passed = reply.kind === 'ok' && reply.line === 'OK';
+      const otherFault = reply.kind === other.kind ? other.code : undefined;
+      return {
+        passed,
+        // MISCONF lifts only once a background save has succeeded, which may take a moment.
+        pending: reply.kind === 'misconf' && own === 'misconf',
+        statement: passed ? 'SET → OK' : `SET → ${reply.line}`,
+        evidence: [reply.line],
+        ...(otherFault ? { otherFault } : {}),
+      };
+    },
+    timeoutMs: T,
+    retry: { attempts: 10, delayMs: 500 },
+  });
+}
+
+export const verifyWrite = writeCheck('verify-write', 'misconf');
+export const verifyWriteMemory = writeCheck('verify-write-memory', 'oom');
 
 export const verifyClientPing = verify({
   id: 'verify-client-ping',
@@ -125,11 +139,14 @@ export const verifyClientPing = verify({
   check: (r, ctx) => {
     const reply = classifyReply(r);
     const passed = reply.kind === 'ok' && reply.line === 'PONG';
+    // The client reaches Redis, which refuses for persistence: the network fix worked.
+    const otherFault = reply.kind === 'misconf' ? 'misconf' : undefined;
     return {
       passed,
-      pending: !passed,
+      pending: !passed && !otherFault,
       statement: `${ctx.item}: PING → ${reply.line}`,
       evidence: [reply.line],
+      ...(otherFault ? { otherFault } : {}),
     };
   },
   timeoutMs: T,
