@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Starts the lab: Podman's Docker API socket, the local Redis image, and an sshd on 127.0.0.1:2222.
+# Starts the lab: Podman's Docker API socket, the local images (Redis, and a bare busybox one for an
+# app without redis-cli), and an sshd on 127.0.0.1:2222.
 # Idempotent: whatever is already running and answering is left alone.
 set -euo pipefail
 
 LAB_DIR=${LAB_DIR:-/run/runbook-bot-lab}
 IMAGE=localhost/runbook-bot-lab/redis:latest
+BARE_IMAGE=localhost/runbook-bot-lab/bare:latest
 SSH_PORT=${LAB_SSH_PORT:-2222}
 SOCK="$LAB_DIR/podman.sock"
 
@@ -33,16 +35,44 @@ if ! alive "$LAB_DIR/podman.pid" || ! api_answers; then
   api_answers || { echo "podman service did not answer; see $LAB_DIR/podman.log" >&2; exit 1; }
 fi
 
-# --- The Redis image, built from the host's own binaries (no registry is reachable) --------------
-if ! podman image exists "$IMAGE" || [ "${LAB_REBUILD:-0}" = 1 ]; then
-  root=$(mktemp -d)
-  trap 'rm -rf "$root"' EXIT
-  mkdir -p "$root"/{bin,usr/bin,etc,data,tmp,lib64}
+# --- Images, built from the host's own binaries (no registry is reachable) ----------------------
+# A root folder with busybox (sh, ls, stat, id, nc, timeout...) and users like the official image's.
+busybox_root() {
+  local root=$1
+  mkdir -p "$root"/{bin,usr/bin,etc,data,tmp}
   chmod 1777 "$root/tmp"
   cp /bin/busybox "$root/bin/busybox"
   for applet in $(busybox --list); do
     [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
   done
+  printf 'root:x:0:0:root:/root:/bin/sh\nredis:x:999:999::/data:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nredis:x:999:\nnogroup:x:65534:\n' >"$root/etc/group"
+  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+  chown 999:999 "$root/data"
+}
+
+# build_image NAME FILL USER CMD: FILL adds files to the busybox root before it is imported.
+build_image() {
+  local name=$1 fill=$2 user=$3 cmd=$4
+  local old=''
+  if podman image exists "$name"; then
+    [ "${LAB_REBUILD:-0}" = 1 ] || return 0
+    old=$(podman image inspect -f '{{.Id}}' "$name")
+  fi
+  root=$(mktemp -d)
+  trap 'rm -rf "$root"' EXIT
+  busybox_root "$root"
+  "$fill" "$root"
+  tar -C "$root" -c . | podman import -q \
+    -c "USER $user" -c 'WORKDIR /data' -c 'ENV PATH=/usr/bin:/bin' -c "CMD $cmd" - "$name" >/dev/null
+  rm -rf "$root"
+  trap - EXIT
+  # The replaced image would stay behind untagged; containers still using it keep it alive.
+  if [ -n "$old" ]; then podman rmi "$old" >/dev/null 2>&1 || true; fi
+}
+
+redis_files() {
+  local root=$1 lib
   # redis-server is a symlink to redis-check-rdb on Debian; the binary picks its role by argv[0].
   cp -L /usr/bin/redis-server "$root/usr/bin/redis-server"
   cp -L /usr/bin/redis-cli "$root/usr/bin/redis-cli"
@@ -50,14 +80,12 @@ if ! podman image exists "$IMAGE" || [ "${LAB_REBUILD:-0}" = 1 ]; then
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
   done
-  printf 'root:x:0:0:root:/root:/bin/sh\nredis:x:999:999::/data:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$root/etc/passwd"
-  printf 'root:x:0:\nredis:x:999:\nnogroup:x:65534:\n' >"$root/etc/group"
-  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
-  chown 999:999 "$root/data"
-  tar -C "$root" -c . | podman import -q \
-    -c 'USER redis' -c 'WORKDIR /data' -c 'ENV PATH=/usr/bin:/bin' \
-    -c 'CMD ["/usr/bin/redis-server","--protected-mode","no"]' - "$IMAGE" >/dev/null
-fi
+}
+# An app container without redis-cli (the client-no-cli scenario): busybox only.
+no_files() { :; }
+
+build_image "$IMAGE" redis_files redis '["/usr/bin/redis-server","--protected-mode","no"]'
+build_image "$BARE_IMAGE" no_files root '["sleep","2147483"]'
 
 # --- sshd on loopback with its own host key, client key and config ------------------------------
 SSH_DIR="$LAB_DIR/ssh"

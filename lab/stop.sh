@@ -17,9 +17,11 @@ if command -v podman >/dev/null; then
   if [ "${#networks[@]}" -gt 0 ]; then podman network rm -f "${networks[@]}" >/dev/null; fi
 fi
 
-# Host-side Redis processes of SSH scenarios run with their files under $LAB_DIR/rbb-*.
+# Host-side processes of SSH scenarios run with their files under $LAB_DIR/rbb-*. Redis rewrites its
+# own argv, so its working dir (its --dir) is what finds it; SIGKILL also ends a stopped process.
 for proc in /proc/[0-9]*; do
-  if tr "\\0" " " 2>/dev/null <"$proc/cmdline" | grep -q -- "$LAB_DIR/rbb-"; then
+  if tr "\\0" " " 2>/dev/null <"$proc/cmdline" | grep -q -- "$LAB_DIR/rbb-" ||
+    case "$(readlink "$proc/cwd" 2>/dev/null)" in "$LAB_DIR"/rbb-*) true ;; *) false ;; esac; then
     kill -9 "${proc#/proc/}" 2>/dev/null || true
   fi
 done

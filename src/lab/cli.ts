@@ -38,7 +38,7 @@ export async function labMain(argv: readonly string[], labEnv: LabEnv, io: LabIo
   try {
     if (cmd === 'list') {
       for (const s of listScenarios())
-        io.out(`${s.name.padEnd(22)} seed ${s.seed.padEnd(8)} ${s.description}\n`);
+        io.out(`${s.name.padEnd(24)} seed ${s.seed.padEnd(8)} ${s.description}\n`);
       return 0;
     }
     if (cmd === 'up' && arg !== undefined) {

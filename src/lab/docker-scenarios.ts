@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { execDetached, waitFor } from './docker.js';
 import {
-  type DockerRedis,
+  dockerParts,
+  failBgsave,
+  fillPastMaxmemory,
+  MISOWNED,
+  memoryLines,
   REDIS_BASE_ARGS,
   SAVE_POINTS,
   startDockerRedis,
@@ -11,15 +15,7 @@ import {
 } from './docker-redis.js';
 import type { ScenarioContext, ScenarioDef, ScenarioParts } from './types.js';
 
-// The seed's data dir: owned by a host user (uid 1001) while Redis in the container runs as 999.
-const MISOWNED = { uid: 1001, gid: 1001, mode: 0o755 };
-
-const parts = (d: DockerRedis, target: unknown, evidence: string[]): ScenarioParts => ({
-  target,
-  evidence,
-  redisCli: d.cli,
-  redisLogs: d.logs,
-});
+const parts = dockerParts;
 
 async function rdbPermission(ctx: ScenarioContext): Promise<ScenarioParts> {
   const d = await startDockerRedis(ctx, {
@@ -27,13 +23,7 @@ async function rdbPermission(ctx: ScenarioContext): Promise<ScenarioParts> {
     dataDir: MISOWNED,
     clientOn: 'same',
   });
-  await waitForReply(d, ['ping'], /PONG/);
-  await d.cli(['bgsave']);
-  const logLine = await waitForLog(
-    d,
-    /Failed opening the temp RDB file .*Permission denied/,
-    'the RDB error in the log',
-  );
+  const logLine = await failBgsave(d);
   const status = await waitForReply(d, ['info', 'persistence'], /rdb_last_bgsave_status:err/);
   const misconf = await waitForReply(d, ['set', 'lab:probe', '1'], /^MISCONF/, { from: 'client' });
   return parts(d, d.target({ dataDir: '/data' }), [logLine, status, misconf]);
@@ -82,15 +72,11 @@ async function maxmemory(ctx: ScenarioContext): Promise<ScenarioParts> {
     clientOn: 'same',
   });
   await waitForReply(d, ['ping'], /PONG/);
-  // One script writes past the limit: Redis checks maxmemory before a script, not between its writes.
-  const fill = "for i=1,400 do redis.call('SET','lab:fill:'..i,string.rep('x',10240)) end return 400";
-  await d.cli(['eval', fill, '0']);
+  await fillPastMaxmemory(d);
   const oom = await waitForReply(d, ['set', 'lab:probe', '1'], /^OOM command not allowed/, {
     from: 'client',
   });
-  const mem = await d.cli(['info', 'memory']);
-  const lines = mem.stdout.split('\n').filter((l) => /^(used_memory|maxmemory|maxmemory_policy):/.test(l));
-  return parts(d, d.target(), [oom, ...lines.map((l) => l.trim())]);
+  return parts(d, d.target(), [oom, ...(await memoryLines(d))]);
 }
 
 async function maxclients(ctx: ScenarioContext): Promise<ScenarioParts> {

@@ -4,6 +4,8 @@ import { RunbookBotError } from '../runbooks/errors.js';
 import type { LabEnv } from './env.js';
 
 export const LAB_IMAGE = 'localhost/runbook-bot-lab/redis:latest';
+/** busybox only, no redis-cli: an app image like most slim ones (lab/start.sh builds both). */
+export const BARE_IMAGE = 'localhost/runbook-bot-lab/bare:latest';
 export const LAB_LABEL = 'runbook-bot-lab.prefix';
 
 export interface CommandOutput {
@@ -19,14 +21,17 @@ export function labDocker(env: LabEnv): Docker {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Runs argv in a running container; a deadline kills it inside the container (busybox timeout). */
+/**
+ * Runs argv in a running container; a deadline kills it inside the container (busybox timeout).
+ * `raw` runs argv as it is, the way an executor would, to see what the engine itself answers.
+ */
 export async function execIn(
   docker: Docker,
   container: string,
   argv: readonly string[],
-  opts: { user?: string; env?: readonly string[]; timeoutSec?: number } = {},
+  opts: { user?: string; env?: readonly string[]; timeoutSec?: number; raw?: boolean } = {},
 ): Promise<CommandOutput> {
-  const cmd = ['timeout', '-s', 'KILL', String(opts.timeoutSec ?? 30), ...argv];
+  const cmd = opts.raw ? [...argv] : ['timeout', '-s', 'KILL', String(opts.timeoutSec ?? 30), ...argv];
   try {
     const exec = await docker.getContainer(container).exec({
       Cmd: cmd,
@@ -96,6 +101,14 @@ export interface ContainerState {
   exitCode: number;
 }
 
+/** The container's address on one network (what a client dials instead of its name). */
+export async function containerAddress(docker: Docker, container: string, network: string): Promise<string> {
+  const info = await docker.getContainer(container).inspect();
+  const ip = info.NetworkSettings.Networks[network]?.IPAddress;
+  if (!ip) throw new RunbookBotError('LAB_FAILED', `${container} has no address on ${network}`);
+  return ip;
+}
+
 export async function containerState(docker: Docker, container: string): Promise<ContainerState> {
   const info = await docker.getContainer(container).inspect();
   return { status: info.State.Status, running: info.State.Running, exitCode: info.State.ExitCode };
@@ -111,19 +124,36 @@ export interface ContainerSpec {
   network: string;
   cmd: readonly string[];
   binds?: readonly string[];
+  /** LAB_IMAGE unless told. */
+  image?: string;
+  /** Supplementary groups of the container's processes (HostConfig.GroupAdd). */
+  groupAdd?: readonly string[];
 }
 
 export async function runContainer(docker: Docker, spec: ContainerSpec): Promise<void> {
   const c = await docker.createContainer({
     name: spec.name,
-    Image: LAB_IMAGE,
+    Image: spec.image ?? LAB_IMAGE,
     Cmd: [...spec.cmd],
     Labels: { [LAB_LABEL]: spec.prefix },
     // podman stop otherwise waits 10 s for busybox processes that ignore SIGTERM.
     StopTimeout: 1,
-    HostConfig: { NetworkMode: spec.network, ...(spec.binds ? { Binds: [...spec.binds] } : {}) },
+    HostConfig: {
+      NetworkMode: spec.network,
+      ...(spec.binds ? { Binds: [...spec.binds] } : {}),
+      ...(spec.groupAdd ? { GroupAdd: [...spec.groupAdd] } : {}),
+    },
   });
   await c.start();
+}
+
+/** Fails with what to run when a lab image is missing (lab/start.sh builds them). */
+export async function requireImage(docker: Docker, image: string): Promise<void> {
+  try {
+    await docker.getImage(image).inspect();
+  } catch (e) {
+    throw new RunbookBotError('LAB_FAILED', `image ${image} is missing: run lab/start.sh`, { cause: e });
+  }
 }
 
 /** A client container: the same image (redis-cli, busybox sh/nc) idling. */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CommandOutput } from './docker.js';
 
@@ -43,6 +43,41 @@ export function freeLoopbackPort(): Promise<number> {
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));
     });
+  });
+}
+
+export interface TcpProbe {
+  /** The TCP handshake completed. */
+  connected: boolean;
+  /** Bytes the far end sent within the window. */
+  bytes: number;
+  /** Why the connect failed (e.g. `connect ECONNREFUSED 127.0.0.1:40123`). */
+  error?: string;
+}
+
+/** Connects to a loopback port and counts what arrives within quietMs, sending nothing. */
+export function tcpProbe(port: number, quietMs: number): Promise<TcpProbe> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    let connected = false;
+    const sock = connect({ host: '127.0.0.1', port });
+    const done = (error?: string) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ connected, bytes, ...(error !== undefined ? { error } : {}) });
+    };
+    // The window starts at connect time; a connect that never completes counts as not connected.
+    let timer = setTimeout(() => done('connect timed out'), quietMs + 5000);
+    sock.on('connect', () => {
+      connected = true;
+      clearTimeout(timer);
+      timer = setTimeout(() => done(), quietMs);
+    });
+    sock.on('data', (b: Buffer) => {
+      bytes += b.length;
+    });
+    sock.on('error', (e) => done(e.message));
+    sock.on('close', () => done());
   });
 }
 

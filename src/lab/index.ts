@@ -1,8 +1,17 @@
 export { labMain, targetsYaml } from './cli.js';
 export type { CommandOutput, ContainerState } from './docker.js';
-export { containerLogs, containerState, execIn, LAB_IMAGE, labDocker } from './docker.js';
+export {
+  BARE_IMAGE,
+  containerAddress,
+  containerLogs,
+  containerState,
+  execIn,
+  LAB_IMAGE,
+  labDocker,
+} from './docker.js';
 export { DEFAULT_LAB_DIR, type LabEnv, labEnvFrom } from './env.js';
-export { runHost } from './host.js';
+export { runHost, type TcpProbe, tcpProbe } from './host.js';
+export { type SshPlace, shellWord, sshLoopback, writeKnownHosts } from './host-redis.js';
 export { type RedisCliPlace, redisCli } from './probes.js';
 export {
   findLeftovers,

@@ -6,11 +6,20 @@ import { targetConfigSchema } from '../runbooks/target.js';
 import { labContainers, labDocker, labNetworks, removeDockerByPrefix } from './docker.js';
 import { dockerScenarios } from './docker-scenarios.js';
 import type { LabEnv } from './env.js';
+import { hardScenarios } from './hard-scenarios.js';
 import { hostPaths, hostProcesses, killHostProcesses, removeHostPaths } from './host.js';
 import { hostScenarios } from './host-scenario.js';
+import { lookalikeScenarios } from './lookalike-scenarios.js';
+import { sshScenarios } from './ssh-scenarios.js';
 import { type LabScenario, SCENARIO_NAMES, type ScenarioDef, type ScenarioName } from './types.js';
 
-const SCENARIOS: Record<ScenarioName, ScenarioDef> = { ...dockerScenarios, ...hostScenarios };
+const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
+  ...dockerScenarios,
+  ...hostScenarios,
+  ...hardScenarios,
+  ...lookalikeScenarios,
+  ...sshScenarios,
+};
 
 const PREFIX_RE = /^rbb-[0-9a-f]{6}-$/;
 

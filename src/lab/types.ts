@@ -13,6 +13,18 @@ export const SCENARIO_NAMES = [
   'maxclients',
   'auth-refused',
   'healthy',
+  'missing-container',
+  'ssh-refused',
+  'ssh-silent',
+  'host-key-mismatch',
+  'ssh-missing-key',
+  'redis-frozen',
+  'stale-logs-healthy',
+  'persistence-off-root-dir',
+  'group-writable-dir',
+  'misconf-oom',
+  'wrong-network-bgsave',
+  'client-no-cli',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -21,6 +33,8 @@ export interface CliOptions {
   from?: 'redis' | 'client';
   /** Sent as REDISCLI_AUTH, never in argv. */
   password?: string;
+  /** Kill redis-cli after this long (default 10 s): a frozen Redis never answers. */
+  timeoutSec?: number;
 }
 
 /** What a scenario's setup hands back; the runner adds names, validation and teardown. */
@@ -34,6 +48,11 @@ export interface ScenarioParts {
   evidence: string[];
   redisCli(args: readonly string[], opts?: CliOptions): Promise<CommandOutput>;
   redisLogs(): Promise<string>;
+  /**
+   * SSH targets: runs a command with OpenSSH exactly as the target says (its key file, and a
+   * known_hosts holding the key its fingerprint pins), so a fault in those facts shows up verbatim.
+   */
+  ssh?(command: string): Promise<CommandOutput>;
 }
 
 export interface LabScenario extends Omit<ScenarioParts, 'target' | 'env'> {

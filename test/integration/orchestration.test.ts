@@ -62,17 +62,31 @@ describe('orchestration through the queue', () => {
     expect((await s.redisCli(['SET', 'k', 'v'])).stdout.trim()).toBe('OK');
   });
 
-  it('redis-connectivity on wrong-network: two approvals in turn, the client gets PONG', async () => {
-    const { s, h } = await setup('wrong-network');
+  it('wrong-network-bgsave through the queue: the network fixed and verified, then handed over, and persistence fixed in the incident it opened', async () => {
+    const { s, h } = await setup('wrong-network-bgsave');
     const started = await startRun(h, 'redis-connectivity', s.targetName);
-    for (const gate of ['approve-connect', 'approve-restart-clients']) {
-      await h.waitForStatus(started.id, ['awaiting-approval']);
-      const a = await h.pendingApproval(started.id);
-      expect(a.gateId).toBe(gate);
-      await h.orchestrator.decide(started.id, a.id, 'approve', 'U_APPROVER');
-    }
-    await h.waitForStatus(started.id, ['resolved']);
+    await h.waitForStatus(started.id, ['awaiting-approval']);
+    const connect = await h.pendingApproval(started.id);
+    expect(connect.gateId).toBe('approve-connect');
+    expect(connect.alsoFound).toEqual(['misconf']);
+    await h.orchestrator.decide(started.id, connect.id, 'approve', 'U_APPROVER');
+    await h.waitForStatus(started.id, ['handed-over']);
+    const first = await h.store.load(started.id);
+    expect(
+      Object.values(first?.state.steps ?? {}).filter((r) => r.kind === 'repair' && r.verified),
+    ).toHaveLength(1);
+    expect(first?.state.outcome?.summary).toMatch(
+      /Repaired and verified: Connect Redis to its clients' network/,
+    );
+    const next = first?.meta.handedOverTo;
+    if (!next) throw new Error('no handover incident');
+    await h.waitForStatus(next, ['awaiting-approval']);
+    const chown = await h.pendingApproval(next);
+    expect(chown.gateId).toBe('approve-chown-running');
+    await h.orchestrator.decide(next, chown.id, 'approve', 'U_APPROVER');
+    await h.waitForStatus(next, ['resolved']);
     expect((await s.redisCli(['PING'], { from: 'client' })).stdout.trim()).toBe('PONG');
+    expect((await s.redisCli(['SET', 'k', 'v'])).stdout.trim()).toBe('OK');
   });
 
   it('ten simultaneous approvals of one repair lead to exactly one execution', async () => {

@@ -55,12 +55,9 @@ describe('runbooks against the real lab', () => {
     await persistsAgain();
   });
 
-  it('wrong-network (seed 002): network connect, client restarted, and the client gets PONG', async () => {
+  it('wrong-network (seed 002): network connect, verified, and no further repair once the client gets PONG', async () => {
     current = await runOnScenario('wrong-network', 'redis-connectivity', { decide: approveAll });
-    expect(approvedDecisions(current.state)).toEqual([
-      'approve-connect:approved',
-      'approve-restart-clients:approved',
-    ]);
+    expect(approvedDecisions(current.state)).toEqual(['approve-connect:approved']);
     expect(current.state.status).toBe('resolved');
     expect(await cli(['PING'], { from: 'client' })).toBe('PONG');
   });

@@ -23,14 +23,45 @@ export interface LabRun {
   state: RunState;
 }
 
+type RunOpts = Pick<DirectRunOptions, 'decide' | 'observe'> &
+  Partial<Pick<DirectRunOptions, 'now'>> & { runId?: string; startedBy?: string; handedOverFrom?: string[] };
+
+/** Runs one runbook against a scenario that is already up, as the bot would (a handover, say). */
+export async function runAgainst(
+  scenario: LabScenario,
+  executor: TargetExecutor,
+  runbookId: string,
+  opts: RunOpts = {},
+): Promise<RunState> {
+  const { runId = 'INC-LAB', startedBy = 'U_LAB', now = Date.now, handedOverFrom, ...direct } = opts;
+  const rb = builtinRunbook(runbookId);
+  if (!rb) throw new Error(`no runbook ${runbookId}`);
+  return runDirect(
+    rb,
+    {
+      runId,
+      target: viewOfTarget(scenario.targetName, scenario.target),
+      startedBy,
+      approvalTtlMs: 900_000,
+      ...(handedOverFrom ? { handedOverFrom } : {}),
+    },
+    {
+      runner: executor,
+      now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      // What the bot would redact: the secrets this target's env vars hold.
+      redact: (text, o) => redact(text, secretsOf(scenario), o),
+      ...direct,
+    },
+  );
+}
+
 /** Builds a scenario for real and runs a runbook against it through the real executors. */
 export async function runOnScenario(
   name: ScenarioName,
   runbookId: string,
-  opts: Pick<DirectRunOptions, 'decide' | 'observe'> &
-    Partial<Pick<DirectRunOptions, 'now'>> & { runId?: string; startedBy?: string } = {},
+  opts: RunOpts = {},
 ): Promise<LabRun> {
-  const { runId = 'INC-LAB', startedBy = 'U_LAB', now = Date.now, ...direct } = opts;
   const env = labEnv();
   const docker = labDocker(env);
   const scenario = await setupScenario(name, { env, docker });
@@ -38,26 +69,8 @@ export async function runOnScenario(
     docker,
     secretOf: (n) => scenario.env[n],
   });
-  const rb = builtinRunbook(runbookId);
-  if (!rb) throw new Error(`no runbook ${runbookId}`);
   try {
-    const state = await runDirect(
-      rb,
-      {
-        runId,
-        target: viewOfTarget(scenario.targetName, scenario.target),
-        startedBy,
-        approvalTtlMs: 900_000,
-      },
-      {
-        runner: executor,
-        now,
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        // What the bot would redact: the secrets this target's env vars hold.
-        redact: (text, o) => redact(text, secretsOf(scenario), o),
-        ...direct,
-      },
-    );
+    const state = await runAgainst(scenario, executor, runbookId, opts);
     return { scenario, executor, state };
   } catch (e) {
     await executor.close();

@@ -138,14 +138,18 @@ describe('probes that could not read are blind spots, not health', () => {
   it('a container that does not exist is a reading (container-missing); an engine that does not answer is not', () => {
     expect(
       codes(
-        containerStep.analyze(res('', { exitCode: 1, stderr: 'Error: No such container: qpp-redis' }), ctx()),
+        containerStep.analyze(
+          // What the Docker executor returns for a 404 from the engine.
+          res('', { exitCode: null, unreachable: true, error: 'no such container: qpp-redis' }),
+          ctx(),
+        ),
       ),
     ).toEqual(['container-missing']);
     const down = containerStep.analyze(
-      res('', { exitCode: null, unreachable: true, error: 'connect ENOENT /run/podman.sock' }),
+      res('', { exitCode: null, unreachable: true, error: 'container engine unreachable (ENOENT)' }),
       ctx(),
     );
-    expect(unreadOf(down)).toMatch(/ENOENT/);
+    expect(unreadOf(down)).toMatch(/engine unreachable \(ENOENT\)/);
   });
 
   it("PING that never returns from Redis's own host: Redis does not answer (a reading)", () => {

@@ -61,8 +61,9 @@ export function analyzeContainer(r: ExecResult, ctx: StepContext): Analysis {
   const c = parseInspect(r.stdout);
   const name = ctx.target.redis.container ?? '?';
   if (!c) {
-    // "No such container" is a reading: the engine answered, and the container is not there.
-    if (!r.unreachable && /no such container/i.test(allOutput(r)))
+    // "No such container" is a reading: the engine answered (404), and the container is not there.
+    // The executor marks it unreachable for the actions that need the container; not for this one.
+    if (/no such container/i.test(allOutput(r)) && !/engine unreachable/i.test(allOutput(r)))
       return {
         findings: [
           {

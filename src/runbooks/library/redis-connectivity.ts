@@ -214,7 +214,14 @@ export const redisConnectivity: Runbook = {
           cause: 'auth-refused',
         },
         {
-          when: { any: [f('client-dns-failure'), f('client-tcp-failure')] },
+          // Clients that share a network with Redis and still cannot reach it; a client on another
+          // network is the wrong-network cause above, not a second fault.
+          when: {
+            all: [
+              { any: [f('client-dns-failure'), f('client-tcp-failure')] },
+              { not: f('network-mismatch') },
+            ],
+          },
           to: 'escalate-network',
           cause: 'client-unreachable',
         },

@@ -34,16 +34,15 @@ const dirFault: Condition = { any: [{ finding: 'owner-mismatch' }, { finding: 'n
 const docker: Condition = { targetKind: 'docker' };
 const runningRedis: Condition = { fact: 'redis.running', equals: true };
 const f = (finding: string): Condition => ({ finding });
-// Persistence is failing now: a live reading, or a line logged by the current run of the server.
+// Persistence is failing now. For a Redis that runs, INFO says so (a line logged earlier in the same
+// run may be from before a fix); for one that exited, its last start's log lines are all there is.
 // An unwritable dir is repaired only then; while persistence works (or is off) it is latent.
+const liveFailing: Condition = { any: ['bgsave-failing', 'aof-write-failing', 'misconf'].map(f) };
+const lastStartFailed = (...codes: string[]): Condition => ({
+  all: [f('container-not-running'), { any: codes.map(f) }],
+});
 const persistenceFailing: Condition = {
-  any: [
-    'bgsave-failing',
-    'aof-write-failing',
-    'misconf',
-    'rdb-permission-denied',
-    'aof-permission-denied',
-  ].map(f),
+  any: [liveFailing, lastStartFailed('rdb-permission-denied', 'aof-permission-denied')],
 };
 const actNow = (...more: Condition[]): Condition => ({ all: [dirFault, persistenceFailing, ...more] });
 
@@ -188,7 +187,17 @@ export const redisPermissions: Runbook = {
         {
           when: {
             all: [
-              { any: [persistenceFailing, f('bgsave-error-logged'), f('persistence-error-logged')] },
+              {
+                any: [
+                  liveFailing,
+                  lastStartFailed(
+                    'rdb-permission-denied',
+                    'aof-permission-denied',
+                    'bgsave-error-logged',
+                    'persistence-error-logged',
+                  ),
+                ],
+              },
               { not: dirFault },
             ],
           },
