@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { type ActionRunner, runActions } from '../incidents/direct-runner.js';
+import { type ActionRunner, notRunResult, runActions } from '../incidents/direct-runner.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
 import type { Action, EngineEvent, RunbookLookup } from '../runbooks/index.js';
 import { preconditionProbe } from '../runbooks/index.js';
@@ -47,10 +47,10 @@ async function approvedActions(
   const rb = d.runbooks(state.runbookId);
   const pre = rb ? preconditionProbe(rb, state, s.stepId) : null;
   if (pre) {
-    const [result] = await runActions(d.runnerFor(s.targetName), [pre.action], 15_000, false);
-    const held = result
-      ? pre.holds(result)
-      : { verdict: 'could-not-check' as const, statement: 'the precondition probe did not run' };
+    const [result] = pre.action
+      ? await runActions(d.runnerFor(s.targetName), [pre.action], 15_000, false)
+      : [];
+    const held = pre.holds(result ?? notRunResult('the precondition probe did not run'));
     d.log.info({ incident: s.runId, step: s.stepKey, precondition: held.verdict }, 'precondition checked');
     if (held.verdict !== 'present') return { refused: held.statement, kind: held.verdict };
   }

@@ -8,7 +8,8 @@ import type { RunState } from './state.js';
 export type PreconditionVerdict = 'present' | 'fixed-meanwhile' | 'could-not-check';
 
 export interface PreconditionProbe {
-  action: Action;
+  /** Null when the probe cannot be built: `holds` then says it could not check. */
+  action: Action | null;
   /** Whether the fault the repair was approved for is still there. */
   holds(result: ExecResult): { verdict: PreconditionVerdict; statement: string };
 }
@@ -29,7 +30,15 @@ export function preconditionProbe(
   if (probe?.kind !== 'diagnose') return null;
   const ctx = contextFor(state);
   const action = probe.action(ctx);
-  if (!action) return null;
+  // Declared but not buildable from what is known: the fault cannot be checked, so nothing runs.
+  if (!action)
+    return {
+      action: null,
+      holds: () => ({
+        verdict: 'could-not-check',
+        statement: `could not check that the fault is still there (${probe.title} could not be built from what was found)`,
+      }),
+    };
   return {
     action,
     holds: (result) => {

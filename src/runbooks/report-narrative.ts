@@ -113,7 +113,9 @@ export function summarise(
   const where = `${state.target.name} (${whereOf(state)})`;
   parts.push(`The ${runbook.id} runbook ran ${ran} diagnosis check${ran === 1 ? '' : 's'} on ${where}.`);
   const blind = blindSpots(state);
-  if (blind.length > 0) parts.push(`${blind.length} of them could not be read: ${blind.join('; ')}.`);
+  // An inconclusive outcome names them itself, below.
+  if (blind.length > 0 && state.status !== 'inconclusive')
+    parts.push(`${blind.length} of them could not be read: ${blind.join('; ')}.`);
   if (r.rootCause) {
     const lead = r.rootCause.evidence.find((f) => f.severity === 'critical') ?? r.rootCause.evidence[0];
     parts.push(`Root cause: ${sentence(r.rootCause.title)}`);

@@ -255,6 +255,12 @@ function checkGraph(rb: Runbook): ValidationIssue[] {
           step: s.id,
           message: `repair ${s.id}: precondition step ${probe.id} is ${probe.kind}, not diagnose`,
         });
+      else if (probe.forEach)
+        issues.push({
+          code: 'wrong-edge-kind',
+          step: s.id,
+          message: `repair ${s.id}: precondition step ${probe.id} runs once per client, so it cannot be re-run as one check`,
+        });
     }
     if (s.kind === 'decide') {
       if (s.default === undefined)

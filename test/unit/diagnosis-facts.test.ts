@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseId, writeAccess } from '../../src/runbooks/analyzers/file-owner.js';
 import type { ExecResult, StepContext } from '../../src/runbooks/index.js';
+import { preconditionProbe, start } from '../../src/runbooks/index.js';
 import { containerStep, logsStep, pingStep } from '../../src/runbooks/library/common-steps.js';
 import { clientNetworkStep, clientPingStep } from '../../src/runbooks/library/connectivity-steps.js';
 import { isSafeDataDir } from '../../src/runbooks/library/facts.js';
@@ -10,6 +11,7 @@ import {
   mountOf,
   processOwnerStep,
 } from '../../src/runbooks/library/permission-steps.js';
+import { redisPermissions } from '../../src/runbooks/library/redis-permissions.js';
 import { toyTarget } from '../support/toy-runbook.js';
 
 const res = (stdout: string, o: Partial<ExecResult> = {}): ExecResult => ({
@@ -210,5 +212,32 @@ describe('probes that could not read are blind spots, not health', () => {
       '1:C 01 Dec 2026 21:00:00.000 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo\n' +
       '1:M 01 Dec 2026 21:00:01.000 * Ready to accept connections tcp\n';
     expect(codes(logsStep.analyze(res(old), ctx()))).toEqual(['log-history']);
+  });
+});
+
+describe('the precondition has three values', () => {
+  const rb = redisPermissions;
+  const base = start(
+    rb,
+    { runId: 'INC-P', target: toyTarget, startedBy: 'U', approvalTtlMs: 60_000 },
+    0,
+  ).state;
+  const state = { ...base, facts: { 'redis.uid': 999, 'redis.gid': 999, 'redis.running': true } };
+  const probe = preconditionProbe(rb, state, 'chown-running');
+
+  it('fault still there → present; fixed → fixed meanwhile; unreadable → could not check', () => {
+    if (!probe) throw new Error('no precondition');
+    expect(probe.holds(res('1001 1001 755 app app /data\n')).verdict).toBe('present');
+    expect(probe.holds(res('999 999 755 redis redis /data\n')).verdict).toBe('fixed-meanwhile');
+    const blind = probe.holds(
+      res('', { exitCode: null, unreachable: true, error: 'no such container: qpp-redis' }),
+    );
+    expect(blind.verdict).toBe('could-not-check');
+    expect(blind.statement).not.toMatch(/no longer there/);
+  });
+
+  it('without the user Redis runs as, the precondition cannot tell, so it could not check', () => {
+    const unknownUser = preconditionProbe(rb, base, 'chown-running');
+    expect(unknownUser?.holds(res('1001 1001 755 app app /data\n')).verdict).toBe('could-not-check');
   });
 });

@@ -97,7 +97,9 @@ export const processOwnerStep = diagnose({
   id: 'process-owner',
   title: 'User Redis runs as',
   needs: ['info-server'],
-  when: { fact: 'redis.pid' },
+  // Not applicable to a container that exited (image-user covers it); without a pid from a running
+  // Redis, the step is unread rather than "not applicable".
+  when: running,
   command: 'stat -c "%u %g %U %G" /proc/<redis pid>; grep ^Groups: /proc/<redis pid>/status',
   action: (ctx) => {
     const pid = str(ctx.facts, 'redis.pid');

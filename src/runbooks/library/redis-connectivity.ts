@@ -66,7 +66,6 @@ const repairs: RepairStep[] = [
     id: 'connect-network',
     title: "Connect Redis to its clients' network",
     approval: 'approve-connect',
-    precondition: { step: 'client-network', findings: ['network-mismatch'] },
     risk: 'low',
     commands: ["docker network connect <client's network> <redis container>"],
     actions: connectNetworks,
