@@ -53,6 +53,18 @@ export function blindSpots(s: RunState): string[] {
   );
 }
 
+/** The blind spots grouped by reason: "A, B, C: the target could not be reached (…); D: …". */
+export function blindSummary(s: RunState): string {
+  const byReason = new Map<string, string[]>();
+  for (const r of currentDiagnosis(s)) {
+    if (r.unread === undefined) continue;
+    const names = byReason.get(r.unread) ?? [];
+    names.push(`${r.title}${r.item ? ` (${r.item})` : ''}`);
+    byReason.set(r.unread, names);
+  }
+  return [...byReason].map(([why, names]) => `${names.join(', ')}: ${why}`).join('; ');
+}
+
 /** Repairs of this run whose verification passed. */
 export const verifiedRepairs = (s: RunState) =>
   Object.values(s.steps).filter((r) => r.kind === 'repair' && r.verified === true);
@@ -281,21 +293,15 @@ function endingNotes(f: Flow, kind: OutcomeStep['outcome']): string {
   const open = (f.s.causesFound ?? []).filter((c) => !fixed.has(c) && c !== f.s.cause);
   if (open.length > 0 && kind !== 'no-fault' && kind !== 'resolved')
     parts.push(`Also found, not repaired: ${open.map((c) => causeTitle(f, c)).join('; ')}.`);
-  const blind = blindSpots(f.s);
-  if (blind.length > 0 && kind !== 'inconclusive') parts.push(`Could not check: ${blind.join('; ')}.`);
+  const blind = blindSummary(f.s);
+  if (blind && kind !== 'inconclusive') parts.push(`Could not check: ${blind}.`);
   return parts.join(' ');
 }
 
 function inconclusive(f: Flow, why: string) {
-  const unread = currentDiagnosis(f.s).filter((r) => r.unread !== undefined);
-  const reasons = [...new Set(unread.map((r) => r.unread))];
-  const names = unread.map((r) => `${r.title}${r.item ? ` (${r.item})` : ''}`).join(', ');
-  const seen =
-    unread.length > 0 && reasons.length === 1
-      ? `${unread.length} check${unread.length > 1 ? 's' : ''} could not be read (${names}): ${reasons[0]}`
-      : blindSpots(f.s).join('; ');
+  const n = blindSpots(f.s).length;
   const parts = [`Could not diagnose ${f.s.target.name}: ${why}.`];
-  if (seen) parts.push(`${seen}.`);
+  if (n > 0) parts.push(`${n} check${n > 1 ? 's' : ''} could not be read: ${blindSummary(f.s)}.`);
   parts.push('Nothing was changed; a person must look.');
   const tail = endingNotes(f, 'inconclusive');
   if (tail) parts.push(tail);

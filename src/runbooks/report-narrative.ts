@@ -1,5 +1,5 @@
 // The sentences of a report: what was not done, and the summary paragraph.
-import { blindSpots } from './engine-flow.js';
+import { blindSpots, blindSummary } from './engine-flow.js';
 import type { Runbook } from './model.js';
 import { humanUtc } from './report-time.js';
 import type {
@@ -115,7 +115,7 @@ export function summarise(
   const blind = blindSpots(state);
   // An inconclusive outcome names them itself, below.
   if (blind.length > 0 && state.status !== 'inconclusive')
-    parts.push(`${blind.length} of them could not be read: ${blind.join('; ')}.`);
+    parts.push(`${blind.length} of them could not be read: ${blindSummary(state)}.`);
   if (r.rootCause) {
     const lead = r.rootCause.evidence.find((f) => f.severity === 'critical') ?? r.rootCause.evidence[0];
     parts.push(`Root cause: ${sentence(r.rootCause.title)}`);

@@ -104,7 +104,7 @@ describe('engine: no conclusion without a reading', () => {
     expect(d.state.outcome?.summary).toMatch(/^Could not diagnose cache:/);
     expect(d.state.outcome?.summary).toContain('connect ECONNREFUSED 127.0.0.1:2299');
     expect(d.state.outcome?.summary).toContain(
-      '2 checks could not be read (probe d (api), probe d (worker))',
+      '2 checks could not be read: probe d (api), probe d (worker): connect ECONNREFUSED 127.0.0.1:2299.',
     );
     expect(d.state.approvals).toEqual({});
   });
@@ -114,7 +114,7 @@ describe('engine: no conclusion without a reading', () => {
     d.run(() => undefined);
     expect(d.state.status).toBe('inconclusive');
     expect(d.state.outcome?.summary).toContain(
-      'checks could not be read (probe a, probe b, probe c, probe d (api), probe d (worker)): ssh: connect timed out.',
+      '5 checks could not be read: probe a, probe b, probe c, probe d (api), probe d (worker): ssh: connect timed out.',
     );
   });
 
