@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TargetExecutor } from '../../src/executors/target-executor.js';
-import { type LabScenario, labDocker, type ScenarioName, setupScenario } from '../../src/lab/index.js';
+import type { TargetExecutor } from '../../src/executors/target-executor.js';
+import type { LabScenario, ScenarioName } from '../../src/lab/index.js';
 import type { RunState } from '../../src/runbooks/index.js';
-import { labEnv, runAgainst } from '../support/lab-run.js';
+import { bringUp, runAgainst } from '../support/lab-run.js';
 
 // The messy systems an on-call engineer meets, built for real and diagnosed through the real
 // executors. None may end healthy unless it is; what could not be read is said, with why.
@@ -20,14 +20,7 @@ afterEach(async () => {
 });
 
 async function bring(name: ScenarioName): Promise<Up> {
-  const env = labEnv();
-  const docker = labDocker(env);
-  const scenario = await setupScenario(name, { env, docker });
-  const executor = new TargetExecutor(scenario.targetName, scenario.target, {
-    docker,
-    secretOf: (n) => scenario.env[n],
-  });
-  up = { scenario, executor };
+  up = await bringUp(name);
   return up;
 }
 

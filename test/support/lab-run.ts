@@ -56,12 +56,8 @@ export async function runAgainst(
   );
 }
 
-/** Builds a scenario for real and runs a runbook against it through the real executors. */
-export async function runOnScenario(
-  name: ScenarioName,
-  runbookId: string,
-  opts: RunOpts = {},
-): Promise<LabRun> {
+/** Builds a scenario for real, with the executor the worker would use for its target. */
+export async function bringUp(name: ScenarioName): Promise<Pick<LabRun, 'scenario' | 'executor'>> {
   const env = labEnv();
   const docker = labDocker(env);
   const scenario = await setupScenario(name, { env, docker });
@@ -69,6 +65,16 @@ export async function runOnScenario(
     docker,
     secretOf: (n) => scenario.env[n],
   });
+  return { scenario, executor };
+}
+
+/** Builds a scenario for real and runs a runbook against it through the real executors. */
+export async function runOnScenario(
+  name: ScenarioName,
+  runbookId: string,
+  opts: RunOpts = {},
+): Promise<LabRun> {
+  const { scenario, executor } = await bringUp(name);
   try {
     const state = await runAgainst(scenario, executor, runbookId, opts);
     return { scenario, executor, state };

@@ -9,7 +9,7 @@ import {
   memoryStep,
 } from './connectivity-steps.js';
 import { clientFact, str } from './facts.js';
-import { gate, outcome } from './step-builders.js';
+import { gate, healthy, outcome, undecided } from './step-builders.js';
 import {
   verifyClientPing,
   verifyClients,
@@ -250,17 +250,12 @@ export const redisConnectivity: Runbook = {
     verifyWriteMemory,
     verifyClients,
     outcome('resolved', 'resolved', 'Redis is reachable again and the checks pass.'),
-    {
-      ...outcome(
-        'no-fault',
-        'no-fault',
-        'No connectivity fault found: the container runs, Redis and every client get PONG, they share a network, memory and connections are within limits.',
-      ),
-      restsOn: diagnosis.map((d) => d.id),
-      ifRepaired: 'resolved',
-    },
-    outcome('rejected', 'rejected', 'The repair was rejected; it was not run.'),
-    outcome('expired', 'expired', 'Nobody decided before the approval expired; the repair was not run.'),
+    healthy(
+      'no-fault',
+      'No connectivity fault found: the container runs, Redis and every client get PONG, they share a network, memory and connections are within limits.',
+      diagnosis,
+    ),
+    ...undecided(),
     outcome(
       'hand-over',
       'handed-over',

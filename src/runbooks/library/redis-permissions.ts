@@ -11,7 +11,7 @@ import {
   imageUserStep,
   processOwnerStep,
 } from './permission-steps.js';
-import { gate, outcome } from './step-builders.js';
+import { gate, healthy, outcome, undecided } from './step-builders.js';
 import { verifyBgsave, verifyPing, verifyRunning, verifySaveStatus, verifyWrite } from './verify-steps.js';
 
 const redis = { at: 'redis' } as const;
@@ -220,26 +220,17 @@ export const redisPermissions: Runbook = {
     verifySaveStatus,
     verifyWrite,
     outcome('resolved', 'resolved', 'Redis persists again: BGSAVE succeeds and writes are accepted.'),
-    {
-      ...outcome(
-        'no-fault',
-        'no-fault',
-        'No persistence fault found: saves succeed, the data directory is writable by Redis, the disk has room.',
-      ),
-      restsOn: diagnosis.map((d) => d.id),
-      ifRepaired: 'resolved',
-    },
-    {
-      ...outcome(
-        'latent',
-        'no-fault',
-        'Persistence works now, but the data directory is not writable by the user Redis runs as: saves will fail once persistence is used (turned on, or the first save point is reached). No repair is proposed while nothing fails; fix the ownership in the deployment.',
-      ),
-      restsOn: diagnosis.map((d) => d.id),
-      ifRepaired: 'resolved',
-    },
-    outcome('rejected', 'rejected', 'The repair was rejected; it was not run.'),
-    outcome('expired', 'expired', 'Nobody decided before the approval expired; the repair was not run.'),
+    healthy(
+      'no-fault',
+      'No persistence fault found: saves succeed, the data directory is writable by Redis, the disk has room.',
+      diagnosis,
+    ),
+    healthy(
+      'latent',
+      'Persistence works now, but the data directory is not writable by the user Redis runs as: saves will fail once persistence is used (turned on, or the first save point is reached). No repair is proposed while nothing fails; fix the ownership in the deployment.',
+      diagnosis,
+    ),
+    ...undecided(),
     outcome(
       'hand-over',
       'handed-over',

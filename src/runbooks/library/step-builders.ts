@@ -19,3 +19,16 @@ export const outcome = (id: string, kind: Outcome, summary: string, handover?: s
   summary,
   ...(handover ? { handover } : {}),
 });
+
+/** A healthy ending resting on `restsOn`; after a verified repair the run ends `resolved` instead. */
+export const healthy = (id: string, summary: string, restsOn: readonly { id: string }[]): OutcomeStep => ({
+  ...outcome(id, 'no-fault', summary),
+  restsOn: restsOn.map((s) => s.id),
+  ifRepaired: 'resolved',
+});
+
+/** The endings of an approval nobody gave: the repair was not run (an earlier one may have been). */
+export const undecided = (): OutcomeStep[] => [
+  outcome('rejected', 'rejected', 'The repair was rejected; it was not run.'),
+  outcome('expired', 'expired', 'Nobody decided before the approval expired; the repair was not run.'),
+];
