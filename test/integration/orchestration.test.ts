@@ -78,8 +78,7 @@ describe('orchestration through the queue', () => {
     expect(first?.state.outcome?.summary).toMatch(
       /Repaired and verified: Connect Redis to its clients' network/,
     );
-    const next = first?.meta.handedOverTo;
-    if (!next) throw new Error('no handover incident');
+    const next = await h.handedOverTo(started.id);
     await h.waitForStatus(next, ['awaiting-approval']);
     const chown = await h.pendingApproval(next);
     expect(chown.gateId).toBe('approve-chown-running');
@@ -158,14 +157,8 @@ describe('orchestration through the queue', () => {
     const { s, h } = await setup('rdb-permission');
     const started = await startRun(h, 'redis-connectivity', s.targetName);
     await h.waitForStatus(started.id, ['handed-over']);
-    // The status is written first; the handover itself is carried out from the outbox just after.
-    let child: string | undefined;
-    for (let i = 0; i < 100 && !child; i++) {
-      child = (await h.store.load(started.id))?.meta.handedOverTo;
-      if (!child) await new Promise((r) => setTimeout(r, 50));
-    }
+    const child = await h.handedOverTo(started.id);
     expect(child).toMatch(/^INC-\d{4}$/);
-    if (!child) throw new Error('no child incident');
     await h.waitForStatus(child, ['awaiting-approval']);
     const rec = await h.store.load(child);
     expect(rec?.state.runbookId).toBe('redis-permissions');

@@ -143,6 +143,15 @@ export async function orchestrationHarness(o: HarnessOptions) {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
+    /** The incident a handover opened; the status is written first, the handover just after. */
+    async handedOverTo(id: string, timeoutMs = 10_000): Promise<string> {
+      for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+        const child = (await store.load(id))?.meta.handedOverTo;
+        if (child) return child;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`incident ${id} opened no handover incident within ${timeoutMs} ms`);
+    },
     async pendingApproval(id: string) {
       const rec = await store.load(id);
       const a = Object.values(rec?.state.approvals ?? {}).find((x) => x.status === 'pending');
