@@ -10,6 +10,8 @@ export interface ConditionScope {
    * proves nothing, so a condition on them is unknown rather than false.
    */
   unknownCodes?: ReadonlySet<string>;
+  /** Some check of this round was not read: a fact it might have set is unknown, not absent. */
+  someUnread?: boolean;
 }
 
 /** Three-valued (Kleene) truth: what was read, what was read to be absent, what could not be read. */
@@ -23,7 +25,8 @@ export function evaluate(c: Condition, scope: ConditionScope): Truth {
   }
   if ('fact' in c) {
     const v = scope.facts[c.fact];
-    return c.equals === undefined ? v !== undefined : v === c.equals;
+    if (v === undefined) return scope.someUnread ? 'unknown' : false;
+    return c.equals === undefined ? true : v === c.equals;
   }
   if ('targetKind' in c) return scope.target.kind === c.targetKind;
   if ('hasClients' in c) return scope.target.clients.length > 0;
@@ -42,6 +45,15 @@ export function evaluate(c: Condition, scope: ConditionScope): Truth {
 }
 
 export const holds = (c: Condition, scope: ConditionScope): boolean => evaluate(c, scope) === true;
+
+/** True when a condition reads only the target's shape (its kind, its clients), nothing found. */
+export function shapeOnly(c: Condition): boolean {
+  if ('finding' in c || 'fact' in c) return false;
+  if ('all' in c) return c.all.every(shapeOnly);
+  if ('any' in c) return c.any.every(shapeOnly);
+  if ('not' in c) return shapeOnly(c.not);
+  return true;
+}
 
 /** Every finding code a condition names, for validation. */
 export function codesOf(c: Condition): string[] {

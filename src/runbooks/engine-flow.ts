@@ -1,5 +1,5 @@
 import { renderAction } from './action.js';
-import { type ConditionScope, evaluate } from './condition.js';
+import { type ConditionScope, evaluate, shapeOnly } from './condition.js';
 import { RunbookBotError } from './errors.js';
 import type {
   DiagnoseStep,
@@ -92,7 +92,24 @@ export const scopeOf = (f: Flow): ConditionScope => ({
   facts: f.s.facts,
   target: f.s.target,
   unknownCodes: unknownCodes(f),
+  someUnread: currentDiagnosis(f.s).some((r) => r.unread !== undefined),
 });
+
+/**
+ * Whether a step counts as read for a healthy conclusion: it ran and was read, or it does not apply
+ * to this target's shape (a container check on an SSH host). A step skipped because of what was
+ * found, or not found, did not look, so a conclusion cannot rest on it.
+ */
+function readForHealth(f: Flow, id: string): boolean {
+  const step = stepOf(f.rb, id);
+  const runs = currentDiagnosis(f.s).filter((r) => r.stepId === id);
+  if (step?.kind !== 'diagnose' || runs.length === 0) return false;
+  return runs.every((r) =>
+    r.status === 'skipped'
+      ? r.unread === undefined && (step.when === undefined || shapeOnly(step.when))
+      : r.status === 'done' && r.unread === undefined,
+  );
+}
 
 export const stepKey = (id: string, item: string | undefined, round: number) =>
   `${id}${item === undefined ? '' : `@${item}`}${round > 1 ? `~${round}` : ''}`;
@@ -302,7 +319,10 @@ function inconclusive(f: Flow, why: string) {
   const n = blindSpots(f.s).length;
   const parts = [`Could not diagnose ${f.s.target.name}: ${why}.`];
   if (n > 0) parts.push(`${n} check${n > 1 ? 's' : ''} could not be read: ${blindSummary(f.s)}.`);
-  parts.push('Nothing was changed; a person must look.');
+  const changed = Object.values(f.s.steps).some((r) => r.kind === 'repair' && r.results.length > 0);
+  parts.push(
+    changed ? 'Nothing further was changed; a person must look.' : 'Nothing was changed; a person must look.',
+  );
   const tail = endingNotes(f, 'inconclusive');
   if (tail) parts.push(tail);
   finish(f, 'inconclusive', parts.join(' '));
@@ -310,14 +330,17 @@ function inconclusive(f: Flow, why: string) {
 
 function finishOutcome(f: Flow, step: OutcomeStep) {
   if (step.outcome === 'no-fault') {
-    const unread = new Set(
-      currentDiagnosis(f.s)
-        .filter((r) => r.unread !== undefined)
-        .map((r) => r.stepId),
-    );
-    const missing = (step.restsOn ?? []).filter((id) => unread.has(id));
+    const missing = (step.restsOn ?? []).filter((id) => !readForHealth(f, id));
     if (step.restsOn === undefined || missing.length > 0) {
-      inconclusive(f, 'the checks a healthy conclusion rests on were not all read');
+      const skipped = missing
+        .filter((id) => !currentDiagnosis(f.s).some((r) => r.stepId === id && r.unread !== undefined))
+        .map((id) => stepOf(f.rb, id)?.title ?? id);
+      inconclusive(
+        f,
+        skipped.length > 0
+          ? `a healthy conclusion rests on checks that did not run (${skipped.join(', ')})`
+          : 'the checks a healthy conclusion rests on were not all read',
+      );
       return;
     }
     const instead =
@@ -347,7 +370,8 @@ function decide(f: Flow, step: Extract<Step, { kind: 'decide' }>): string | unde
   const scope = scopeOf(f);
   const truths = step.branches.map((b) => evaluate(b.when, scope));
   const found = step.branches.filter((b, i) => truths[i] === true && b.cause).map((b) => b.cause as string);
-  if (found.length > 0) f.s.causesFound = [...new Set(found)];
+  // What this look found, and only that: a cause from before a repair is not carried forward.
+  f.s.causesFound = [...new Set(found)];
   const taken = step.branches.find((_, i) => truths[i] === true);
   if (!taken) {
     // The default means "none of these": it may be taken only when each was read to be absent.
@@ -401,6 +425,8 @@ export function goTo(f: Flow, id: string) {
       case 'recheck': {
         const round = diagnosisRound(f.s) + 1;
         f.s.diagnosisRound = round;
+        // Facts describe the target as the last look saw it: a new look starts from none.
+        f.s.facts = {};
         f.s.phase = { kind: 'diagnosis', round };
         setStatus(f, 'diagnosing');
         note(f, 'recheck', `${step.title}: diagnosis round ${round}`, { step: id });

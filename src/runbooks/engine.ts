@@ -53,11 +53,26 @@ function pump(f: Flow) {
   const runs = Object.values(f.s.steps).filter(
     (r) => r.kind === 'verify' && r.round === repairRun.round && repair.verify.includes(r.stepId),
   );
-  // A check that could not be built for lack of a fact proves nothing, so it counts as failed. One
-  // that failed only because of another fault verifies this repair; the recheck finds that fault.
-  const failed = runs.filter((r) =>
-    r.status === 'skipped' ? r.unread !== undefined : !r.check?.passed && !r.check?.otherFault,
-  );
+  // A check that could not be read proves nothing either way: the repair ran, and whether it worked
+  // is for a person to see, so no further repair is offered on it.
+  const blind = runs.filter((r) => r.unread !== undefined);
+  const ran = runs.filter((r) => r.status === 'done');
+  if (blind.length > 0 || ran.length === 0) {
+    repairRun.verified = false;
+    const why =
+      blind.length > 0
+        ? blind.map((r) => `${r.title}${r.item ? ` (${r.item})` : ''}: ${r.unread}`).join('; ')
+        : 'none of its checks applied';
+    note(f, 'verified', `Could not verify: ${why}`, { step: repairRun.key });
+    finish(
+      f,
+      'escalated',
+      `The repair "${repairRun.title}" ran, but it could not be verified (${why}). Check ${f.s.target.name} by hand; nothing further was run.`,
+    );
+    return;
+  }
+  // One that failed only because of another fault verifies this repair; the recheck finds that fault.
+  const failed = runs.filter((r) => !r.check?.passed && !r.check?.otherFault);
   const other = runs.filter((r) => !r.check?.passed && r.check?.otherFault);
   const passed = failed.length === 0;
   repairRun.verified = passed;
@@ -126,29 +141,34 @@ function onStepResult(
   run.results = [redactResult(result, f.redact)];
   if (step.kind === 'diagnose') {
     const analysis = declared(step, step.analyze(result, ctx));
+    // A secret cut short by the output cap may end any line taken from that output.
+    const cut = { cut: result.truncated };
     run.findings = analysis.findings.map((x) => ({
       ...x,
-      statement: f.redact(x.statement),
-      evidence: x.evidence.map((e) => f.redact(e)),
+      statement: f.redact(x.statement, cut),
+      evidence: x.evidence.map((e) => f.redact(e, cut)),
     }));
     const unread = analysis.unread ?? unknownStatements(analysis);
-    if (unread !== undefined) run.unread = f.redact(unread);
+    if (unread !== undefined) run.unread = f.redact(unread, cut);
     Object.assign(f.s.facts, analysis.facts ?? {});
     for (const x of run.findings) note(f, 'finding', `[${x.severity}] ${x.statement}`, { step: run.key });
     f.out.push({ type: 'post-findings', runId: f.s.runId, stepKey: run.key });
   } else {
     const check = step.check(result, ctx);
-    if (check.pending && step.retry && run.attempt < step.retry.attempts) {
+    // No answer at all (unreachable, no reply in time) is not a failed check: it is an unread one.
+    const noAnswer = !check.passed && (result.unreachable || result.timedOut || result.exitCode === null);
+    if ((check.pending || noAnswer) && step.retry && run.attempt < step.retry.attempts) {
       run.attempt += 1;
       issue(f, run, step.timeoutMs, step.retry.delayMs);
       return undefined;
     }
     run.check = {
       passed: check.passed && !check.pending,
-      statement: f.redact(check.statement),
-      evidence: check.evidence.map((e) => f.redact(e)),
+      statement: f.redact(check.statement, { cut: result.truncated }),
+      evidence: check.evidence.map((e) => f.redact(e, { cut: result.truncated })),
       ...(check.otherFault && !check.passed ? { otherFault: check.otherFault } : {}),
     };
+    if (noAnswer) run.unread = f.redact(whyNoAnswer(result));
   }
   run.status = 'done';
   run.finishedAt = f.at;
@@ -183,8 +203,15 @@ export function redactResult(r: ExecResult, redact: Redactor): ExecResult {
   };
 }
 
+const whyNoAnswer = (r: ExecResult) =>
+  r.unreachable
+    ? `the target could not be reached (${r.error ?? 'no connection'})`
+    : r.timedOut
+      ? `no answer within ${Math.round(r.durationMs / 1000)} s`
+      : (r.error ?? 'no result');
+
 function onRepairResult(f: Flow, run: StepRun, results: StepRun['results']): undefined {
-  run.results = results;
+  run.results = results.map((r) => redactResult(r, f.redact));
   run.finishedAt = f.at;
   const ok = results.length === run.actions.length && results.every(succeeded);
   run.status = ok ? 'done' : 'failed';
@@ -236,7 +263,8 @@ function onRepairNotRun(
 }
 
 /** A repair whose worker died: it may have half-run, so it is handed to a person, never re-run. */
-function onRepairInterrupted(f: Flow, run: StepRun, reason: string): undefined {
+function onRepairInterrupted(f: Flow, run: StepRun, raw: string): undefined {
+  const reason = f.redact(raw);
   run.status = 'interrupted';
   run.finishedAt = f.at;
   note(f, 'repair-interrupted', `${run.title}: interrupted (${reason})`, { step: run.key });

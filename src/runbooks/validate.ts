@@ -1,4 +1,4 @@
-import { codesOf } from './condition.js';
+import { codesOf, shapeOnly } from './condition.js';
 import type { Condition, Runbook, RunbookInput, Step } from './model.js';
 import { runbookSchema } from './model.js';
 
@@ -175,6 +175,14 @@ function healthyPastUnread(rb: Runbook, good: readonly Edge[]): ValidationIssue[
           message: `outcome ${o.id} rests on ${id}, which is not a diagnose step`,
         });
     }
+    // Every check that runs whatever was found (no condition, or one on the target's shape only).
+    for (const s of rb.steps)
+      if (s.kind === 'diagnose' && (s.when === undefined || shapeOnly(s.when)) && !restsOn.has(s.id))
+        issues.push({
+          code: 'healthy-past-unread',
+          step: o.id,
+          message: `healthy outcome ${o.id} does not rest on ${s.id}, a check that always runs: an unread ${s.id} would pass for health`,
+        });
     // Decide steps from which this outcome can be reached.
     const before = rb.steps.filter(
       (d) =>
@@ -196,6 +204,29 @@ function healthyPastUnread(rb: Runbook, good: readonly Edge[]): ValidationIssue[
             message: `healthy outcome ${o.id} can be reached past "${d.title}", which reads ${id}, but does not rest on ${id}: an unread ${id} would pass for health`,
           });
     }
+  }
+  // "Resolved" is a claim of health after a repair: it must come from a healthy outcome's
+  // `ifRepaired`, reached after a recheck read the target, never straight from a repair.
+  const viaRepaired = new Set(
+    rb.steps.flatMap((s) => (s.kind === 'outcome' && s.ifRepaired ? [s.ifRepaired] : [])),
+  );
+  for (const e of good) {
+    const to = rb.steps.find((s) => s.id === e.to);
+    if (to?.kind === 'outcome' && to.outcome === 'resolved' && e.label !== 'ifRepaired')
+      issues.push({
+        code: 'healthy-past-unread',
+        step: e.from,
+        message: `${e.from === ENTRY ? 'the runbook' : `step ${e.from}`} leads to resolved outcome ${to.id} by ${e.label}: resolved must follow a recheck, through a healthy outcome's ifRepaired`,
+      });
+  }
+  for (const id of viaRepaired) {
+    const to = rb.steps.find((s) => s.id === id);
+    if (to && (to.kind !== 'outcome' || to.outcome !== 'resolved'))
+      issues.push({
+        code: 'wrong-edge-kind',
+        step: id,
+        message: `ifRepaired points to ${id}, which is not a resolved outcome`,
+      });
   }
   return issues;
 }
@@ -304,20 +335,24 @@ function checkGraph(rb: Runbook): ValidationIssue[] {
 
   issues.push(...unknownFindings(rb), ...healthyPastUnread(rb, good));
 
-  const flowNodes = rb.steps.filter((s) => s.kind !== 'diagnose' && s.kind !== 'verify').map((s) => s.id);
-  const flowNext = (n: string) => good.filter((e) => e.from === n && e.label !== 'verify').map((e) => e.to);
+  // A loop is bounded when every way round it passes a step with maxVisits: drop those steps, and
+  // any cycle that is left can run forever.
+  const boundedStep = (id: string) => {
+    const s = byId.get(id);
+    return s !== undefined && 'maxVisits' in s && s.maxVisits !== undefined;
+  };
+  const flowNodes = rb.steps
+    .filter((s) => s.kind !== 'diagnose' && s.kind !== 'verify' && !boundedStep(s.id))
+    .map((s) => s.id);
+  const flowNext = (n: string) =>
+    good.filter((e) => e.from === n && e.label !== 'verify' && !boundedStep(e.to)).map((e) => e.to);
   for (const scc of cycles(flowNodes, flowNext)) {
     const head = scc[0] ?? '';
-    const bounded = scc.some((id) => {
-      const s = byId.get(id);
-      return s !== undefined && 'maxVisits' in s && s.maxVisits !== undefined;
+    issues.push({
+      code: 'unbounded-cycle',
+      step: head,
+      message: `cycle ${[...scc, head].join(' → ')} has no step with maxVisits, so it can run forever`,
     });
-    if (!bounded)
-      issues.push({
-        code: 'unbounded-cycle',
-        step: head,
-        message: `cycle ${[...scc, head].join(' → ')} has no step with maxVisits, so it can run forever`,
-      });
   }
   const probeNodes = rb.steps.filter((s) => s.kind === 'diagnose' || s.kind === 'verify');
   const needsOf = (n: string) => {

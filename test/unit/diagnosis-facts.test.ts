@@ -8,7 +8,6 @@ import { isSafeDataDir } from '../../src/runbooks/library/facts.js';
 import {
   analyzeDataDir,
   analyzeDisk,
-  mountOf,
   processOwnerStep,
 } from '../../src/runbooks/library/permission-steps.js';
 import { redisPermissions } from '../../src/runbooks/library/redis-permissions.js';
@@ -97,13 +96,21 @@ describe('disk: free bytes and inodes, mounts by path components', () => {
     const a = analyzeDisk(out(df(50 * 1024 * 1024, 40), inodes(0)), ctx({ 'redis.dir': '/data' }));
     expect(a.findings[0]?.statement).toMatch(/no free inodes/);
   });
-  it('/data is not on the read-only /data-old mount', () => {
-    expect(mountOf('/data', mounts)?.[1]).toBe('/data');
-    expect(mountOf('/data-old/x', mounts)?.[1]).toBe('/data-old');
-    expect(mountOf('/srv/redis', mounts)?.[1]).toBe('/');
+  it('/data is not on the read-only /data-old mount: the mount is the one df names', () => {
+    const old = analyzeDisk(
+      out(df(50 * 1024 * 1024, 40, '/data-old'), inodes(5000)),
+      ctx({ 'redis.dir': '/data-old/x' }),
+    );
+    expect(codes(old)).toEqual(['read-only-fs']);
     expect(
       codes(analyzeDisk(out(df(50 * 1024 * 1024, 40), inodes(5000)), ctx({ 'redis.dir': '/data' }))),
     ).toEqual(['disk-ok']);
+  });
+  it('no /proc/mounts line for the mount df names (cut off): unread, never read-write', () => {
+    const cut = res(`${df(50 * 1024 * 1024, 40)}---\n${inodes(5000)}---\n/dev/sda1 / ext4 rw 0 0\n`, {
+      truncated: true,
+    });
+    expect(analyzeDisk(cut, ctx({ 'redis.dir': '/data' })).unread).toMatch(/cut/);
   });
   it('no df output: unread, never ok', () => {
     const a = analyzeDisk(res('', { exitCode: 127, stderr: 'sh: df: not found' }), ctx());

@@ -18,17 +18,8 @@ const T0 = Date.UTC(2026, 11, 1, 3, 0, 0);
 const TTL = 15 * 60_000;
 type Answer = (key: string, round: number) => ExecResult;
 
-/** The toy with a recheck after its repair, a resolved outcome when repaired, and a handover. */
-function rechecking(): Runbook {
-  const rb = toyRunbook();
-  const steps = rb.steps.map((s) => {
-    if (s.kind === 'repair') return { ...s, onSuccess: 'recheck' };
-    if (s.id === 'fine' && s.kind === 'outcome') return { ...s, ifRepaired: 'resolved' };
-    return s;
-  });
-  steps.push({ kind: 'recheck', id: 'recheck', title: 'Look again', maxVisits: 3 });
-  return { ...rb, steps };
-}
+/** The toy runbook: a recheck after its repair, resolved only when that second look reads health. */
+const rechecking = (): Runbook => toyRunbook();
 
 function drive(
   rb: Runbook,

@@ -270,7 +270,7 @@ describe('engine: repair and verification', () => {
     );
   };
 
-  it('verifies after the repair, retries a pending check with a delay, then resolves', () => {
+  it('verifies after the repair, retries a pending check with a delay, looks again, then resolves', () => {
     const r = step(
       approved().state,
       { type: 'step-result', stepKey: 'fix', attempt: 1, results: [result(''), result('')] },
@@ -291,8 +291,12 @@ describe('engine: repair and verification', () => {
       { type: 'step-result', stepKey: 'v', attempt: 2, results: [result('good')] },
       T0 + 6300,
     );
-    expect(done.state.status).toBe('resolved');
     expect(done.state.steps.v?.check).toEqual({ passed: true, statement: 'good', evidence: ['good'] });
+    // Verified: the whole diagnosis runs again before anything is called resolved.
+    expect(done.state.status).toBe('diagnosing');
+    expect(keys(done.commands)).toEqual(['a~2', 'b~2']);
+    const again = answer(done, () => 'fine', T0 + 7000);
+    expect(again.state.status).toBe('resolved');
   });
 
   it('a repair whose second action fails goes to onFailure without verifying', () => {

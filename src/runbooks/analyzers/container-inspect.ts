@@ -49,6 +49,8 @@ export function parseInspect(stdout: string): ContainerView | null {
   const parsed = inspectSchema.safeParse(Array.isArray(json) ? json[0] : json);
   if (!parsed.success) return null;
   const d = parsed.data;
+  // Without a state there is nothing to read: "not running" would be a guess.
+  if (d.State?.Running === undefined) return null;
   const health = d.State?.Health?.Status;
   return {
     name: (d.Name ?? '').replace(/^\//, ''),

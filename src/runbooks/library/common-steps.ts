@@ -42,6 +42,9 @@ export function whyUnread(r: ExecResult, reply: Reply = classifyReply(r)): strin
   return reply.kind !== 'ok' && reply.line ? reply.line : `exit code ${r.exitCode}`;
 }
 
+/** Output cut at the executor's cap is not the whole answer: what is missing may be what matters. */
+export const CUT = 'the output was cut at the size limit, so part of it is missing';
+
 /** The analysis of a probe that got no usable answer: a blind spot, never an absence of faults. */
 export function couldNotRun(what: string, r: ExecResult, why = whyUnread(r)): Analysis {
   return {
@@ -58,7 +61,7 @@ export function couldNotRun(what: string, r: ExecResult, why = whyUnread(r)): An
 }
 
 export function analyzeContainer(r: ExecResult, ctx: StepContext): Analysis {
-  const c = parseInspect(r.stdout);
+  const c = r.truncated ? null : parseInspect(r.stdout);
   const name = ctx.target.redis.container ?? '?';
   if (!c) {
     // "No such container" is a reading: the engine answered (404), and the container is not there.
@@ -161,6 +164,8 @@ export const logsStep = diagnose({
   action: () => ({ kind: 'logs', place: redis, tail: 300 }),
   analyze: (r) => {
     if (r.exitCode !== 0 || r.unreachable || r.timedOut) return couldNotRun('read the logs', r);
+    // The cap keeps the first bytes of `--tail 300`: the newest lines, the ones that matter, are lost.
+    if (r.truncated) return couldNotRun('read the logs', r, `${CUT} (the newest lines)`);
     const scan = scanLogs(allOutput(r));
     const dir = scan.firstMatch.get('rdb-permission-denied')?.[2];
     return {
@@ -236,6 +241,9 @@ export const pingStep = diagnose({
       );
     switch (reply.kind) {
       case 'ok':
+        // Exit 0 is not an answer: only PONG is.
+        if (reply.line !== 'PONG')
+          return couldNotRun('PING Redis', r, `the reply was not PONG: "${reply.line.slice(0, 80)}"`);
         return one({ code: 'ping-ok', severity: 'ok', statement: 'Redis answers PING', evidence: ev });
       case 'misconf':
         return one({
@@ -309,6 +317,7 @@ export const pingStep = diagnose({
 
 /** INFO <section> with the answer's blind spots told apart from its content. */
 export function readInfo(r: ExecResult, what: string, field: string): Map<string, string> | Analysis {
+  if (r.truncated) return couldNotRun(`read ${what}`, r, CUT);
   const info = parseInfo(r.stdout);
   return info.has(field) ? info : couldNotRun(`read ${what}`, r);
 }

@@ -3,7 +3,7 @@ import { formatBytes, infoLine, infoNumber, parseInfo } from '../analyzers/redis
 import { classifyReply } from '../analyzers/redis-reply.js';
 import type { Analysis, Finding, StepContext } from '../model.js';
 import type { ExecResult } from '../result.js';
-import { couldNotRun, diagnose, notServing } from './common-steps.js';
+import { CUT, couldNotRun, diagnose, notServing } from './common-steps.js';
 import { clientFact, list, num, SAFE_NAME } from './facts.js';
 
 const redis = { at: 'redis' } as const;
@@ -33,6 +33,12 @@ export const clientPingStep = diagnose({
     });
     switch (reply.kind) {
       case 'ok':
+        if (reply.line !== 'PONG')
+          return couldNotRun(
+            `PING Redis from ${c}`,
+            r,
+            `the reply was not PONG: "${reply.line.slice(0, 80)}"`,
+          );
         return reach(true, {
           code: 'client-reaches-redis',
           severity: 'ok',
@@ -118,7 +124,7 @@ export const clientNetworkStep = diagnose({
   },
   analyze: (r, ctx) => {
     const c = ctx.item ?? '?';
-    const client = parseInspect(r.stdout);
+    const client = r.truncated ? null : parseInspect(r.stdout);
     if (!client) return couldNotRun(`inspect client ${c}`, r);
     if (ctx.facts['redis.networks'] === undefined)
       return couldNotRun(
@@ -168,6 +174,7 @@ export const memoryStep = diagnose({
   command: 'redis-cli INFO memory',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
   analyze: (r) => {
+    if (r.truncated) return couldNotRun('read INFO memory', r, CUT);
     const info = parseInfo(r.stdout);
     const used = infoNumber(info, 'used_memory');
     const max = infoNumber(info, 'maxmemory');
@@ -245,6 +252,7 @@ export const clientsStep = diagnose({
           },
         ],
       };
+    if (r.truncated) return couldNotRun('read INFO clients', r, CUT);
     const info = parseInfo(r.stdout);
     const connected = infoNumber(info, 'connected_clients');
     const max = infoNumber(info, 'maxclients');

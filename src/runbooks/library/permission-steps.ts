@@ -4,7 +4,7 @@ import { parseConfigGet } from '../analyzers/redis-info.js';
 import type { Analysis, Facts, Finding, StepContext } from '../model.js';
 import type { ExecResult } from '../result.js';
 import { allOutput } from '../result.js';
-import { couldNotRun, diagnose, UNREAD } from './common-steps.js';
+import { CUT, couldNotRun, diagnose, UNREAD } from './common-steps.js';
 import { dataDirOf, list, num, SAFE_NAME, SAFE_PATH, str } from './facts.js';
 
 const redis = { at: 'redis' } as const;
@@ -32,6 +32,7 @@ export const configStep = diagnose({
     args: ['CONFIG', 'GET', 'dir', 'appendonly', 'stop-writes-on-bgsave-error', 'save'],
   }),
   analyze: (r, ctx) => {
+    if (r.truncated) return couldNotRun('read CONFIG GET', r, CUT);
     const cfg = parseConfigGet(r.stdout);
     const dir = cfg.get('dir');
     if (dir === undefined) return couldNotRun('read CONFIG GET', r);
@@ -108,8 +109,9 @@ export const processOwnerStep = diagnose({
     return pid ? { kind: 'exec', place: redis, argv: ['sh', '-c', script, 'sh', pid] } : null;
   },
   analyze: (r, ctx) => {
-    const m = /^(\d+) (\d+) (\S+) (\S+)/m.exec(r.stdout);
-    if (!m) return couldNotRun('find the user Redis runs as', r);
+    const m = r.truncated ? null : /^(\d+) (\d+) (\S+) (\S+)/m.exec(r.stdout);
+    // Without the Groups: line the write access cannot be judged (a supplementary group may give it).
+    if (!m || !/^Groups:/m.test(r.stdout)) return couldNotRun('find the user Redis runs as', r);
     const [uid, gid, user, group] = [Number(m[1]), Number(m[2]), m[3] ?? '', m[4] ?? ''];
     const findings: Finding[] = [
       {
@@ -167,7 +169,7 @@ export const imageUserStep = diagnose({
 });
 
 export function analyzeDataDir(r: ExecResult, ctx: StepContext): Analysis {
-  const dir = parseStat(r.stdout);
+  const dir = r.truncated ? null : parseStat(r.stdout);
   if (!dir) return couldNotRun(`stat the data directory ${dataDirOf(ctx)}`, r);
   const uid = num(ctx.facts, 'redis.uid');
   const gid = num(ctx.facts, 'redis.gid');
@@ -228,16 +230,6 @@ export const dataDirStep = diagnose({
 // the percentage says (a 99 % full 10 TB disk still has 100 GB free).
 const MIN_FREE_KB = 256 * 1024;
 
-/** The mount holding `dir`: the longest mount point that is `dir` or one of its parent directories. */
-export function mountOf(dir: string, mounts: string): string[] | undefined {
-  const under = (mp: string) => mp === '/' || dir === mp || dir.startsWith(`${mp}/`);
-  return mounts
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((p) => p.length >= 4 && under(p[1] ?? '\0'))
-    .sort((a, b) => (b[1]?.length ?? 0) - (a[1]?.length ?? 0))[0];
-}
-
 /** The data row of `df -P` output: [filesystem, total, used, available, use%, mount]. */
 const dfRow = (text: string) =>
   text
@@ -255,8 +247,20 @@ export function analyzeDisk(r: ExecResult, ctx: StepContext): Analysis {
   const inodes = dfRow(inodePart);
   // Filesystems without fixed inodes (btrfs) report 0 in total: no inode limit to hit.
   const inodesFree = inodes && Number(inodes[1]) > 0 ? Number(inodes[3]) : undefined;
-  const mount = mountOf(dir, mountsPart);
-  const ro = mount?.[3]?.split(',').includes('ro') ?? false;
+  // df names the mount point that holds the dir; /proc/mounts gives its options. Without that line
+  // (cut off, or absent) whether it is read-only cannot be told.
+  const mount = mountsPart
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((p) => p[1] === df[5])
+    .pop();
+  if (!mount)
+    return couldNotRun(
+      `read the mount options of ${dir}`,
+      r,
+      r.truncated ? CUT : `no /proc/mounts line for ${df[5]}`,
+    );
+  const ro = mount[3]?.split(',').includes('ro') ?? false;
   const ev = [
     df.join(' '),
     ...(inodes ? [`inodes: ${inodes.join(' ')}`] : []),

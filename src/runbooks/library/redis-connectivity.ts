@@ -139,10 +139,18 @@ const notRunning = f('container-not-running');
 // Why a container that exited will exit again: what its last start logged. Classified before any
 // `docker start` is proposed; unread logs leave the start unproposed (the condition is unknown).
 const startBlockedByDisk: Condition = {
-  any: ['aof-permission-denied', 'rdb-permission-denied', 'disk-full-logged', 'read-only-fs-logged'].map(f),
+  any: [
+    'aof-permission-denied',
+    'rdb-permission-denied',
+    'disk-full-logged',
+    'read-only-fs-logged',
+    'persistence-error-logged',
+  ].map(f),
 };
 const startBlockedByConfig: Condition = { any: [f('acl-load-failed'), f('config-load-failed')] };
 const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
+// A healthy Redis has all its checks read; counting held connections applies only when exhausted.
+const healthRestsOn = diagnosis.filter((d) => d !== clientConnectionsStep);
 
 export const redisConnectivity: Runbook = {
   id: 'redis-connectivity',
@@ -191,7 +199,15 @@ export const redisConnectivity: Runbook = {
           cause: 'container-stopped',
         },
         {
-          when: { all: [f('network-mismatch'), { targetKind: 'docker' }] },
+          // On another network and unable to reach Redis: a client that gets PONG anyway (routed,
+          // by address) needs no repair.
+          when: {
+            all: [
+              f('network-mismatch'),
+              { any: [f('client-dns-failure'), f('client-tcp-failure')] },
+              { targetKind: 'docker' },
+            ],
+          },
           to: 'approve-connect',
           cause: 'wrong-network',
         },
@@ -205,7 +221,11 @@ export const redisConnectivity: Runbook = {
           to: 'approve-restart-holder',
           cause: 'clients-exhausted',
         },
-        { when: f('clients-exhausted'), to: 'escalate-clients', cause: 'clients-exhausted' },
+        {
+          when: { all: [f('clients-exhausted'), { not: { fact: 'clients.holder' } }] },
+          to: 'escalate-clients',
+          cause: 'clients-exhausted',
+        },
         { when: { any: [f('misconf'), f('bgsave-failing')] }, to: 'hand-over', cause: 'misconf' },
         {
           when: { any: [f('auth-refused'), f('acl-load-failed')] },
@@ -253,7 +273,7 @@ export const redisConnectivity: Runbook = {
     healthy(
       'no-fault',
       'No connectivity fault found: the container runs, Redis and every client get PONG, they share a network, memory and connections are within limits.',
-      diagnosis,
+      healthRestsOn,
     ),
     ...undecided(),
     outcome(

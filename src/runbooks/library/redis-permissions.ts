@@ -33,6 +33,7 @@ function ownershipFix(ctx: StepContext): Action[] | null {
 const dirFault: Condition = { any: [{ finding: 'owner-mismatch' }, { finding: 'no-write-bit' }] };
 const docker: Condition = { targetKind: 'docker' };
 const runningRedis: Condition = { fact: 'redis.running', equals: true };
+const exitedRedis: Condition = { fact: 'redis.running', equals: false };
 const f = (finding: string): Condition => ({ finding });
 // Persistence is failing now. For a Redis that runs, INFO says so (a line logged earlier in the same
 // run may be from before a fix); for one that exited, its last start's log lines are all there is.
@@ -141,6 +142,8 @@ const diagnosis = [
   diskStep,
 ];
 
+// A healthy Redis runs: every check but the one for a container that exited must have looked.
+const healthRestsOn = diagnosis.filter((d) => d !== imageUserStep);
 const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
 
 export const redisPermissions: Runbook = {
@@ -169,20 +172,48 @@ export const redisPermissions: Runbook = {
         { when: f('auth-refused'), to: 'escalate-auth', cause: 'auth-refused' },
         { when: f('disk-full'), to: 'escalate-disk', cause: 'disk-full' },
         { when: f('read-only-fs'), to: 'escalate-rofs', cause: 'read-only-fs' },
+        // Each cause once, exclusive of the others: the triage records every branch that holds.
         {
           when: actNow(f('owner-mismatch'), docker, runningRedis),
           to: 'approve-chown-running',
           cause: 'owner-mismatch',
         },
-        { when: actNow(docker, runningRedis), to: 'approve-chown-running', cause: 'no-write-bit' },
-        { when: actNow(f('owner-mismatch'), docker), to: 'approve-chown-stopped', cause: 'owner-mismatch' },
-        { when: actNow(docker), to: 'approve-chown-stopped', cause: 'no-write-bit' },
+        {
+          when: actNow(f('no-write-bit'), docker, runningRedis),
+          to: 'approve-chown-running',
+          cause: 'no-write-bit',
+        },
+        {
+          when: actNow(f('owner-mismatch'), docker, exitedRedis),
+          to: 'approve-chown-stopped',
+          cause: 'owner-mismatch',
+        },
+        {
+          when: actNow(f('no-write-bit'), docker, exitedRedis),
+          to: 'approve-chown-stopped',
+          cause: 'no-write-bit',
+        },
         {
           when: actNow(f('owner-mismatch'), { targetKind: 'ssh' }),
           to: 'approve-chown-host',
           cause: 'owner-mismatch',
         },
-        { when: actNow({ targetKind: 'ssh' }), to: 'approve-chown-host', cause: 'no-write-bit' },
+        {
+          when: actNow(f('no-write-bit'), { targetKind: 'ssh' }),
+          to: 'approve-chown-host',
+          cause: 'no-write-bit',
+        },
+        // Exited with no persistence error at its last start: starting it is the other runbook's repair.
+        {
+          when: { all: [f('container-not-running'), { not: persistenceFailing }] },
+          to: 'hand-over-stopped',
+          cause: 'container-stopped',
+        },
+        {
+          when: { any: [f('redis-not-listening'), f('ping-failed'), f('master-down')] },
+          to: 'escalate-down',
+          cause: 'redis-down',
+        },
         { when: f('maxmemory-reached'), to: 'hand-over', cause: 'maxmemory' },
         {
           when: {
@@ -204,7 +235,7 @@ export const redisPermissions: Runbook = {
           to: 'escalate-unexplained',
           cause: 'persistence-unexplained',
         },
-        { when: dirFault, to: 'latent', cause: 'latent-dir' },
+        { when: { all: [dirFault, { not: persistenceFailing }] }, to: 'latent', cause: 'latent-dir' },
       ],
       default: 'no-fault',
     },
@@ -223,12 +254,12 @@ export const redisPermissions: Runbook = {
     healthy(
       'no-fault',
       'No persistence fault found: saves succeed, the data directory is writable by Redis, the disk has room.',
-      diagnosis,
+      healthRestsOn,
     ),
     healthy(
       'latent',
       'Persistence works now, but the data directory is not writable by the user Redis runs as: saves will fail once persistence is used (turned on, or the first save point is reached). No repair is proposed while nothing fails; fix the ownership in the deployment.',
-      diagnosis,
+      healthRestsOn,
     ),
     ...undecided(),
     outcome(
@@ -236,6 +267,16 @@ export const redisPermissions: Runbook = {
       'handed-over',
       'Redis refuses writes because it reached maxmemory (OOM): handed over to redis-connectivity.',
       'redis-connectivity',
+    ),
+    outcome(
+      'hand-over-stopped',
+      'handed-over',
+      'The Redis container is not running, and its last start logged no persistence error, so its persistence could not be read: handed over to redis-connectivity to start it.',
+      'redis-connectivity',
+    ),
+    escalate(
+      'escalate-down',
+      'Redis does not answer PING properly on its own host, so its persistence could not be read; no automatic repair.',
     ),
     escalate(
       'escalate-missing',
@@ -337,6 +378,16 @@ export const redisPermissions: Runbook = {
       title: "Redis refuses the bot's credentials",
       evidence: ['auth-refused'],
       prevention: ['Give the bot and the clients their credentials from one secret.'],
+    },
+    'container-stopped': {
+      title: 'The Redis container is not running',
+      evidence: ['container-not-running'],
+      prevention: ['Give the container a restart policy and a healthcheck.'],
+    },
+    'redis-down': {
+      title: 'Redis does not answer PING properly',
+      evidence: ['redis-not-listening', 'ping-failed', 'master-down'],
+      prevention: ['Alert on redis_up.'],
     },
     maxmemory: {
       title: 'Redis reached maxmemory with noeviction and refuses writes',
