@@ -111,6 +111,10 @@ describe('disk: free bytes and inodes, mounts by path components', () => {
       truncated: true,
     });
     expect(analyzeDisk(cut, ctx({ 'redis.dir': '/data' })).unread).toMatch(/cut/);
+    const missing = res(`${df(50 * 1024 * 1024, 40)}---\n${inodes(5000)}---\n/dev/sda1 / ext4 rw 0 0\n`);
+    expect(analyzeDisk(missing, ctx({ 'redis.dir': '/data' })).unread).toMatch(
+      /no \/proc\/mounts line for \/data/,
+    );
   });
   it('no df output: unread, never ok', () => {
     const a = analyzeDisk(res('', { exitCode: 127, stderr: 'sh: df: not found' }), ctx());
@@ -204,7 +208,9 @@ describe('probes that could not read are blind spots, not health', () => {
   });
 
   it("a client network check without Redis's networks (its inspect failed) is unread", () => {
-    const inspect = JSON.stringify([{ NetworkSettings: { Networks: { front: {} } } }]);
+    const inspect = JSON.stringify([
+      { State: { Running: true, Status: 'running' }, NetworkSettings: { Networks: { front: {} } } },
+    ]);
     expect(unreadOf(clientNetworkStep.analyze(res(inspect), ctx({}, 'api')))).toMatch(
       /could not be inspected/,
     );

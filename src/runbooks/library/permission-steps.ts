@@ -238,6 +238,8 @@ const dfRow = (text: string) =>
     .find((c) => c.length >= 6 && /^\d+$/.test(c[3] ?? '') && /^\d+%$|^-$/.test(c[4] ?? ''));
 
 export function analyzeDisk(r: ExecResult, ctx: StepContext): Analysis {
+  // Cut output may have lost a later /proc/mounts line for the same mount point (the one on top).
+  if (r.truncated) return couldNotRun(`check free space of ${dataDirOf(ctx)}`, r, CUT);
   const [dfPart = '', inodePart = '', mountsPart = ''] = allOutput(r).split('\n---\n');
   const df = dfRow(dfPart);
   const dir = dataDirOf(ctx);

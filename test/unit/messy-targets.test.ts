@@ -1,0 +1,267 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type {
+  EngineCommand,
+  EngineEvent,
+  ExecResult,
+  ExecuteCommand,
+  RunState,
+  TargetView,
+  Transition,
+} from '../../src/runbooks/index.js';
+import {
+  advance,
+  builtinRunbook,
+  execResultSchema,
+  start,
+  targetViewSchema,
+} from '../../src/runbooks/index.js';
+import { redact } from '../../src/runbooks/redact.js';
+
+// Recorded real outputs (test/fixtures/rehearsals), bent the way messy targets bend them: a cut
+// output, a step that times out, a reply that is not PONG. No conclusion may outrun its reading.
+interface Fixture {
+  target: TargetView;
+  results: Record<string, ExecResult>;
+}
+const load = (name: string): Fixture => {
+  const raw = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/rehearsals', name), 'utf8'));
+  return {
+    target: targetViewSchema.parse(raw.target),
+    results: Object.fromEntries(Object.entries(raw.results).map(([k, v]) => [k, execResultSchema.parse(v)])),
+  };
+};
+const res = (stdout: string, o: Partial<ExecResult> = {}): ExecResult => ({
+  exitCode: 0,
+  stdout,
+  stderr: '',
+  durationMs: 5,
+  timedOut: false,
+  unreachable: false,
+  truncated: false,
+  ...o,
+});
+const timedOut = res('', { exitCode: null, timedOut: true, durationMs: 15_000 });
+const unreachable = res('', {
+  exitCode: null,
+  unreachable: true,
+  error: 'connect ECONNREFUSED 127.0.0.1:2299',
+});
+
+type Answer = (stepId: string, round: number, key: string) => ExecResult | undefined;
+interface DriveOpts {
+  approve?: boolean;
+  repair?: (c: ExecuteCommand) => ExecResult[];
+  redactor?: (t: string, o?: { cut?: boolean }) => string;
+}
+
+/** Runs a real runbook over a fixture; `answer` overrides a step's output, round 2 falls back to round 1. */
+function drive(
+  runbookId: string,
+  fx: Fixture,
+  answer: Answer = () => undefined,
+  o: DriveOpts = {},
+): RunState {
+  const rb = builtinRunbook(runbookId);
+  if (!rb) throw new Error(runbookId);
+  const red = o.redactor ?? ((t: string) => t);
+  let t: Transition = start(
+    rb,
+    { runId: 'INC-M', target: fx.target, startedBy: 'U', approvalTtlMs: 900_000 },
+    0,
+    red,
+  );
+  const queue: EngineCommand[] = [...t.commands];
+  const feed = (e: EngineEvent, at: number) => {
+    t = advance(t.state, e, at, builtinRunbook, red);
+    queue.push(...t.commands);
+  };
+  for (let at = 1; queue.length > 0 && at < 500; at++) {
+    const c = queue.shift() as EngineCommand;
+    if (c.type === 'request-approval' && o.approve)
+      feed({ type: 'approval-decision', approvalId: c.approval.id, decision: 'approve', by: 'U_A' }, at);
+    if (c.type !== 'execute') continue;
+    if (c.kind === 'repair') {
+      const results = o.repair ? o.repair(c) : c.actions.map(() => res(''));
+      feed({ type: 'step-result', stepKey: c.stepKey, attempt: c.attempt, results }, at);
+      continue;
+    }
+    const round = t.state.diagnosisRound ?? 1;
+    const base = c.stepKey.replace(/~\d+$/, '');
+    const r = answer(c.stepId, round, base) ?? fx.results[base];
+    if (!r) throw new Error(`no output for ${c.stepKey}`);
+    feed({ type: 'step-result', stepKey: c.stepKey, attempt: c.attempt, results: [r] }, at);
+  }
+  return t.state;
+}
+
+const healthy = load('healthy.redis-permissions.json');
+const healthyConn = load('healthy.redis-connectivity.json');
+const rdb = load('rdb-permission.redis-permissions.json');
+const aof = load('aof-permission.redis-permissions.json');
+
+describe('no healthy conclusion past a check that did not look', () => {
+  it('an exited container whose last start logged nothing: handed over to start it, never healthy', () => {
+    const s = drive('redis-permissions', aof, (id) =>
+      id === 'logs' ? res('1:C 01 Dec 2026 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo\n') : undefined,
+    );
+    expect(s.status).toBe('handed-over');
+    expect(s.cause).toBe('container-stopped');
+  });
+
+  it('logs cut at the size limit lose their newest lines: unread, and no start is proposed on them', () => {
+    const cut = res(`${'x'.repeat(100)}\n`, { truncated: true });
+    const s = drive('redis-permissions', healthy, (id) => (id === 'logs' ? cut : undefined));
+    expect(s.status).toBe('inconclusive');
+    expect(s.outcome?.summary).toMatch(/Recent Redis logs: the output was cut/);
+  });
+
+  it.each(['info-persistence', 'config', 'data-dir', 'disk', 'process-owner'])(
+    'a cut %s is unread, never healthy',
+    (step) => {
+      const s = drive('redis-permissions', healthy, (id, _r, key) =>
+        id === step ? { ...(healthy.results[key] as ExecResult), truncated: true } : undefined,
+      );
+      expect(s.status).toBe('inconclusive');
+    },
+  );
+
+  it.each([
+    ['empty', ''],
+    ['garbage', 'garbage\n'],
+    ['(nil)', '(nil)\n'],
+  ])('PING that exits 0 with %s output is not a PONG', (_n, out) => {
+    expect(drive('redis-permissions', healthy, (id) => (id === 'ping' ? res(out) : undefined)).status).toBe(
+      'inconclusive',
+    );
+    expect(
+      drive('redis-connectivity', healthyConn, (id) => (id === 'client-ping' ? res(out) : undefined)).status,
+    ).toBe('inconclusive');
+  });
+
+  it('PING answered with a Redis error is a fault, not health', () => {
+    const s = drive('redis-permissions', healthy, (id) =>
+      id === 'ping' ? res('ERR something odd\n', { exitCode: 1 }) : undefined,
+    );
+    expect(s.status).toBe('escalated');
+    expect(s.cause).toBe('redis-down');
+  });
+
+  it('an inspect without a state is unread: no docker start on a guess', () => {
+    const s = drive('redis-connectivity', healthyConn, (id) =>
+      id === 'container' ? res('[{"Id":"x","Name":"/r"}]') : undefined,
+    );
+    expect(s.approvals).toEqual({});
+    expect(s.status).not.toBe('no-fault');
+  });
+
+  it('the container inspect timing out leaves "running" unknown: no chown-and-start for a Redis that answers', () => {
+    const s = drive('redis-permissions', rdb, (id) =>
+      id === 'container'
+        ? timedOut
+        : id === 'image-user'
+          ? res('uid=999(redis) gid=999(redis) groups=999(redis)\n')
+          : undefined,
+    );
+    expect(Object.values(s.approvals).map((a) => a.gateId)).not.toContain('approve-chown-stopped');
+  });
+});
+
+describe('one cause once, and what a look found, only', () => {
+  it('the seed incident lists no alternative causes it does not have', () => {
+    const s = drive('redis-permissions', rdb);
+    const a = Object.values(s.approvals)[0];
+    expect(a?.cause).toBe('owner-mismatch');
+    expect(a?.alsoFound).toBeUndefined();
+  });
+
+  it('a client on another network that gets PONG anyway needs no network repair', () => {
+    const wrong = load('wrong-network.redis-connectivity.json');
+    const s = drive('redis-connectivity', wrong, (id) => (id === 'client-ping' ? res('PONG\n') : undefined));
+    expect(s.approvals).toEqual({});
+  });
+});
+
+/** What the verify steps read after a repair that worked. */
+const VERIFIED: Record<string, ExecResult> = {
+  'verify-bgsave': res('Background saving started\n'),
+  'verify-save-status': res('rdb_bgsave_in_progress:0\nrdb_last_bgsave_status:ok\n'),
+  'verify-write': res('OK\n'),
+  'verify-ping': res('PONG\n'),
+  'verify-running': res('[{"State":{"Status":"running","Running":true}}]'),
+};
+
+describe('after a repair', () => {
+  const fixedAfter = (id: string, round: number, key: string): ExecResult | undefined => {
+    if (round === 1) return undefined;
+    if (id === 'data-dir') return res('999 999 755 redis redis /data\n');
+    if (id === 'info-persistence')
+      return res(
+        (healthy.results[key]?.stdout ?? '').replace(
+          'rdb_last_bgsave_status:err',
+          'rdb_last_bgsave_status:ok',
+        ),
+      );
+    if (id === 'ping') return res('PONG\n');
+    return healthy.results[key];
+  };
+  const verifyOk = (c: ExecuteCommand) => c.actions.map(() => res(''));
+
+  it('a verification that cannot be read escalates: no fallback offered on a blind check', () => {
+    const s = drive('redis-permissions', rdb, (id) => (id.startsWith('verify-') ? unreachable : undefined), {
+      approve: true,
+      repair: verifyOk,
+    });
+    expect(s.status).toBe('escalated');
+    expect(s.outcome?.summary).toMatch(/could not be verified/);
+    expect(Object.values(s.approvals).map((a) => a.gateId)).toEqual(['approve-chown-running']);
+  });
+
+  it('the second look cannot read the Redis inspect: stale facts from before the repair are not used', () => {
+    const wrong = load('wrong-network.redis-connectivity.json');
+    const s = drive(
+      'redis-connectivity',
+      wrong,
+      (id, round) =>
+        id === 'verify-client-ping'
+          ? res('PONG\n')
+          : round === 2 && id === 'container'
+            ? timedOut
+            : round === 2 && id === 'client-ping'
+              ? res('PONG\n')
+              : undefined,
+      { approve: true },
+    );
+    expect(s.status).toBe('inconclusive');
+    expect(s.facts['redis.networks']).toBeUndefined();
+  });
+
+  it('an inconclusive ending after a repair says nothing further was changed, not nothing', () => {
+    const s = drive(
+      'redis-permissions',
+      rdb,
+      (id, round, key) =>
+        VERIFIED[id] ?? (round === 2 && id === 'disk' ? timedOut : fixedAfter(id, round, key)),
+      { approve: true },
+    );
+    expect(s.status).toBe('inconclusive');
+    expect(s.outcome?.summary).toMatch(/Nothing further was changed/);
+    expect(s.causesFound).toEqual([]);
+  });
+
+  it('the output of a repair is stored redacted', () => {
+    const secret = 'Hunter2-Sec';
+    const s = drive(
+      'redis-permissions',
+      rdb,
+      (id, round, key) => VERIFIED[id] ?? fixedAfter(id, round, key),
+      {
+        approve: true,
+        redactor: (t, o) => redact(t, [secret], o),
+        repair: (c) => c.actions.map(() => res(`changed with ${secret}\n`)),
+      },
+    );
+    expect(JSON.stringify(s)).not.toContain(secret);
+  });
+});
