@@ -24,19 +24,8 @@ async function bring(name: ScenarioName): Promise<Up> {
   return up;
 }
 
-/** Runs a runbook and prints its conclusion and time to conclusion (figures, not assertions). */
-async function conclude(
-  u: Up,
-  runbook: string,
-  opts: Parameters<typeof runAgainst>[3] = {},
-): Promise<RunState> {
-  const t0 = Date.now();
-  const state = await runAgainst(u.scenario, u.executor, runbook, opts);
-  console.log(
-    `conclusion: ${u.scenario.name} / ${runbook}: ${state.status}${state.cause ? ` (${state.cause})` : ''} in ${Date.now() - t0} ms\n   ${state.outcome?.summary ?? ''}`,
-  );
-  return state;
-}
+const conclude = (u: Up, runbook: string, opts: Parameters<typeof runAgainst>[3] = {}) =>
+  runAgainst(u.scenario, u.executor, runbook, opts);
 
 const cli = async (u: Up, args: string[], from?: 'client') => {
   const out = await u.scenario.redisCli(args, from ? { from } : {});

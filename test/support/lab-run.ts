@@ -36,7 +36,8 @@ export async function runAgainst(
   const { runId = 'INC-LAB', startedBy = 'U_LAB', now = Date.now, handedOverFrom, ...direct } = opts;
   const rb = builtinRunbook(runbookId);
   if (!rb) throw new Error(`no runbook ${runbookId}`);
-  return runDirect(
+  const t0 = Date.now();
+  const state = await runDirect(
     rb,
     {
       runId,
@@ -54,6 +55,11 @@ export async function runAgainst(
       ...direct,
     },
   );
+  // A figure for the notes, not an assertion: the conclusion and the time to reach it.
+  console.log(
+    `conclusion: ${scenario.name} / ${runbookId}: ${state.status}${state.cause ? ` (${state.cause})` : ''} in ${Date.now() - t0} ms\n   ${state.outcome?.summary ?? ''}`,
+  );
+  return state;
 }
 
 /** Builds a scenario for real, with the executor the worker would use for its target. */
