@@ -1,80 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  EngineCommand,
-  EngineEvent,
-  ExecResult,
-  ExecuteCommand,
-  Runbook,
-  RunState,
-  Transition,
-} from '../../src/runbooks/index.js';
-import { advance, runStateSchema, start } from '../../src/runbooks/index.js';
+import type { EngineEvent, ExecResult, ExecuteCommand, Runbook } from '../../src/runbooks/index.js';
 import { redact } from '../../src/runbooks/redact.js';
+import { engineDriver } from '../support/engine-driver.js';
 import { result, toyRunbook, toyTarget, unreachable } from '../support/toy-runbook.js';
 
 // The three-valued conclusions: fault found, healthy, could not tell. "Healthy" is earned only by
 // reading every check it rests on; a repair is followed by a fresh look at the target.
-const T0 = Date.UTC(2026, 11, 1, 3, 0, 0);
-const TTL = 15 * 60_000;
 type Answer = (key: string, round: number) => ExecResult;
 
 /** The toy runbook: a recheck after its repair, resolved only when that second look reads health. */
 const rechecking = (): Runbook => toyRunbook();
 
+/** The toy driven with answers by step id and round; repairs answered by `repair`, run by `run`. */
 function drive(
   rb: Runbook,
   answer: Answer,
   opts: { redactor?: (t: string) => string; handedOverFrom?: string[] } = {},
 ) {
-  const lookup = (id: string) => (id === rb.id ? rb : undefined);
-  const redactor = opts.redactor ?? ((t: string) => t);
-  let t: Transition = start(
-    rb,
-    {
-      runId: 'INC-T',
-      target: toyTarget,
-      startedBy: 'U_S',
-      approvalTtlMs: TTL,
-      ...(opts.handedOverFrom ? { handedOverFrom: opts.handedOverFrom } : {}),
-    },
-    T0,
-    redactor,
-  );
-  const pending: EngineCommand[] = [...t.commands];
-  const feed = (e: EngineEvent) => {
-    t = advance(t.state, e, T0 + 1000, lookup, redactor);
-    expect(runStateSchema.parse(JSON.parse(JSON.stringify(t.state)))).toEqual(t.state);
-    pending.push(...t.commands);
-  };
-  const run = (repair: (c: ExecuteCommand) => EngineEvent | undefined) => {
-    for (let guard = 0; guard < 200 && pending.length > 0; guard++) {
-      const c = pending.shift() as EngineCommand;
-      if (c.type !== 'execute') continue;
-      if (c.kind === 'repair') {
-        const e = repair(c);
-        if (e) feed(e);
-        continue;
-      }
-      const round = t.state.diagnosisRound ?? 1;
-      feed({
-        type: 'step-result',
-        stepKey: c.stepKey,
-        attempt: c.attempt,
-        results: [answer(c.stepId, round)],
-      });
-    }
-  };
+  let repairWith: (c: ExecuteCommand) => EngineEvent | undefined = () => undefined;
+  const d = engineDriver(rb, {
+    target: toyTarget,
+    answer: (id, round) => answer(id, round),
+    repair: (c) => repairWith(c),
+    ...(opts.redactor ? { redactor: opts.redactor } : {}),
+    ...(opts.handedOverFrom ? { handedOverFrom: opts.handedOverFrom } : {}),
+  });
   return {
-    get state(): RunState {
-      return t.state;
+    get state() {
+      return d.state;
     },
-    run,
+    run: (repair: (c: ExecuteCommand) => EngineEvent | undefined) => {
+      repairWith = repair;
+      d.run();
+    },
+    /** Approves without running on: the next `run` says how the repair ends. */
     approve: () => {
-      const a = Object.values(t.state.approvals).find((x) => x.status === 'pending');
+      const a = Object.values(d.state.approvals).find((x) => x.status === 'pending');
       if (!a) throw new Error('no pending approval');
-      feed({ type: 'approval-decision', approvalId: a.id, decision: 'approve', by: 'U_A' });
+      d.feed({ type: 'approval-decision', approvalId: a.id, decision: 'approve', by: 'U_A' });
     },
-    feed,
   };
 }
 

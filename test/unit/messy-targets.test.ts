@@ -1,23 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type {
-  EngineCommand,
-  EngineEvent,
-  ExecResult,
-  ExecuteCommand,
-  RunState,
-  TargetView,
-  Transition,
-} from '../../src/runbooks/index.js';
-import {
-  advance,
-  builtinRunbook,
-  execResultSchema,
-  start,
-  targetViewSchema,
-} from '../../src/runbooks/index.js';
+import type { ExecResult, ExecuteCommand, Redactor, RunState, TargetView } from '../../src/runbooks/index.js';
+import { builtinRunbook, execResultSchema, targetViewSchema } from '../../src/runbooks/index.js';
 import { redact } from '../../src/runbooks/redact.js';
+import { engineDriver } from '../support/engine-driver.js';
 
 // Recorded real outputs (test/fixtures/rehearsals), bent the way messy targets bend them: a cut
 // output, a step that times out, a reply that is not PONG. No conclusion may outrun its reading.
@@ -53,10 +40,10 @@ type Answer = (stepId: string, round: number, key: string) => ExecResult | undef
 interface DriveOpts {
   approve?: boolean;
   repair?: (c: ExecuteCommand) => ExecResult[];
-  redactor?: (t: string, o?: { cut?: boolean }) => string;
+  redactor?: Redactor;
 }
 
-/** Runs a real runbook over a fixture; `answer` overrides a step's output, round 2 falls back to round 1. */
+/** Runs a real runbook over a fixture; `answer` overrides a step's output, later rounds fall back to it. */
 function drive(
   runbookId: string,
   fx: Fixture,
@@ -65,35 +52,23 @@ function drive(
 ): RunState {
   const rb = builtinRunbook(runbookId);
   if (!rb) throw new Error(runbookId);
-  const red = o.redactor ?? ((t: string) => t);
-  let t: Transition = start(
-    rb,
-    { runId: 'INC-M', target: fx.target, startedBy: 'U', approvalTtlMs: 900_000 },
-    0,
-    red,
-  );
-  const queue: EngineCommand[] = [...t.commands];
-  const feed = (e: EngineEvent, at: number) => {
-    t = advance(t.state, e, at, builtinRunbook, red);
-    queue.push(...t.commands);
-  };
-  for (let at = 1; queue.length > 0 && at < 500; at++) {
-    const c = queue.shift() as EngineCommand;
-    if (c.type === 'request-approval' && o.approve)
-      feed({ type: 'approval-decision', approvalId: c.approval.id, decision: 'approve', by: 'U_A' }, at);
-    if (c.type !== 'execute') continue;
-    if (c.kind === 'repair') {
-      const results = o.repair ? o.repair(c) : c.actions.map(() => res(''));
-      feed({ type: 'step-result', stepKey: c.stepKey, attempt: c.attempt, results }, at);
-      continue;
-    }
-    const round = t.state.diagnosisRound ?? 1;
-    const base = c.stepKey.replace(/~\d+$/, '');
-    const r = answer(c.stepId, round, base) ?? fx.results[base];
-    if (!r) throw new Error(`no output for ${c.stepKey}`);
-    feed({ type: 'step-result', stepKey: c.stepKey, attempt: c.attempt, results: [r] }, at);
-  }
-  return t.state;
+  const { repair } = o;
+  return engineDriver(rb, {
+    target: fx.target,
+    answer: (id, round, key) => answer(id, round, key) ?? fx.results[key],
+    autoApprove: o.approve === true,
+    ...(repair
+      ? {
+          repair: (c: ExecuteCommand) => ({
+            type: 'step-result' as const,
+            stepKey: c.stepKey,
+            attempt: c.attempt,
+            results: repair(c),
+          }),
+        }
+      : {}),
+    ...(o.redactor ? { redactor: o.redactor } : {}),
+  }).run().state;
 }
 
 const healthy = load('healthy.redis-permissions.json');
