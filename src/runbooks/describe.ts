@@ -1,5 +1,18 @@
 import { describeCondition } from './condition.js';
-import type { Runbook, Step } from './model.js';
+import { exampleCommands } from './example.js';
+import type { ProbeStep, RepairStep, Runbook, Step } from './model.js';
+
+/** Each command as the step's own builder renders it for an example target of each kind. */
+function commandLines(rb: Runbook, s: ProbeStep | RepairStep): string[] {
+  const rendered = exampleCommands(rb, s);
+  if (rendered.length === 0) return ['      $ (built from what earlier checks find)'];
+  const one =
+    rendered.length === 1 ||
+    rendered.every((r) => r.commands.join('\n') === rendered[0]?.commands.join('\n'));
+  return (one ? rendered.slice(0, 1) : rendered).flatMap((r) =>
+    r.commands.map((c) => `      $ ${c}${one ? '' : `   (${r.kind})`}`),
+  );
+}
 
 function line(s: Step, rb: Runbook): string[] {
   switch (s.kind) {
@@ -14,7 +27,7 @@ function line(s: Step, rb: Runbook): string[] {
       ].filter(Boolean);
       return [
         `  ${s.id}: ${s.title}${extras.length ? ` (${extras.join('; ')})` : ''}`,
-        `      $ ${s.command}`,
+        ...commandLines(rb, s),
       ];
     }
     case 'decide':
@@ -31,7 +44,7 @@ function line(s: Step, rb: Runbook): string[] {
     case 'repair':
       return [
         `  ${s.id}: ${s.title}  [risk ${s.risk}, needs approval ${s.approval}]`,
-        ...s.commands.map((c) => `      $ ${c}`),
+        ...commandLines(rb, s),
         `      verify: ${s.verify.join(', ')}; then ${s.onSuccess}, on failure ${s.onFailure}`,
         ...(s.undo ? [`      undo: ${s.undo}`] : []),
       ];

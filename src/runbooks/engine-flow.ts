@@ -256,6 +256,14 @@ export function fillFacts(text: string, facts: RunState['facts']): string {
 }
 
 function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
+  if (repair.targetKinds && !repair.targetKinds.includes(f.s.target.kind)) {
+    finish(
+      f,
+      'escalated',
+      `The repair "${repair.title}" does not apply to ${f.s.target.kind} targets; nothing was run.`,
+    );
+    return;
+  }
   const actions = repair.actions(contextFor(f.s));
   if (actions === null || actions.length === 0) {
     finish(

@@ -99,7 +99,6 @@ export const diagnoseStepSchema = z.object({
   needs: z.array(stepId).default([]),
   when: conditionSchema.optional(),
   forEach: z.literal('client').optional(),
-  command: z.string().min(1),
   action: fn<ActionBuilder>('action'),
   analyze: fn<Analyzer>('analyze'),
   /** Every finding code the analyzer can emit; validation checks conditions against these. */
@@ -113,7 +112,6 @@ export const verifyStepSchema = z.object({
   needs: z.array(stepId).default([]),
   when: conditionSchema.optional(),
   forEach: z.literal('client').optional(),
-  command: z.string().min(1),
   action: fn<ActionBuilder>('action'),
   check: fn<Checker>('check'),
   timeoutMs,
@@ -158,9 +156,14 @@ export const repairStepSchema = z.object({
   /** The approval step that gates this repair; the engine runs it only from that approval. */
   approval: stepId,
   risk: z.enum(['low', 'medium', 'high']),
-  /** Templates of the exact commands, for listings; the card shows the rendered ones. */
-  commands: z.array(z.string().min(1)).min(1),
   actions: fn<ActionsBuilder>('actions'),
+  /** The kinds of target this repair can act on; the engine refuses to propose it on another. */
+  targetKinds: z
+    .array(z.enum(['docker', 'ssh']))
+    .min(1)
+    .optional(),
+  /** The facts the listing renders this repair's commands from, over the runbook's example facts. */
+  example: z.record(z.string(), factValueSchema).optional(),
   verify: z.array(stepId).min(1),
   undo: z.string().optional(),
   onSuccess: stepId,
@@ -223,6 +226,11 @@ export const runbookSchema = z.object({
   afterDiagnosis: stepId,
   steps: z.array(stepSchema).min(1),
   causes: z.record(z.string(), causeSchema),
+  /**
+   * Example facts: listings render every step's command from its own builder with these, so the
+   * text a person reads and the argv that runs cannot drift apart.
+   */
+  example: z.record(z.string(), factValueSchema).default({}),
 });
 
 export type DiagnoseStep = z.infer<typeof diagnoseStepSchema>;

@@ -1,4 +1,5 @@
 import { codesOf, shapeOnly } from './condition.js';
+import { exampleCommands } from './example.js';
 import type { Condition, Runbook, RunbookInput, Step } from './model.js';
 import { runbookSchema } from './model.js';
 
@@ -14,7 +15,8 @@ export type IssueCode =
   | 'repair-without-approval'
   | 'decide-without-default'
   | 'unknown-finding'
-  | 'healthy-past-unread';
+  | 'healthy-past-unread'
+  | 'unbuildable-step';
 
 export interface ValidationIssue {
   code: IssueCode;
@@ -334,6 +336,18 @@ function checkGraph(rb: Runbook): ValidationIssue[] {
   }
 
   issues.push(...unknownFindings(rb), ...healthyPastUnread(rb, good));
+  // Listings render commands from each step's builder over the runbook's example facts; a step that
+  // builds nothing from them would be listed with no command at all.
+  for (const s of rb.steps)
+    if (
+      (s.kind === 'diagnose' || s.kind === 'verify' || s.kind === 'repair') &&
+      exampleCommands(rb, s).length === 0
+    )
+      issues.push({
+        code: 'unbuildable-step',
+        step: s.id,
+        message: `step ${s.id} builds no command from the runbook's example facts, so it cannot be listed`,
+      });
 
   // A loop is bounded when every way round it passes a step with maxVisits: drop those steps, and
   // any cycle that is left can run forever.

@@ -51,7 +51,6 @@ export function toyRunbook(): Runbook {
     title: `probe ${id}`,
     needs,
     ...(forEach ? { forEach } : {}),
-    command: `echo ${id}`,
     action: () => ({ kind: 'exec' as const, place: redis, argv: ['echo', id] }),
     analyze: (r: ExecResult) =>
       r.unreachable
@@ -114,7 +113,6 @@ export function toyRunbook(): Runbook {
         title: 'fix it',
         approval: 'approve-fix',
         risk: 'low',
-        commands: ['fix'],
         actions: () => [
           { kind: 'exec', place: redis, argv: ['fix', 'one'] },
           { kind: 'exec', place: redis, argv: ['fix', 'two'] },
@@ -129,7 +127,6 @@ export function toyRunbook(): Runbook {
         id: 'v',
         title: 'verify',
         needs: [],
-        command: 'check',
         action: () => ({ kind: 'exec', place: redis, argv: ['check'] }),
         check: (r: ExecResult) => ({
           passed: r.stdout === 'good',
@@ -147,6 +144,7 @@ export function toyRunbook(): Runbook {
       outcome('expired', 'expired'),
       outcome('escalate', 'escalated'),
     ],
+    example: {},
     causes: { broken: { title: 'It is broken', evidence: ['bad'], prevention: ['Do not break it.'] } },
   };
 }

@@ -95,7 +95,6 @@ describe('engine: diagnosis', () => {
         title: 'only when something is bad',
         needs: ['b'],
         when: { finding: 'bad' },
-        command: 'echo e',
         action: () => ({ kind: 'exec', place: { at: 'redis' }, argv: ['echo', 'e'] }),
         analyze: () => ({ findings: [] }),
         emits: ['e-ok'],

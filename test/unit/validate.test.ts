@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtinRunbooks, validateRunbook } from '../../src/runbooks/index.js';
+import { builtinRunbooks, describeRunbook, validateRunbook } from '../../src/runbooks/index.js';
 import { toyRunbook, toyWith } from '../support/toy-runbook.js';
 
 const codes = (input: unknown) => {
@@ -172,6 +172,17 @@ describe('runbook validation: conclusions that would not be earned', () => {
       ),
     );
     expect(codes(rb)).toContain('healthy-past-unread');
+  });
+
+  it('unbuildable-step: a repair whose builder makes nothing from the example facts cannot be listed', () => {
+    const rb = toyWith(replace('fix', (s) => (s.kind === 'repair' ? { ...s, actions: () => null } : s)));
+    expect(codes(rb)).toContain('unbuildable-step');
+  });
+
+  it('the listing renders each command from the builder that makes its argv', () => {
+    const listing = describeRunbook(toyRunbook());
+    expect(listing).toContain('$ docker exec <redis container> fix one');
+    expect(listing).toContain('$ docker exec <redis container> fix two');
   });
 
   it('the shipped runbooks rest every healthy outcome on every check their triage reads', () => {

@@ -135,7 +135,6 @@ export const containerStep = diagnose({
   id: 'container',
   title: 'Container state',
   when: { targetKind: 'docker' },
-  command: 'docker inspect <redis container>',
   action: () => ({ kind: 'inspect', place: redis }),
   analyze: analyzeContainer,
   emits: [
@@ -160,7 +159,6 @@ const logCode = (code: string) => LOGGED_AS[code] ?? code;
 export const logsStep = diagnose({
   id: 'logs',
   title: 'Recent Redis logs',
-  command: 'docker logs --tail 300 <redis container> (or tail of the log file over SSH)',
   action: () => ({ kind: 'logs', place: redis, tail: 300 }),
   analyze: (r) => {
     if (r.exitCode !== 0 || r.unreachable || r.timedOut) return couldNotRun('read the logs', r);
@@ -216,7 +214,6 @@ export const pingStep = diagnose({
   title: 'PING from the Redis side',
   needs: ['container'],
   when: running,
-  command: 'redis-cli PING (inside the Redis container or on its host)',
   action: () => ({ kind: 'redis', place: redis, args: ['PING'] }),
   analyze: (r) => {
     const reply = classifyReply(r);
@@ -327,7 +324,6 @@ export const serverStep = diagnose({
   title: 'INFO server',
   needs: ['container'],
   when: running,
-  command: 'redis-cli INFO server',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'server'] }),
   analyze: (r) => {
     const info = readInfo(r, 'INFO server', 'process_id');
@@ -359,7 +355,6 @@ export const persistenceStep = diagnose({
   title: 'INFO persistence',
   needs: ['container'],
   when: running,
-  command: 'redis-cli INFO persistence',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'persistence'] }),
   analyze: (r) => {
     const info = readInfo(r, 'INFO persistence', 'rdb_last_bgsave_status');

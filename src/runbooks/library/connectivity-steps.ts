@@ -18,7 +18,6 @@ export const clientPingStep = diagnose({
   needs: ['container'],
   when: running,
   forEach: 'client',
-  command: 'docker exec <client> redis-cli -h <redis host> -p <port> PING',
   action: (ctx) => {
     const place = clientPlace(ctx);
     return place && { kind: 'redis', place, args: ['PING'] };
@@ -117,7 +116,6 @@ export const clientNetworkStep = diagnose({
   needs: ['container'],
   when: running,
   forEach: 'client',
-  command: 'docker inspect <client> (networks) against docker inspect <redis container>',
   action: (ctx) => {
     const place = clientPlace(ctx);
     return place && { kind: 'inspect', place };
@@ -171,7 +169,6 @@ export const memoryStep = diagnose({
   title: 'INFO memory',
   needs: ['container'],
   when: running,
-  command: 'redis-cli INFO memory',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
   analyze: (r) => {
     if (r.truncated) return couldNotRun('read INFO memory', r, CUT);
@@ -237,7 +234,6 @@ export const clientsStep = diagnose({
   title: 'INFO clients',
   needs: ['container'],
   when: running,
-  command: 'redis-cli INFO clients',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'clients'] }),
   analyze: (r) => {
     const reply = classifyReply(r);
@@ -301,7 +297,6 @@ export const clientConnectionsStep = diagnose({
   needs: ['ping', 'info-clients'],
   when: { finding: 'clients-exhausted' },
   forEach: 'client',
-  command: 'docker exec <client> netstat -tn',
   action: (ctx) => {
     const place = clientPlace(ctx);
     return place && { kind: 'exec', place, argv: ['netstat', '-tn'] };

@@ -25,7 +25,6 @@ export const configStep = diagnose({
   title: 'CONFIG GET dir, appendonly, stop-writes-on-bgsave-error',
   needs: ['container'],
   when: running,
-  command: 'redis-cli CONFIG GET dir appendonly stop-writes-on-bgsave-error save',
   action: () => ({
     kind: 'redis',
     place: redis,
@@ -101,7 +100,6 @@ export const processOwnerStep = diagnose({
   // Not applicable to a container that exited (image-user covers it); without a pid from a running
   // Redis, the step is unread rather than "not applicable".
   when: running,
-  command: 'stat -c "%u %g %U %G" /proc/<redis pid>; grep ^Groups: /proc/<redis pid>/status',
   action: (ctx) => {
     const pid = str(ctx.facts, 'redis.pid');
     // Supplementary groups decide write access as much as the uid does (a 0775 dir of a shared group).
@@ -142,7 +140,6 @@ export const imageUserStep = diagnose({
   title: 'User the stopped container runs Redis as',
   needs: ['container'],
   when: { all: [{ targetKind: 'docker' }, { finding: 'container-not-running' }] },
-  command: 'docker run --rm --volumes-from <redis container> -u <its user> <its image> id',
   action: (ctx) => ({
     kind: 'helper',
     place: redis,
@@ -219,7 +216,6 @@ export const dataDirStep = diagnose({
   id: 'data-dir',
   title: 'Owner and mode of the data directory',
   needs: ['config', 'process-owner', 'image-user', 'logs'],
-  command: 'stat -c "%u %g %a %U %G %n" <data dir>',
   action: (ctx) => besideRedis(ctx, ['stat', '-c', '%u %g %a %U %G %n', dataDirOf(ctx)], 'root'),
   analyze: analyzeDataDir,
   emits: ['data-dir-ok', 'owner-mismatch', 'no-write-bit'],
@@ -301,7 +297,6 @@ export const diskStep = diagnose({
   id: 'disk',
   title: 'Free space and mount options of the data directory',
   needs: ['config', 'logs'],
-  command: 'df -Pk <data dir>; df -Pi <data dir>; cat /proc/mounts',
   action: (ctx) =>
     besideRedis(
       ctx,

@@ -1,5 +1,5 @@
 import type { Action } from '../action.js';
-import type { Condition, RepairStep, Runbook, StepContext } from '../model.js';
+import type { Condition, Runbook, StepContext } from '../model.js';
 import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
 import {
   clientConnectionsStep,
@@ -9,7 +9,7 @@ import {
   memoryStep,
 } from './connectivity-steps.js';
 import { clientFact, str } from './facts.js';
-import { gate, healthy, outcome, undecided } from './step-builders.js';
+import { guarded, healthy, outcome, undecided } from './step-builders.js';
 import {
   verifyClientPing,
   verifyClients,
@@ -42,71 +42,72 @@ function restartUnreachableClients(ctx: StepContext): Action[] | null {
 }
 
 const base = {
-  kind: 'repair' as const,
   timeoutMs: 60_000,
   onFailure: 'escalate-repair-failed',
   onSuccess: 'recheck',
 };
 
-const repairs: RepairStep[] = [
-  {
+const repairs = [
+  guarded({
     ...base,
     id: 'start-redis',
+    targetKinds: ['docker'],
     title: 'Start the Redis container',
-    approval: 'approve-start',
+    gate: { id: 'approve-start', title: 'Approve starting Redis' },
     precondition: { step: 'container', findings: ['container-not-running'] },
     risk: 'low',
-    commands: ['docker start <redis container>'],
     actions: () => [{ kind: 'start', place: redis }],
     verify: ['verify-running', 'verify-ping'],
     undo: 'docker stop <redis container>',
-  },
-  {
+  }),
+  guarded({
     ...base,
     id: 'connect-network',
+    targetKinds: ['docker'],
     title: "Connect Redis to its clients' network",
-    approval: 'approve-connect',
+    gate: { id: 'approve-connect', title: 'Approve the network connect' },
     risk: 'low',
-    commands: ["docker network connect <client's network> <redis container>"],
     actions: connectNetworks,
     verify: ['verify-client-ping'],
     undo: 'docker network disconnect <network> <redis container>',
     // Connected but still unreachable: the clients may hold a stale address; restarting them is next.
     onFailure: 'approve-restart-clients',
-  },
-  {
+  }),
+  guarded({
     ...base,
     id: 'restart-clients',
+    targetKinds: ['docker'],
     title: 'Restart the clients so they drop stale connections',
-    approval: 'approve-restart-clients',
+    gate: { id: 'approve-restart-clients', title: 'Approve restarting the clients' },
     risk: 'medium',
-    commands: ['docker restart <client> (each client that could not reach Redis)'],
     actions: restartUnreachableClients,
     verify: ['verify-client-ping'],
-  },
-  {
+  }),
+  guarded({
     ...base,
     id: 'raise-maxmemory',
     title: 'Raise maxmemory',
-    approval: 'approve-maxmemory',
+    gate: { id: 'approve-maxmemory', title: 'Approve raising maxmemory' },
     precondition: { step: 'info-memory', findings: ['maxmemory-reached'] },
     risk: 'medium',
-    commands: ['redis-cli CONFIG SET maxmemory <max(2 × current limit, 1.5 × used), in MiB>'],
     actions: (ctx) => {
       const to = str(ctx.facts, 'memory.proposed');
       return to ? [{ kind: 'redis', place: redis, args: ['CONFIG', 'SET', 'maxmemory', to] }] : null;
     },
     verify: ['verify-memory', 'verify-write-memory'],
     undo: 'redis-cli CONFIG SET maxmemory {memory.max} (the limit before)',
-  },
-  {
+  }),
+  guarded({
     ...base,
     id: 'restart-holder',
+    targetKinds: ['docker'],
     title: 'Restart the client holding the connections, then close idle connections after 300 s',
-    approval: 'approve-restart-holder',
+    gate: {
+      id: 'approve-restart-holder',
+      title: 'Approve restarting the client and setting an idle timeout',
+    },
     precondition: { step: 'info-clients', findings: ['clients-exhausted'] },
     risk: 'medium',
-    commands: ['docker restart <client holding most connections>', 'redis-cli CONFIG SET timeout 300'],
     actions: (ctx) => {
       const holder = str(ctx.facts, 'clients.holder');
       return holder
@@ -118,7 +119,7 @@ const repairs: RepairStep[] = [
     },
     verify: ['verify-ping', 'verify-clients'],
     undo: 'redis-cli CONFIG SET timeout 0',
-  },
+  }),
 ];
 
 const diagnosis = [
@@ -159,6 +160,16 @@ export const redisConnectivity: Runbook = {
     'Finds why clients cannot use Redis: stopped or crash-looping container, wrong Docker network, maxmemory reached, client connections exhausted, refused credentials, or persistence (handed to redis-permissions).',
   targetKinds: ['docker', 'ssh'],
   afterDiagnosis: 'triage',
+  // For listings: a client on another network, memory at a 2 MiB limit, a client holding connections.
+  example: {
+    'redis.running': true,
+    'redis.networks': ['<redis network>'],
+    [clientFact('<client>', 'network')]: '<client network>',
+    [clientFact('<client>', 'reachable')]: false,
+    'memory.max': 2097152,
+    'memory.proposed': '9mb',
+    'clients.holder': '<client>',
+  },
   steps: [
     ...diagnosis,
     {
@@ -252,16 +263,7 @@ export const redisConnectivity: Runbook = {
       ],
       default: 'no-fault',
     },
-    gate('approve-start', 'Approve starting Redis', 'start-redis'),
-    gate('approve-connect', 'Approve the network connect', 'connect-network'),
-    gate('approve-restart-clients', 'Approve restarting the clients', 'restart-clients'),
-    gate('approve-maxmemory', 'Approve raising maxmemory', 'raise-maxmemory'),
-    gate(
-      'approve-restart-holder',
-      'Approve restarting the client and setting an idle timeout',
-      'restart-holder',
-    ),
-    ...repairs,
+    ...repairs.flat(),
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,

@@ -1,5 +1,5 @@
 import type { Action } from '../action.js';
-import type { Condition, RepairStep, Runbook, StepContext } from '../model.js';
+import type { Condition, Runbook, StepContext } from '../model.js';
 import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
 import { memoryStep } from './connectivity-steps.js';
 import { dataDirOf, isSafeDataDir, num } from './facts.js';
@@ -11,7 +11,7 @@ import {
   imageUserStep,
   processOwnerStep,
 } from './permission-steps.js';
-import { gate, healthy, outcome, undecided } from './step-builders.js';
+import { guarded, healthy, outcome, undecided } from './step-builders.js';
 import { verifyBgsave, verifyPing, verifyRunning, verifySaveStatus, verifyWrite } from './verify-steps.js';
 
 const redis = { at: 'redis' } as const;
@@ -54,61 +54,57 @@ const chownCommands = [
 const chownUndo = 'chown -R {dir.uid}:{dir.gid} {dir.path} (the owner it had before)';
 const stillUnwritable = { step: 'data-dir', findings: ['owner-mismatch', 'no-write-bit'] };
 const repairDefaults = {
-  kind: 'repair' as const,
   risk: 'low' as const,
   undo: chownUndo,
   onSuccess: 'recheck',
   timeoutMs: 60_000,
 };
 
-const repairs: RepairStep[] = [
-  {
+const repairs = [
+  guarded({
     ...repairDefaults,
     id: 'chown-running',
+    targetKinds: ['docker'],
     title: 'Give the data directory to the Redis user (exec as root in the running container)',
-    approval: 'approve-chown-running',
+    gate: { id: 'approve-chown-running', title: 'Approve the ownership fix' },
     precondition: stillUnwritable,
-    commands: chownCommands.map((c) => `docker exec -u root <redis container> ${c}`),
     actions: ownershipFix,
     verify: ['verify-bgsave', 'verify-save-status', 'verify-write'],
     onFailure: 'approve-fallback',
-  },
-  {
+  }),
+  guarded({
     ...repairDefaults,
     id: 'chown-stopped',
+    targetKinds: ['docker'],
+    example: { 'redis.running': false },
     title: 'Give the data directory to the Redis user (helper container), then start Redis',
-    approval: 'approve-chown-stopped',
+    gate: { id: 'approve-chown-stopped', title: 'Approve the ownership fix and start' },
     precondition: stillUnwritable,
     risk: 'medium',
-    commands: [
-      ...chownCommands.map((c) => `docker run --rm --volumes-from <redis container> -u root <image> ${c}`),
-      'docker start <redis container>',
-    ],
     actions: (ctx) => {
       const fix = ownershipFix(ctx);
       return fix && [...fix, { kind: 'start', place: redis }];
     },
     verify: ['verify-running', 'verify-ping', 'verify-bgsave', 'verify-save-status', 'verify-write'],
     onFailure: 'escalate-repair-failed',
-  },
-  {
+  }),
+  guarded({
     ...repairDefaults,
     id: 'chown-host',
+    targetKinds: ['ssh'],
     title: 'Give the data directory to the user Redis runs as (over SSH)',
-    approval: 'approve-chown-host',
+    gate: { id: 'approve-chown-host', title: 'Approve the ownership fix over SSH' },
     precondition: stillUnwritable,
-    commands: chownCommands.map((c) => `ssh <host> -- ${c}`),
     actions: ownershipFix,
     verify: ['verify-ping', 'verify-bgsave', 'verify-save-status', 'verify-write'],
     onFailure: 'approve-fallback',
-  },
-  {
+  }),
+  guarded({
     ...repairDefaults,
     id: 'disable-stop-writes',
     title: 'Fallback: accept writes while saves fail (CONFIG SET stop-writes-on-bgsave-error no)',
-    approval: 'approve-fallback',
+    gate: { id: 'approve-fallback', title: 'Approve the risky fallback', onReject: 'escalate-repair-failed' },
     risk: 'high',
-    commands: ['redis-cli CONFIG SET stop-writes-on-bgsave-error no'],
     actions: () => [
       { kind: 'redis', place: redis, args: ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no'] },
     ],
@@ -116,7 +112,7 @@ const repairs: RepairStep[] = [
     undo: 'redis-cli CONFIG SET stop-writes-on-bgsave-error yes, once background saves succeed again',
     onSuccess: 'mitigated',
     onFailure: 'escalate-repair-failed',
-  },
+  }),
 ];
 
 const ownershipPrevention = [
@@ -153,6 +149,20 @@ export const redisPermissions: Runbook = {
     'Finds why Redis cannot write its RDB snapshot or AOF: data directory owner against the Redis user, missing write bit, full disk or read-only filesystem; repairs ownership with least privilege after approval.',
   targetKinds: ['docker', 'ssh'],
   afterDiagnosis: 'triage',
+  // For listings: the seed-000 values (Redis 999 over a dir of 1001, mode 0755).
+  example: {
+    'redis.pid': '<pid>',
+    'redis.uid': 999,
+    'redis.gid': 999,
+    'redis.groups': ['999'],
+    'redis.running': true,
+    'redis.user': 'redis',
+    'redis.dir': '/data',
+    'dir.path': '/data',
+    'dir.uid': 1001,
+    'dir.gid': 1001,
+    'dir.mode': 0o755,
+  },
   steps: [
     ...diagnosis,
     {
@@ -239,11 +249,7 @@ export const redisPermissions: Runbook = {
       ],
       default: 'no-fault',
     },
-    gate('approve-chown-running', 'Approve the ownership fix', 'chown-running'),
-    gate('approve-chown-stopped', 'Approve the ownership fix and start', 'chown-stopped'),
-    gate('approve-chown-host', 'Approve the ownership fix over SSH', 'chown-host'),
-    gate('approve-fallback', 'Approve the risky fallback', 'disable-stop-writes', 'escalate-repair-failed'),
-    ...repairs,
+    ...repairs.flat(),
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,

@@ -1,4 +1,4 @@
-import type { ApprovalStep, Outcome, OutcomeStep } from '../model.js';
+import type { ApprovalStep, Outcome, OutcomeStep, RepairStep } from '../model.js';
 
 /** An approval gate; unanswered counts as rejected unless the runbook says otherwise. */
 export const gate = (id: string, title: string, repair: string, onReject = 'rejected'): ApprovalStep => ({
@@ -31,4 +31,13 @@ export const healthy = (id: string, summary: string, restsOn: readonly { id: str
 export const undecided = (): OutcomeStep[] => [
   outcome('rejected', 'rejected', 'The repair was rejected; it was not run.'),
   outcome('expired', 'expired', 'Nobody decided before the approval expired; the repair was not run.'),
+];
+
+/** A repair with the approval that gates it, declared once: neither can name the wrong other. */
+export type GuardedRepair = Omit<RepairStep, 'kind' | 'approval'> & {
+  gate: { id: string; title: string; onReject?: string };
+};
+export const guarded = ({ gate: g, ...repair }: GuardedRepair): [ApprovalStep, RepairStep] => [
+  gate(g.id, g.title, repair.id, g.onReject),
+  { kind: 'repair', ...repair, approval: g.id },
 ];

@@ -13,7 +13,6 @@ const T = 15_000;
 export const verifyRunning = verify({
   id: 'verify-running',
   title: 'Redis container is running',
-  command: 'docker inspect <redis container>',
   action: () => ({ kind: 'inspect', place: redis }),
   check: (r) => {
     const c = parseInspect(r.stdout);
@@ -31,7 +30,6 @@ export const verifyPing = verify({
   id: 'verify-ping',
   title: 'Redis answers PING',
   needs: ['verify-running'],
-  command: 'redis-cli PING',
   action: () => ({ kind: 'redis', place: redis, args: ['PING'] }),
   check: (r) => {
     const reply = classifyReply(r);
@@ -54,7 +52,6 @@ export const verifyBgsave = verify({
   id: 'verify-bgsave',
   title: 'BGSAVE is accepted',
   needs: ['verify-running'],
-  command: 'redis-cli BGSAVE',
   action: () => ({ kind: 'redis', place: redis, args: ['BGSAVE'] }),
   check: (r) => {
     const reply = classifyReply(r);
@@ -75,7 +72,6 @@ export const verifySaveStatus = verify({
   id: 'verify-save-status',
   title: 'rdb_last_bgsave_status is ok',
   needs: ['verify-bgsave'],
-  command: 'redis-cli INFO persistence',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'persistence'] }),
   check: (r) => {
     const info = parseInfo(r.stdout);
@@ -104,7 +100,6 @@ function writeCheck(id: string, own: 'misconf' | 'oom') {
     id,
     title: `A write is accepted (no ${own === 'misconf' ? 'MISCONF' : 'OOM'})`,
     needs: ['verify-ping'],
-    command: 'redis-cli SET runbook-bot:verify ok EX 60',
     action: () => ({ kind: 'redis', place: redis, args: ['SET', 'runbook-bot:verify', 'ok', 'EX', '60'] }),
     check: (r) => {
       const reply = classifyReply(r);
@@ -131,7 +126,6 @@ export const verifyClientPing = verify({
   id: 'verify-client-ping',
   title: 'Each client gets PONG',
   forEach: 'client',
-  command: 'docker exec <client> redis-cli -h <redis host> -p <port> PING',
   action: (ctx) => {
     const place = clientPlace(ctx);
     return place && { kind: 'redis', place, args: ['PING'] };
@@ -156,7 +150,6 @@ export const verifyClientPing = verify({
 export const verifyMemory = verify({
   id: 'verify-memory',
   title: 'Memory is under maxmemory',
-  command: 'redis-cli INFO memory',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
   check: (r) => {
     const info = parseInfo(r.stdout);
@@ -176,7 +169,6 @@ export const verifyClients = verify({
   id: 'verify-clients',
   title: 'Connections are below maxclients',
   needs: ['verify-ping'],
-  command: 'redis-cli INFO clients',
   action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'clients'] }),
   check: (r) => {
     const info = parseInfo(r.stdout);
