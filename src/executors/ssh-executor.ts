@@ -132,7 +132,11 @@ export class SshExecutor implements Executor {
     if (!opened.done) {
       // If the channel opens after all, close it; the host's `timeout` bounds whatever started.
       opening.then((ch) => ch.close()).catch(() => {});
-      return stoppedParts(opened.reason, deadline.timeoutMs);
+      // The command never started: nothing on the host was read, so this is no timeout of it.
+      return {
+        ...stoppedParts(opened.reason, deadline.timeoutMs, 'before the command started'),
+        unreachable: true,
+      };
     }
     const channel = opened.value;
     const out = new OutputCapture(this.maxBytes);

@@ -12,6 +12,9 @@ export interface ConditionScope {
   unknownCodes?: ReadonlySet<string>;
   /** Some check of this round was not read: a fact it might have set is unknown, not absent. */
   someUnread?: boolean;
+  /** Steps of this round by whether every instance was read. */
+  readSteps?: ReadonlySet<string>;
+  unreadSteps?: ReadonlySet<string>;
 }
 
 /** Three-valued (Kleene) truth: what was read, what was read to be absent, what could not be read. */
@@ -30,6 +33,10 @@ export function evaluate(c: Condition, scope: ConditionScope): Truth {
   }
   if ('targetKind' in c) return scope.target.kind === c.targetKind;
   if ('hasClients' in c) return scope.target.clients.length > 0;
+  if ('read' in c) {
+    if (scope.unreadSteps?.has(c.read)) return 'unknown';
+    return scope.readSteps?.has(c.read) ?? false;
+  }
   if ('all' in c) {
     const parts = c.all.map((x) => evaluate(x, scope));
     if (parts.includes(false)) return false;
@@ -48,7 +55,7 @@ export const holds = (c: Condition, scope: ConditionScope): boolean => evaluate(
 
 /** True when a condition reads only the target's shape (its kind, its clients), nothing found. */
 export function shapeOnly(c: Condition): boolean {
-  if ('finding' in c || 'fact' in c) return false;
+  if ('finding' in c || 'fact' in c || 'read' in c) return false;
   if ('all' in c) return c.all.every(shapeOnly);
   if ('any' in c) return c.any.every(shapeOnly);
   if ('not' in c) return shapeOnly(c.not);
@@ -71,6 +78,7 @@ export function describeCondition(c: Condition): string {
   if ('fact' in c) return c.equals === undefined ? `fact ${c.fact} known` : `${c.fact} = ${String(c.equals)}`;
   if ('targetKind' in c) return `target is ${c.targetKind}`;
   if ('hasClients' in c) return 'target has clients';
+  if ('read' in c) return `${c.read} read`;
   if ('all' in c) return `(${c.all.map(describeCondition).join(' and ')})`;
   if ('any' in c) return `(${c.any.map(describeCondition).join(' or ')})`;
   return `not ${describeCondition(c.not)}`;

@@ -14,6 +14,9 @@ import type {
 import type { ApprovalRun, EngineCommand, RunState, RunStatus, StepRun } from './state.js';
 import { TERMINAL } from './state.js';
 
+/** A per-client step on a target with no clients: skipped by the target's shape, not by a finding. */
+const NO_CLIENTS = 'the target has no clients';
+
 /** One advance in progress: a private copy of the state and the commands it produces. */
 export interface Flow {
   rb: Runbook;
@@ -93,6 +96,16 @@ export const scopeOf = (f: Flow): ConditionScope => ({
   target: f.s.target,
   unknownCodes: unknownCodes(f),
   someUnread: currentDiagnosis(f.s).some((r) => r.unread !== undefined),
+  readSteps: new Set(
+    currentDiagnosis(f.s)
+      .filter((r) => r.status === 'done' && r.unread === undefined)
+      .map((r) => r.stepId),
+  ),
+  unreadSteps: new Set(
+    currentDiagnosis(f.s)
+      .filter((r) => r.unread !== undefined)
+      .map((r) => r.stepId),
+  ),
 });
 
 /**
@@ -106,7 +119,8 @@ function readForHealth(f: Flow, id: string): boolean {
   if (step?.kind !== 'diagnose' || runs.length === 0) return false;
   return runs.every((r) =>
     r.status === 'skipped'
-      ? r.unread === undefined && (step.when === undefined || shapeOnly(step.when))
+      ? r.unread === undefined &&
+        (step.when === undefined || shapeOnly(step.when) || r.skippedBecause === NO_CLIENTS)
       : r.status === 'done' && r.unread === undefined,
   );
 }
@@ -195,7 +209,7 @@ function instantiate(f: Flow, step: ProbeStep, round: number) {
     return;
   }
   const items = step.forEach === 'client' ? f.s.target.clients.map((c) => c.name) : [undefined];
-  if (items.length === 0) skip(undefined, 'the target has no clients');
+  if (items.length === 0) skip(undefined, NO_CLIENTS);
   for (const item of items) {
     const action = step.action(contextFor(f.s, item));
     if (action === null) {

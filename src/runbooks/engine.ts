@@ -49,9 +49,10 @@ function pump(f: Flow) {
   const verifySteps = repair.verify
     .map((id) => stepOf(f.rb, id))
     .filter((s): s is ProbeStep => s?.kind === 'verify');
-  if (!pumpProbes(f, verifySteps, repairRun.round)) return;
+  const round = repairRun.verifyRound ?? repairRun.round;
+  if (!pumpProbes(f, verifySteps, round)) return;
   const runs = Object.values(f.s.steps).filter(
-    (r) => r.kind === 'verify' && r.round === repairRun.round && repair.verify.includes(r.stepId),
+    (r) => r.kind === 'verify' && r.round === round && repair.verify.includes(r.stepId),
   );
   // A check that could not be read proves nothing either way: the repair ran, and whether it worked
   // is for a person to see, so no further repair is offered on it.
@@ -156,7 +157,8 @@ function onStepResult(
   } else {
     const check = step.check(result, ctx);
     // No answer at all (unreachable, no reply in time) is not a failed check: it is an unread one.
-    const noAnswer = !check.passed && (result.unreachable || result.timedOut || result.exitCode === null);
+    const noAnswer =
+      !check.passed && !check.unread && (result.unreachable || result.timedOut || result.exitCode === null);
     if ((check.pending || noAnswer) && step.retry && run.attempt < step.retry.attempts) {
       run.attempt += 1;
       issue(f, run, step.timeoutMs, step.retry.delayMs);
@@ -169,6 +171,7 @@ function onStepResult(
       ...(check.otherFault && !check.passed ? { otherFault: check.otherFault } : {}),
     };
     if (noAnswer) run.unread = f.redact(whyNoAnswer(result));
+    else if (check.unread && !check.passed) run.unread = f.redact(check.unread);
   }
   run.status = 'done';
   run.finishedAt = f.at;
@@ -293,7 +296,10 @@ function issueRepair(f: Flow, a: ApprovalRun) {
   const round = (f.s.visits[repair.id] ?? 0) + 1;
   f.s.visits[repair.id] = round;
   const key = stepKey(repair.id, undefined, round);
+  // Verify steps are shared between repairs: each repair run gets its own round of them.
+  const verifyRound = Object.values(f.s.steps).filter((r) => r.kind === 'repair').length + 1;
   const run: StepRun = {
+    verifyRound,
     key,
     stepId: repair.id,
     kind: 'repair',

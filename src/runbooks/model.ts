@@ -46,6 +46,8 @@ export interface Check {
    * diagnosis that follows it finds the other fault.
    */
   otherFault?: string;
+  /** The check was refused or could not run (NOPERM, a replica refusing the write): why. */
+  unread?: string;
 }
 
 /** null: the step cannot be built from what is known (a fact it needs is missing); it is skipped. */
@@ -61,6 +63,8 @@ export type Condition =
   | { fact: string; equals?: string | number | boolean }
   | { targetKind: 'docker' | 'ssh' }
   | { hasClients: true }
+  /** The step ran and every instance of it was read this round (unknown while one is unread). */
+  | { read: string }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -74,6 +78,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .strict(),
     z.object({ targetKind: z.enum(['docker', 'ssh']) }).strict(),
     z.object({ hasClients: z.literal(true) }).strict(),
+    z.object({ read: z.string().min(1) }).strict(),
     z.object({ all: z.array(conditionSchema) }).strict(),
     z.object({ any: z.array(conditionSchema) }).strict(),
     z.object({ not: conditionSchema }).strict(),

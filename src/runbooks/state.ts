@@ -46,6 +46,8 @@ export const stepRunSchema = z.object({
   unread: z.string().optional(),
   /** For a repair: the approval it ran under. */
   approvalId: z.string().optional(),
+  /** For a repair: the round its verify steps run in, unique in the run (repairs share verify steps). */
+  verifyRound: z.number().int().min(1).optional(),
   /** For a repair: its verification passed (a check failing only for another fault counts as passed). */
   verified: z.boolean().optional(),
 });

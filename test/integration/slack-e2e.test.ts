@@ -129,7 +129,7 @@ describe('the Slack edge end to end', () => {
     // The card: cause, exact command, target, risk, verification, expiry, undo, two buttons.
     const cardJson = JSON.stringify(card.blocks);
     expect(cardJson).toMatch(/Root cause/);
-    expect(cardJson).toMatch(/chown -R 999:999 \/data/);
+    expect(cardJson).toMatch(/chown -R -H 999:999 \/data/);
     expect(cardJson).toContain(s.targetName);
     expect(cardJson).toMatch(/Risk/);
     expect(cardJson).toMatch(/Verified afterwards/);
@@ -197,7 +197,7 @@ describe('the Slack edge end to end', () => {
     expect(r.onDisk).toMatch(/## Root cause/);
     expect(r.onDisk).toMatch(/owned by/i);
     expect(r.onDisk).toContain(decidedBy);
-    expect(r.onDisk).toMatch(/chown -R 999:999 \/data/);
+    expect(r.onDisk).toMatch(/chown -R -H 999:999 \/data/);
     expect(r.onDisk).toMatch(/✅/);
     const summary = h.slack.thread(CHANNEL, root.ts).find((m) => m.files?.some((f) => f.name === `${id}.md`));
     expect(summary?.text).toMatch(/Incident report for \*INC-\d+\* \(Resolved\)/);

@@ -20,7 +20,7 @@ export const EXPECTATIONS: readonly Expectation[] = [
     runbook: 'redis-permissions',
     cause: 'owner-mismatch',
     approval: 'approve-chown-running',
-    commands: [/^docker exec -u root \S+ chown -R 999:999 \/data$/],
+    commands: [/^docker exec -u root \S+ chown -R -H 999:999 \/data$/],
     status: 'awaiting-approval',
   },
   {
@@ -29,7 +29,7 @@ export const EXPECTATIONS: readonly Expectation[] = [
     cause: 'owner-mismatch',
     approval: 'approve-chown-stopped',
     commands: [
-      /^docker run --rm --volumes-from \S+ -u root .* chown -R 999:999 \/data$/,
+      /^docker run --rm --volumes-from \S+ -u root .* chown -R -H 999:999 \/data$/,
       /^docker start \S+$/,
     ],
     status: 'awaiting-approval',
@@ -39,7 +39,7 @@ export const EXPECTATIONS: readonly Expectation[] = [
     runbook: 'redis-permissions',
     cause: 'owner-mismatch',
     approval: 'approve-chown-host',
-    commands: [/^ssh \S+ -- chown -R \d+:\d+ \/\S+$/],
+    commands: [/^ssh \S+ -- chown -R -H \d+:\d+ \/\S+$/],
     status: 'awaiting-approval',
   },
   {

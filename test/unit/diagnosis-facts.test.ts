@@ -81,7 +81,7 @@ describe('disk: free bytes and inodes, mounts by path components', () => {
     `Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 10000000000 9900000000 ${availKb} ${pct}% ${mp}\n`;
   const inodes = (free: number) =>
     `Filesystem Inodes IUsed IFree IUse% Mounted on\n/dev/sdb1 1000000 ${1000000 - free} ${free} 99% /data\n`;
-  const out = (d: string, i: string) => res(`${d}---\n${i}---\n${mounts}`);
+  const out = (d: string, i: string) => res(`${d}---inodes---\n${i}---mounts---\n${mounts}`);
 
   it('99 % used with 100 GiB free is not full', () => {
     const a = analyzeDisk(out(df(100 * 1024 * 1024, 99), inodes(5000)), ctx({ 'redis.dir': '/data' }));
@@ -111,7 +111,9 @@ describe('disk: free bytes and inodes, mounts by path components', () => {
       truncated: true,
     });
     expect(analyzeDisk(cut, ctx({ 'redis.dir': '/data' })).unread).toMatch(/cut/);
-    const missing = res(`${df(50 * 1024 * 1024, 40)}---\n${inodes(5000)}---\n/dev/sda1 / ext4 rw 0 0\n`);
+    const missing = res(
+      `${df(50 * 1024 * 1024, 40)}---inodes---\n${inodes(5000)}---mounts---\n/dev/sda1 / ext4 rw 0 0\n`,
+    );
     expect(analyzeDisk(missing, ctx({ 'redis.dir': '/data' })).unread).toMatch(
       /no \/proc\/mounts line for \/data/,
     );

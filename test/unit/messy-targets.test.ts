@@ -240,3 +240,126 @@ describe('after a repair', () => {
     expect(JSON.stringify(s)).not.toContain(secret);
   });
 });
+
+describe('second review: messy targets not in the lab', () => {
+  const conn = load('healthy.redis-connectivity.json');
+  const twoClients: Fixture = {
+    target: { ...conn.target, clients: [...conn.target.clients, { name: 'worker', container: 'w' }] },
+    results: conn.results,
+  };
+  const inspectOn = (net: string) =>
+    res(
+      JSON.stringify([
+        { State: { Running: true, Status: 'running' }, NetworkSettings: { Networks: { [net]: {} } } },
+      ]),
+    );
+
+  it('each repair verifies on its own: a fallback is never judged by the check of the repair before it', () => {
+    const s = drive(
+      'redis-permissions',
+      rdb,
+      (id) =>
+        id === 'verify-write'
+          ? res('MISCONF Redis is configured to save RDB snapshots\n', { exitCode: 1 })
+          : VERIFIED[id],
+      { approve: true },
+    );
+    const writes = Object.values(s.steps).filter((r) => r.stepId === 'verify-write');
+    expect(writes.map((r) => r.round)).toEqual([1, 2]);
+    expect(
+      Object.values(s.steps)
+        .filter((r) => r.kind === 'repair')
+        .map((r) => r.verifyRound),
+    ).toEqual([1, 2]);
+  });
+
+  it('a replica that lost its master answers PING, and is still no healthy Redis', () => {
+    const s = drive('redis-connectivity', conn, (id) =>
+      id === 'info-replication'
+        ? res('# Replication\nrole:slave\nmaster_link_status:down\nmaster_link_down_since_seconds:42\n')
+        : undefined,
+    );
+    expect(s.status).toBe('escalated');
+    expect(s.cause).toBe('redis-down');
+  });
+
+  it.each([
+    ["NOPERM this user has no permissions to run the 'set' command", 'verify-write'],
+    ["READONLY You can't write against a read only replica.", 'verify-write'],
+    ["NOPERM this user has no permissions to run the 'bgsave' command", 'verify-bgsave'],
+  ])('a verification refused (%s) cannot be read: escalated, no fallback', (line, step) => {
+    const s = drive(
+      'redis-permissions',
+      rdb,
+      (id) => (id === step ? res(`${line}\n`, { exitCode: 1 }) : VERIFIED[id]),
+      { approve: true },
+    );
+    expect(s.status).toBe('escalated');
+    expect(s.outcome?.summary).toMatch(/could not be verified/);
+    expect(Object.values(s.approvals).map((a) => a.gateId)).toEqual(['approve-chown-running']);
+  });
+
+  it('with two clients, the network is connected only for the one that cannot reach Redis', () => {
+    // worker is on another network but reaches Redis; app shares the network and cannot resolve it.
+    const s = drive('redis-connectivity', twoClients, (id, _r, key) => {
+      if (key === 'client-ping@worker') return res('PONG\n');
+      if (key === 'client-ping@app')
+        return res('', {
+          exitCode: 1,
+          stderr: 'Could not connect to Redis at r:6379: Name or service not known',
+        });
+      if (key === 'client-network@worker') return inspectOn('elsewhere');
+      if (key === 'client-network@app') return conn.results['client-network@app'];
+      return undefined;
+    });
+    expect(s.approvals).toEqual({});
+    expect(s.cause).toBe('client-unreachable');
+  });
+
+  it('the client holding connections is named only once every client was counted', () => {
+    const mc = load('maxclients.redis-connectivity.json');
+    const two: Fixture = {
+      target: { ...mc.target, clients: [...mc.target.clients, { name: 'worker', container: 'w' }] },
+      results: mc.results,
+    };
+    const s = drive('redis-connectivity', two, (id, _r, key) =>
+      key === 'client-connections@worker'
+        ? res('', { exitCode: 127, stderr: 'sh: netstat: not found' })
+        : key.endsWith('@worker')
+          ? mc.results[key.replace('@worker', '@app')]
+          : undefined,
+    );
+    expect(Object.values(s.approvals).map((a) => a.gateId)).not.toContain('approve-restart-holder');
+  });
+
+  it('CONFIG GET * (one pattern, every Redis version) is read for the four settings', () => {
+    const all =
+      'appendfsync\neverysec\ndir\n/data\nappendonly\nno\nsave\n3600 1\nstop-writes-on-bgsave-error\nyes\n';
+    const s = drive('redis-permissions', healthy, (id) => (id === 'config' ? res(all) : undefined));
+    expect(s.status).toBe('no-fault');
+    expect(s.facts['redis.dir']).toBe('/data');
+  });
+
+  it('an exited container with empty console logs: why it stopped is unknown, so no start', () => {
+    const stopped = load('container-stopped.redis-connectivity.json');
+    const s = drive('redis-connectivity', stopped, (id) => (id === 'logs' ? res('') : undefined));
+    expect(s.approvals).toEqual({});
+    expect(s.status).toBe('escalated');
+  });
+
+  it('a target with no clients can be healthy: per-client checks do not apply to its shape', () => {
+    const s = drive('redis-connectivity', { ...conn, target: { ...conn.target, clients: [] } });
+    expect(s.status).toBe('no-fault');
+  });
+
+  it('df without inode support: the other sections still read', () => {
+    const disk = healthy.results.disk as ExecResult;
+    const noInodes = {
+      ...disk,
+      stdout: disk.stdout.replace(/---inodes---\n[\s\S]*?---mounts---/, '---inodes---\n---mounts---'),
+    };
+    expect(drive('redis-permissions', healthy, (id) => (id === 'disk' ? noInodes : undefined)).status).toBe(
+      'no-fault',
+    );
+  });
+});

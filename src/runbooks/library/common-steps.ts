@@ -18,7 +18,21 @@ export const diagnose = (s: DiagnoseInput): DiagnoseStep => ({
   ...s,
   emits: [...s.emits, UNREAD],
 });
-export const verify = (s: VerifyInput): VerifyStep => ({ kind: 'verify', needs: [], ...s });
+// Replies that refuse the check itself: the bot may not run it, or this Redis cannot take it (a
+// replica refusing a write). Whether the repair worked is then unread, not failed.
+const REFUSALS: ReadonlySet<string> = new Set(['noperm', 'readonly', 'wrongpass', 'noauth', 'tool-missing']);
+
+export const verify = (s: VerifyInput): VerifyStep => ({
+  kind: 'verify',
+  needs: [],
+  ...s,
+  check: (r, ctx) => {
+    const reply = classifyReply(r);
+    if (REFUSALS.has(reply.kind))
+      return { passed: false, statement: reply.line, evidence: [reply.line], unread: whyUnread(r, reply) };
+    return s.check(r, ctx);
+  },
+});
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
@@ -164,6 +178,18 @@ export const logsStep = diagnose({
     if (r.exitCode !== 0 || r.unreachable || r.timedOut) return couldNotRun('read the logs', r);
     // The cap keeps the first bytes of `--tail 300`: the newest lines, the ones that matter, are lost.
     if (r.truncated) return couldNotRun('read the logs', r, `${CUT} (the newest lines)`);
+    // Nothing at all (Redis logs to a file, not to the console): the last start said nothing here.
+    if (allOutput(r).trim() === '')
+      return {
+        findings: [
+          {
+            code: 'logs-empty',
+            severity: 'info',
+            statement: 'The logs are empty here (Redis may log to a file instead)',
+            evidence: [],
+          },
+        ],
+      };
     const scan = scanLogs(allOutput(r));
     const dir = scan.firstMatch.get('rdb-permission-denied')?.[2];
     return {
@@ -171,7 +197,7 @@ export const logsStep = diagnose({
       facts: dir && SAFE_PATH.test(dir) ? { 'log.rdbDir': dir } : {},
     };
   },
-  emits: LOG_CODES.map(logCode),
+  emits: [...LOG_CODES.map(logCode), 'logs-empty'],
   timeoutMs: T,
 });
 

@@ -3,7 +3,7 @@ import { formatBytes, infoLine, infoNumber, parseInfo } from '../analyzers/redis
 import { classifyReply } from '../analyzers/redis-reply.js';
 import type { Analysis, Finding, StepContext } from '../model.js';
 import type { ExecResult } from '../result.js';
-import { CUT, couldNotRun, diagnose, notServing } from './common-steps.js';
+import { CUT, couldNotRun, diagnose, notServing, readInfo } from './common-steps.js';
 import { clientFact, list, num, SAFE_NAME } from './facts.js';
 
 const redis = { at: 'redis' } as const;
@@ -113,7 +113,8 @@ export const clientPingStep = diagnose({
 export const clientNetworkStep = diagnose({
   id: 'client-network',
   title: 'Networks of the client against Redis',
-  needs: ['container'],
+  // After the client's PING: a client on another network that reaches Redis anyway needs no repair.
+  needs: ['container', 'client-ping'],
   when: running,
   forEach: 'client',
   action: (ctx) => {
@@ -148,19 +149,31 @@ export const clientNetworkStep = diagnose({
         ],
       };
     const net = client.networks.find((n) => SAFE_NAME.test(n));
+    const where = `${c} is on ${client.networks.join(', ') || 'none'}, Redis on ${redisNets.join(', ') || 'none'}`;
+    if (ctx.facts[clientFact(c, 'reachable')] === true)
+      return {
+        findings: [
+          {
+            code: 'network-mismatch-reachable',
+            severity: 'info',
+            statement: `${c} and Redis share no network, but ${c} reaches Redis anyway: ${where}`,
+            evidence: ev,
+          },
+        ],
+      };
     return {
       findings: [
         {
           code: 'network-mismatch',
           severity: 'critical',
-          statement: `${c} and Redis share no network: ${c} is on ${client.networks.join(', ') || 'none'}, Redis on ${redisNets.join(', ') || 'none'}`,
+          statement: `${c} and Redis share no network: ${where}`,
           evidence: ev,
         },
       ],
       facts: net ? { [clientFact(c, 'network')]: net } : {},
     };
   },
-  emits: ['network-shared', 'network-mismatch'],
+  emits: ['network-shared', 'network-mismatch', 'network-mismatch-reachable'],
   timeoutMs: T,
 });
 
@@ -326,5 +339,56 @@ export const clientConnectionsStep = diagnose({
     };
   },
   emits: ['client-connections'],
+  timeoutMs: T,
+});
+
+// A replica that lost its master answers PING and INFO (both allowed on a stale replica) while its
+// clients get MASTERDOWN on every data command: only INFO replication tells.
+export const replicationStep = diagnose({
+  id: 'info-replication',
+  title: 'INFO replication',
+  needs: ['container'],
+  when: running,
+  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'replication'] }),
+  analyze: (r) => {
+    const info = readInfo(r, 'INFO replication', 'role');
+    if (!(info instanceof Map)) return info;
+    const ev = ['role', 'master_link_status', 'master_link_down_since_seconds']
+      .filter((k) => info.has(k))
+      .map((k) => infoLine(info, k));
+    if (info.get('role') !== 'slave')
+      return {
+        findings: [
+          {
+            code: 'replication-primary',
+            severity: 'info',
+            statement: `Redis is a ${info.get('role')}`,
+            evidence: ev,
+          },
+        ],
+      };
+    if (info.get('master_link_status') === 'up')
+      return {
+        findings: [
+          {
+            code: 'replica-ok',
+            severity: 'info',
+            statement: 'Redis is a replica; its link to the master is up',
+            evidence: ev,
+          },
+        ],
+      };
+    return {
+      findings: [
+        {
+          code: 'replica-link-down',
+          severity: 'critical',
+          statement: `Redis is a replica whose link to its master is ${info.get('master_link_status') ?? 'unknown'}: clients get stale data or MASTERDOWN, and writes are refused`,
+          evidence: ev,
+        },
+      ],
+    };
+  },
+  emits: ['replication-primary', 'replica-ok', 'replica-link-down'],
   timeoutMs: T,
 });

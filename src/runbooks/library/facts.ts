@@ -23,6 +23,19 @@ export function dataDirOf(ctx: StepContext): string {
   return ctx.target.redis.dataDir ?? str(ctx.facts, 'redis.dir') ?? str(ctx.facts, 'log.rdbDir') ?? '/data';
 }
 
+/**
+ * The data directory a repair may act on: one that was read, never the default guess. The
+ * operator's word, what Redis says, what its log said, or the volume mounted at /data.
+ */
+export function repairDirOf(ctx: StepContext): string | undefined {
+  return (
+    ctx.target.redis.dataDir ??
+    str(ctx.facts, 'redis.dir') ??
+    str(ctx.facts, 'log.rdbDir') ??
+    (str(ctx.facts, 'redis.mountSource') !== undefined ? '/data' : undefined)
+  );
+}
+
 // A repair runs `chown -R` on the data directory as root: a Redis started from / (systemd's default
 // working directory) or a hostile `dir` must never turn that into a chown of the system. Trees the
 // system owns are refused with everything below them; shared parents are refused themselves only

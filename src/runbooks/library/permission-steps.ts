@@ -22,20 +22,19 @@ export function besideRedis(ctx: StepContext, argv: string[], user: string): Act
 
 export const configStep = diagnose({
   id: 'config',
-  title: 'CONFIG GET dir, appendonly, stop-writes-on-bgsave-error',
+  title: 'CONFIG GET (dir, appendonly, stop-writes-on-bgsave-error, save)',
   needs: ['container'],
   when: running,
-  action: () => ({
-    kind: 'redis',
-    place: redis,
-    args: ['CONFIG', 'GET', 'dir', 'appendonly', 'stop-writes-on-bgsave-error', 'save'],
-  }),
+  // Before Redis 7 CONFIG GET takes one pattern; `*` is the one that reads all four on every version.
+  action: () => ({ kind: 'redis', place: redis, args: ['CONFIG', 'GET', '*'] }),
   analyze: (r, ctx) => {
     if (r.truncated) return couldNotRun('read CONFIG GET', r, CUT);
     const cfg = parseConfigGet(r.stdout);
     const dir = cfg.get('dir');
     if (dir === undefined) return couldNotRun('read CONFIG GET', r);
-    const ev = [...cfg].map(([k, v]) => `${k} ${v === '' ? '""' : v}`);
+    const ev = ['dir', 'appendonly', 'stop-writes-on-bgsave-error', 'save'].map(
+      (k) => `${k} ${cfg.get(k) === '' ? '""' : (cfg.get(k) ?? '(absent)')}`,
+    );
     const findings: Finding[] = [
       {
         code: 'config',
@@ -216,7 +215,8 @@ export const dataDirStep = diagnose({
   id: 'data-dir',
   title: 'Owner and mode of the data directory',
   needs: ['config', 'process-owner', 'image-user', 'logs'],
-  action: (ctx) => besideRedis(ctx, ['stat', '-c', '%u %g %a %U %G %n', dataDirOf(ctx)], 'root'),
+  // -L: a data dir that is a symlink is judged by the directory behind it, which Redis writes to.
+  action: (ctx) => besideRedis(ctx, ['stat', '-L', '-c', '%u %g %a %U %G %n', dataDirOf(ctx)], 'root'),
   analyze: analyzeDataDir,
   emits: ['data-dir-ok', 'owner-mismatch', 'no-write-bit'],
   timeoutMs: 60_000,
@@ -225,6 +225,9 @@ export const dataDirStep = diagnose({
 // BGSAVE writes a whole copy of the dataset: below this much free space a save is at risk whatever
 // the percentage says (a 99 % full 10 TB disk still has 100 GB free).
 const MIN_FREE_KB = 256 * 1024;
+// Section markers in the disk step's output; an empty section (busybox df without -i) stays empty.
+const INODES = '---inodes---';
+const MOUNTS = '---mounts---';
 
 /** The data row of `df -P` output: [filesystem, total, used, available, use%, mount]. */
 const dfRow = (text: string) =>
@@ -236,7 +239,16 @@ const dfRow = (text: string) =>
 export function analyzeDisk(r: ExecResult, ctx: StepContext): Analysis {
   // Cut output may have lost a later /proc/mounts line for the same mount point (the one on top).
   if (r.truncated) return couldNotRun(`check free space of ${dataDirOf(ctx)}`, r, CUT);
-  const [dfPart = '', inodePart = '', mountsPart = ''] = allOutput(r).split('\n---\n');
+  const out = allOutput(r);
+  const section = (from: string, to?: string) => {
+    const a = out.indexOf(from);
+    if (a < 0) return '';
+    const b = to === undefined ? -1 : out.indexOf(to, a);
+    return out.slice(a + from.length, b < 0 ? undefined : b);
+  };
+  const dfPart = out.slice(0, Math.max(0, out.indexOf(INODES)));
+  const inodePart = section(INODES, MOUNTS);
+  const mountsPart = section(MOUNTS);
   const df = dfRow(dfPart);
   const dir = dataDirOf(ctx);
   if (!df) return couldNotRun(`check free space of ${dir}`, r);
@@ -300,7 +312,13 @@ export const diskStep = diagnose({
   action: (ctx) =>
     besideRedis(
       ctx,
-      ['sh', '-c', 'df -Pk "$1"; echo ---; df -Pi "$1"; echo ---; cat /proc/mounts', 'sh', dataDirOf(ctx)],
+      [
+        'sh',
+        '-c',
+        `df -Pk "$1"; echo ${INODES}; df -Pi "$1"; echo ${MOUNTS}; cat /proc/mounts`,
+        'sh',
+        dataDirOf(ctx),
+      ],
       'root',
     ),
   analyze: analyzeDisk,

@@ -7,6 +7,7 @@ import {
   clientPingStep,
   clientsStep,
   memoryStep,
+  replicationStep,
 } from './connectivity-steps.js';
 import { clientFact, str } from './facts.js';
 import { guarded, healthy, outcome, undecided } from './step-builders.js';
@@ -130,6 +131,7 @@ const diagnosis = [
   persistenceStep,
   memoryStep,
   clientsStep,
+  replicationStep,
   clientPingStep,
   clientNetworkStep,
   clientConnectionsStep,
@@ -148,6 +150,7 @@ const startBlockedByDisk: Condition = {
     'persistence-error-logged',
   ].map(f),
 };
+const holderKnown: Condition = { all: [{ fact: 'clients.holder' }, { read: 'client-connections' }] };
 const startBlockedByConfig: Condition = { any: [f('acl-load-failed'), f('config-load-failed')] };
 const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
 // A healthy Redis has all its checks read; counting held connections applies only when exhausted.
@@ -198,12 +201,18 @@ export const redisConnectivity: Runbook = {
           cause: 'start-blocked-config',
         },
         {
+          when: { all: [notRunning, f('logs-empty')] },
+          to: 'escalate-start-unknown',
+          cause: 'container-stopped',
+        },
+        {
           when: {
             all: [
               notRunning,
               { targetKind: 'docker' },
               { not: startBlockedByDisk },
               { not: startBlockedByConfig },
+              { not: f('logs-empty') },
             ],
           },
           to: 'approve-start',
@@ -212,13 +221,8 @@ export const redisConnectivity: Runbook = {
         {
           // On another network and unable to reach Redis: a client that gets PONG anyway (routed,
           // by address) needs no repair.
-          when: {
-            all: [
-              f('network-mismatch'),
-              { any: [f('client-dns-failure'), f('client-tcp-failure')] },
-              { targetKind: 'docker' },
-            ],
-          },
+          // network-mismatch is said only of a client that does not reach Redis (client-network).
+          when: { all: [f('network-mismatch'), { targetKind: 'docker' }] },
           to: 'approve-connect',
           cause: 'wrong-network',
         },
@@ -228,12 +232,13 @@ export const redisConnectivity: Runbook = {
           cause: 'maxmemory',
         },
         {
-          when: { all: [f('clients-exhausted'), { fact: 'clients.holder' }] },
+          // A holder only once every client's connections were counted: an uncounted one may hold more.
+          when: { all: [f('clients-exhausted'), holderKnown] },
           to: 'approve-restart-holder',
           cause: 'clients-exhausted',
         },
         {
-          when: { all: [f('clients-exhausted'), { not: { fact: 'clients.holder' } }] },
+          when: { all: [f('clients-exhausted'), { not: holderKnown }] },
           to: 'escalate-clients',
           cause: 'clients-exhausted',
         },
@@ -256,7 +261,9 @@ export const redisConnectivity: Runbook = {
           cause: 'client-unreachable',
         },
         {
-          when: { any: [f('redis-not-listening'), f('ping-failed'), f('master-down')] },
+          when: {
+            any: [f('redis-not-listening'), f('ping-failed'), f('master-down'), f('replica-link-down')],
+          },
           to: 'escalate-down',
           cause: 'redis-down',
         },
@@ -305,6 +312,10 @@ export const redisConnectivity: Runbook = {
     escalate(
       'escalate-crash-loop',
       'Redis is restarting in a loop; starting it again will not help. Read the logs in the findings.',
+    ),
+    escalate(
+      'escalate-start-unknown',
+      'The Redis container is not running and its console logs are empty (it may log to a file), so why it stopped could not be read. Look at its log file before starting it; no automatic repair.',
     ),
     escalate(
       'escalate-start-blocked',
@@ -426,7 +437,7 @@ export const redisConnectivity: Runbook = {
     },
     'redis-down': {
       title: 'Redis is not answering',
-      evidence: ['redis-not-listening', 'ping-failed'],
+      evidence: ['redis-not-listening', 'ping-failed', 'master-down', 'replica-link-down'],
       prevention: ['If Redis cannot be restarted, check disk space and system resources (seed 004).'],
     },
   },

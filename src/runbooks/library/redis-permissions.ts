@@ -2,7 +2,7 @@ import type { Action } from '../action.js';
 import type { Condition, Runbook, StepContext } from '../model.js';
 import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
 import { memoryStep } from './connectivity-steps.js';
-import { dataDirOf, isSafeDataDir, num } from './facts.js';
+import { isSafeDataDir, num, repairDirOf } from './facts.js';
 import {
   besideRedis,
   configStep,
@@ -22,9 +22,10 @@ function ownershipFix(ctx: StepContext): Action[] | null {
   const gid = num(ctx.facts, 'redis.gid');
   const mode = num(ctx.facts, 'dir.mode');
   if (uid === undefined || gid === undefined) return null;
-  const dir = dataDirOf(ctx);
-  if (!isSafeDataDir(dir)) return null;
-  const actions = [besideRedis(ctx, ['chown', '-R', `${uid}:${gid}`, dir], 'root')];
+  const dir = repairDirOf(ctx);
+  if (dir === undefined || !isSafeDataDir(dir)) return null;
+  // -H: if the data dir is a symlink, the directory behind it is what Redis writes to.
+  const actions = [besideRedis(ctx, ['chown', '-R', '-H', `${uid}:${gid}`, dir], 'root')];
   if (mode === undefined || (mode & 0o700) !== 0o700)
     actions.push(besideRedis(ctx, ['chmod', 'u+rwx', dir], 'root'));
   return actions;
