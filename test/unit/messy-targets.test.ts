@@ -301,7 +301,7 @@ describe('second review: messy targets not in the lab', () => {
 
   it('with two clients, the network is connected only for the one that cannot reach Redis', () => {
     // worker is on another network but reaches Redis; app shares the network and cannot resolve it.
-    const s = drive('redis-connectivity', twoClients, (id, _r, key) => {
+    const s = drive('redis-connectivity', twoClients, (_id, _r, key) => {
       if (key === 'client-ping@worker') return res('PONG\n');
       if (key === 'client-ping@app')
         return res('', {
@@ -322,7 +322,7 @@ describe('second review: messy targets not in the lab', () => {
       target: { ...mc.target, clients: [...mc.target.clients, { name: 'worker', container: 'w' }] },
       results: mc.results,
     };
-    const s = drive('redis-connectivity', two, (id, _r, key) =>
+    const s = drive('redis-connectivity', two, (_id, _r, key) =>
       key === 'client-connections@worker'
         ? res('', { exitCode: 127, stderr: 'sh: netstat: not found' })
         : key.endsWith('@worker')

@@ -48,10 +48,6 @@ const persistenceFailing: Condition = {
 };
 const actNow = (...more: Condition[]): Condition => ({ all: [dirFault, persistenceFailing, ...more] });
 
-const chownCommands = [
-  'chown -R <redis uid>:<redis gid> <data dir>',
-  'chmod u+rwx <data dir> (only if the owner lacks it)',
-];
 const chownUndo = 'chown -R {dir.uid}:{dir.gid} {dir.path} (the owner it had before)';
 const stillUnwritable = { step: 'data-dir', findings: ['owner-mismatch', 'no-write-bit'] };
 const repairDefaults = {
