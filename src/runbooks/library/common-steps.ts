@@ -179,7 +179,8 @@ export const logsStep = diagnose({
     // The cap keeps the first bytes of `--tail 300`: the newest lines, the ones that matter, are lost.
     if (r.truncated) return couldNotRun('read the logs', r, `${CUT} (the newest lines)`);
     // Nothing at all (Redis logs to a file, not to the console): the last start said nothing here.
-    if (allOutput(r).trim() === '')
+    // journalctl for a unit with no journal (a wrong unit name) prints only this.
+    if (allOutput(r).trim() === '' || allOutput(r).trim() === '-- No entries --')
       return {
         findings: [
           {
