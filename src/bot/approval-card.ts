@@ -1,7 +1,8 @@
 // The approval card: everything a person needs to decide on one repair, and the two buttons bound to
 // that one request. Once decided, expired or withdrawn, the buttons give way to who did what and when.
-import { diagnosisFindings } from '../runbooks/engine-flow.js';
+
 import type { ApprovalRun, Runbook, RunState } from '../runbooks/index.js';
+import { diagnosisFindings } from '../runbooks/run-queries.js';
 import {
   type Block,
   clamp,

@@ -51,8 +51,6 @@ export function evaluate(c: Condition, scope: ConditionScope): Truth {
   return inner === 'unknown' ? 'unknown' : !inner;
 }
 
-export const holds = (c: Condition, scope: ConditionScope): boolean => evaluate(c, scope) === true;
-
 /** True when a condition reads only the target's shape (its kind, its clients), nothing found. */
 export function shapeOnly(c: Condition): boolean {
   if ('finding' in c || 'fact' in c || 'read' in c) return false;

@@ -1,9 +1,7 @@
 import type { Flow } from './engine-flow.js';
 import {
   contextFor,
-  diagnosisRound,
   finish,
-  goTo,
   issue,
   isTerminal,
   note,
@@ -12,11 +10,13 @@ import {
   stepKey,
   stepOf,
 } from './engine-flow.js';
+import { goTo } from './engine-route.js';
 import { RunbookBotError } from './errors.js';
 import { builtinRunbook } from './library/index.js';
 import type { Analysis, DiagnoseStep, ProbeStep, RepairStep, Runbook } from './model.js';
 import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
+import { diagnosisRound } from './run-queries.js';
 import type { ApprovalRun, EngineEvent, Ignored, RunState, StepRun, Transition } from './state.js';
 import { STATE_SCHEMA_VERSION } from './state.js';
 import type { TargetView } from './target.js';

@@ -1,5 +1,5 @@
 // The sentences of a report: what was not done, and the summary paragraph.
-import { blindSpots, blindSummary } from './engine-flow.js';
+
 import type { Runbook } from './model.js';
 import { humanUtc } from './report-time.js';
 import type {
@@ -10,6 +10,7 @@ import type {
   RootCause,
   VerificationItem,
 } from './report-types.js';
+import { blindSpots, blindSummary } from './run-queries.js';
 import type { RunState } from './state.js';
 import { TERMINAL } from './state.js';
 

@@ -1,0 +1,51 @@
+import type { DiagnoseStep, Finding, Runbook } from './model.js';
+import type { RunState, StepRun } from './state.js';
+
+// Questions asked of a run's state, answered in one place for the engine, the reports and the edges.
+
+/** A per-client step on a target with no clients: skipped by the target's shape, not by a finding. */
+export const NO_CLIENTS = 'the target has no clients';
+
+export const diagnosisRound = (s: RunState) => s.diagnosisRound ?? 1;
+
+/** The diagnose step runs of the latest round: what the target looks like now. */
+export function currentDiagnosis(s: RunState): StepRun[] {
+  const round = diagnosisRound(s);
+  return Object.values(s.steps).filter((r) => r.kind === 'diagnose' && r.round === round);
+}
+
+export function diagnosisFindings(s: RunState): Finding[] {
+  return currentDiagnosis(s).flatMap((r) => r.findings);
+}
+
+/** What could not be read in the latest round: one line per unread check, naming it and why. */
+export function blindSpots(s: RunState): string[] {
+  return currentDiagnosis(s).flatMap((r) =>
+    r.unread === undefined ? [] : [`${r.title}${r.item ? ` (${r.item})` : ''}: ${r.unread}`],
+  );
+}
+
+/** The blind spots grouped by reason: "A, B, C: the target could not be reached (…); D: …". */
+export function blindSummary(s: RunState): string {
+  const byReason = new Map<string, string[]>();
+  for (const r of currentDiagnosis(s)) {
+    if (r.unread === undefined) continue;
+    const names = byReason.get(r.unread) ?? [];
+    names.push(`${r.title}${r.item ? ` (${r.item})` : ''}`);
+    byReason.set(r.unread, names);
+  }
+  return [...byReason].map(([why, names]) => `${names.join(', ')}: ${why}`).join('; ');
+}
+
+/** Repairs of this run whose verification passed. */
+export const verifiedRepairs = (s: RunState) =>
+  Object.values(s.steps).filter((r) => r.kind === 'repair' && r.verified === true);
+
+/** The causes those repairs were approved for. */
+export const fixedCauses = (s: RunState) =>
+  verifiedRepairs(s)
+    .map((r) => (r.approvalId ? s.approvals[r.approvalId]?.cause : undefined))
+    .filter((c): c is string => c !== undefined);
+
+export const diagnoseSteps = (rb: Runbook) =>
+  rb.steps.filter((x): x is DiagnoseStep => x.kind === 'diagnose');
