@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { builtinRunbooks, describeRunbook, validateRunbook } from './runbooks/index.js';
+import { builtinRunbooks, catalogueIssues, describeRunbook, validateRunbook } from './runbooks/index.js';
 
 const USAGE = `runbook-bot <command>
 
@@ -35,6 +35,12 @@ async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
   const roleArg = args.includes('--role') ? args[args.indexOf('--role') + 1] : 'all';
   if (roleArg !== 'all' && roleArg !== 'bot' && roleArg !== 'worker') {
     process.stderr.write(`serve: --role must be all, bot or worker (got ${roleArg ?? 'nothing'})\n`);
+    return 2;
+  }
+  // A runbook whose conclusions validation cannot vouch for never serves, before anything opens.
+  const invalid = catalogueIssues(builtinRunbooks);
+  if (invalid.length > 0) {
+    process.stderr.write(`serve: invalid runbooks:\n${invalid.map((l) => `  ${l}`).join('\n')}\n`);
     return 2;
   }
   const parsed = parseConfig(env, roleArg);

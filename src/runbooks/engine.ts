@@ -12,7 +12,6 @@ import {
 } from './engine-flow.js';
 import { goTo } from './engine-route.js';
 import { RunbookBotError } from './errors.js';
-import { builtinRunbook } from './library/index.js';
 import type { Analysis, DiagnoseStep, ProbeStep, RepairStep, Runbook } from './model.js';
 import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
@@ -396,7 +395,7 @@ export function advance(
   state: RunState,
   event: EngineEvent,
   at: number,
-  lookup: RunbookLookup = builtinRunbook,
+  lookup: RunbookLookup,
   redact: Redactor = keep,
 ): Transition {
   const rb = lookup(state.runbookId);

@@ -257,3 +257,12 @@ export function validateRunbook(input: RunbookInput | unknown): ValidationResult
   const issues = checkGraph(parsed.data);
   return issues.length === 0 ? { ok: true, runbook: parsed.data } : { ok: false, issues };
 }
+
+/** Every issue of every runbook, one line each (`id [code] message`); empty when all are valid. */
+export function catalogueIssues(runbooks: readonly unknown[]): string[] {
+  return runbooks.flatMap((rb, i) => {
+    const v = validateRunbook(rb);
+    const id = typeof rb === 'object' && rb !== null && 'id' in rb ? String(rb.id) : `#${i}`;
+    return v.ok ? [] : v.issues.map((x) => `${id} [${x.code}] ${x.message}`);
+  });
+}

@@ -45,6 +45,7 @@ function replay(runbookId: string, fx: Fixture): Transition & { issued: EngineCo
       t.state,
       { type: 'step-result', stepKey: cmd.stepKey, attempt: cmd.attempt, results: [recorded] },
       at,
+      builtinRunbook,
     );
     issued.push(...t.commands);
     queue.push(...t.commands);

@@ -123,6 +123,7 @@ function rehearsal(name: string): RunState {
       t.state,
       { type: 'step-result', stepKey: cmd.stepKey, attempt: cmd.attempt, results: [r] },
       at,
+      builtinRunbook,
     );
     queue.push(...t.commands);
   }
@@ -218,7 +219,12 @@ describe('incident report: every way a run can end', () => {
   it('expired: the repair was not run because nobody decided', () => {
     const waiting = rehearsal('rdb-permission.redis-permissions.json');
     const id = Object.keys(waiting.approvals)[0] ?? '';
-    const state = advance(waiting, { type: 'approval-expired', approvalId: id }, 999_000).state;
+    const state = advance(
+      waiting,
+      { type: 'approval-expired', approvalId: id },
+      999_000,
+      builtinRunbook,
+    ).state;
     const report = buildReport(state, builtinRunbook(state.runbookId) as Runbook);
     expect(report.header.status).toBe('expired');
     expect(report.notDone[0]).toMatch(
@@ -233,6 +239,7 @@ describe('incident report: every way a run can end', () => {
       waiting,
       { type: 'cancel', by: 'U_LEAD', reason: 'doing it by hand' },
       50_000,
+      builtinRunbook,
     ).state;
     const report = buildReport(state, builtinRunbook(state.runbookId) as Runbook, {
       people: { U_LEAD: 'Lee' },

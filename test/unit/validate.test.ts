@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { builtinRunbooks, describeRunbook, validateRunbook } from '../../src/runbooks/index.js';
+import {
+  builtinRunbooks,
+  catalogueIssues,
+  describeRunbook,
+  validateRunbook,
+} from '../../src/runbooks/index.js';
 import { toyRunbook, toyWith } from '../support/toy-runbook.js';
 
 const codes = (input: unknown) => {
@@ -183,6 +188,20 @@ describe('runbook validation: conclusions that would not be earned', () => {
     const listing = describeRunbook(toyRunbook());
     expect(listing).toContain('$ docker exec <redis container> fix one');
     expect(listing).toContain('$ docker exec <redis container> fix two');
+  });
+
+  it('the catalogue serve checks at start: one line per issue, none for valid runbooks', () => {
+    expect(catalogueIssues(builtinRunbooks)).toEqual([]);
+    const typo = toyWith(
+      replace('triage', (s) =>
+        s.kind === 'decide'
+          ? { ...s, branches: [{ when: { finding: 'bda' }, to: 'approve-fix', cause: 'broken' }] }
+          : s,
+      ),
+    );
+    expect(catalogueIssues([toyRunbook(), typo])).toEqual([
+      expect.stringMatching(/^toy \[unknown-finding\] step triage, branch to approve-fix: names finding bda/),
+    ]);
   });
 
   it('the shipped runbooks rest every healthy outcome on every check their triage reads', () => {
