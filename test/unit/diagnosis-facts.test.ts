@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { parseId, writeAccess } from '../../src/runbooks/analyzers/file-owner.js';
 import type { ExecResult, StepContext } from '../../src/runbooks/index.js';
 import { preconditionProbe, start } from '../../src/runbooks/index.js';
-import { containerStep, logsStep, pingStep } from '../../src/runbooks/library/common-steps.js';
-import { clientNetworkStep, clientPingStep } from '../../src/runbooks/library/connectivity-steps.js';
+import { clientNetworkStep, clientPingStep } from '../../src/runbooks/library/client-steps.js';
+import { containerStep, logsStep } from '../../src/runbooks/library/common-steps.js';
 import { isSafeDataDir } from '../../src/runbooks/library/facts.js';
 import {
   analyzeDataDir,
   analyzeDisk,
   processOwnerStep,
 } from '../../src/runbooks/library/permission-steps.js';
+import { pingStep } from '../../src/runbooks/library/ping-step.js';
 import { redisPermissions } from '../../src/runbooks/library/redis-permissions.js';
 import { toyTarget } from '../support/toy-runbook.js';
 

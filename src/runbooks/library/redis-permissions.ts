@@ -1,6 +1,6 @@
 import type { Action } from '../action.js';
 import type { Condition, Runbook, StepContext } from '../model.js';
-import { containerStep, logsStep, persistenceStep, pingStep, serverStep } from './common-steps.js';
+import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
 import { memoryStep } from './connectivity-steps.js';
 import { isSafeDataDir, num, repairDirOf } from './facts.js';
 import {
@@ -11,6 +11,8 @@ import {
   imageUserStep,
   processOwnerStep,
 } from './permission-steps.js';
+import { pingStep } from './ping-step.js';
+import { permissionCauses } from './redis-permissions-causes.js';
 import { guarded, healthy, outcome, undecided } from './step-builders.js';
 import { verifyBgsave, verifyPing, verifyRunning, verifySaveStatus, verifyWrite } from './verify-steps.js';
 
@@ -110,15 +112,6 @@ const repairs = [
     onSuccess: 'mitigated',
     onFailure: 'escalate-repair-failed',
   }),
-];
-
-const ownershipPrevention = [
-  'Check the data directory against the UID Redis runs as before starting it (999:999 for the official image); fail the start, do not carry on (seed 001: preflight check).',
-  'Document the UID each containerised service expects for its volumes (seed 000).',
-  'Prefer named volumes to host bind mounts so the engine sets ownership (seed 000).',
-  'Alert on "Permission denied" and "Background saving error" in Redis logs and on rdb_last_bgsave_status:err (seeds 000, 003).',
-  'Run Redis as the package system user (redis:redis, no login shell) and keep the unit file, playbooks and start scripts in agreement on it (seed 003).',
-  'Never "fix" ownership with chmod 777: give the directory to the Redis user (seed 000).',
 ];
 
 const diagnosis = [
@@ -318,102 +311,5 @@ export const redisPermissions: Runbook = {
       'Writes are accepted again with stop-writes-on-bgsave-error no, but snapshots still fail: data is at risk until a person fixes the data directory.',
     ),
   ],
-  causes: {
-    'owner-mismatch': {
-      title: 'The data directory is owned by another user than the one Redis runs as',
-      evidence: [
-        'owner-mismatch',
-        'rdb-permission-denied',
-        'aof-permission-denied',
-        'bgsave-failing',
-        'bgsave-error-logged',
-        'misconf',
-        'container-not-running',
-        'service-user-mismatch',
-        'redis-user',
-      ],
-      prevention: ownershipPrevention,
-    },
-    'no-write-bit': {
-      title: 'The data directory belongs to the Redis user but has no write bit',
-      evidence: [
-        'no-write-bit',
-        'rdb-permission-denied',
-        'aof-permission-denied',
-        'bgsave-failing',
-        'misconf',
-        'container-not-running',
-        'redis-user',
-      ],
-      prevention: ownershipPrevention,
-    },
-    'disk-full': {
-      title: 'The disk holding the data directory is full',
-      evidence: ['disk-full', 'bgsave-failing', 'bgsave-error-logged'],
-      prevention: [
-        'Alert on free space of the Redis data volume well before it is full.',
-        'If Redis cannot be restarted, check disk space and system resources first (seed 004).',
-      ],
-    },
-    'read-only-fs': {
-      title: 'The data directory is on a read-only filesystem',
-      evidence: ['read-only-fs', 'bgsave-failing'],
-      prevention: [
-        'Alert on filesystems remounted read-only (kernel storage errors) before services start failing.',
-      ],
-    },
-    'container-missing': {
-      title: 'The Redis container does not exist',
-      evidence: ['container-missing'],
-      prevention: ['Manage Redis with a compose file or orchestrator so it is recreated, not lost.'],
-    },
-    'redis-unresponsive': {
-      title: 'Redis does not answer on its own host',
-      evidence: ['redis-unresponsive', 'redis-busy'],
-      prevention: ['Alert on redis_up and on command latency, not only on persistence.'],
-    },
-    'redis-loading': {
-      title: 'Redis is loading its dataset',
-      evidence: ['redis-loading'],
-      prevention: ["Keep datasets small enough to load within the clients' retry window."],
-    },
-    'auth-refused': {
-      title: "Redis refuses the bot's credentials",
-      evidence: ['auth-refused'],
-      prevention: ['Give the bot and the clients their credentials from one secret.'],
-    },
-    'container-stopped': {
-      title: 'The Redis container is not running',
-      evidence: ['container-not-running'],
-      prevention: ['Give the container a restart policy and a healthcheck.'],
-    },
-    'redis-down': {
-      title: 'Redis does not answer PING properly',
-      evidence: ['redis-not-listening', 'ping-failed', 'master-down'],
-      prevention: ['Alert on redis_up.'],
-    },
-    maxmemory: {
-      title: 'Redis reached maxmemory with noeviction and refuses writes',
-      evidence: ['maxmemory-reached'],
-      prevention: ['Alert at 80% of maxmemory (seed 004).'],
-    },
-    'latent-dir': {
-      title: 'The data directory is not writable by Redis, but persistence does not fail now',
-      evidence: ['owner-mismatch', 'no-write-bit', 'persistence-off', 'persistence-ok'],
-      prevention: ownershipPrevention,
-    },
-    'persistence-unexplained': {
-      title: 'Persistence fails for a reason the runbook does not recognise',
-      evidence: [
-        'bgsave-failing',
-        'aof-write-failing',
-        'rdb-permission-denied',
-        'aof-permission-denied',
-        'misconf',
-        'bgsave-error-logged',
-        'data-dir-ok',
-      ],
-      prevention: ['Add the new failure to this runbook once it is understood.'],
-    },
-  },
+  causes: permissionCauses,
 };

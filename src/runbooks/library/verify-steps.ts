@@ -4,8 +4,8 @@ import { parseInspect } from '../analyzers/container-inspect.js';
 import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
 import { classifyReply } from '../analyzers/redis-reply.js';
 import { allOutput } from '../result.js';
+import { clientPlace } from './client-steps.js';
 import { verify } from './common-steps.js';
-import { clientPlace } from './connectivity-steps.js';
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;

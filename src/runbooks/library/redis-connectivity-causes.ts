@@ -1,0 +1,113 @@
+import type { Cause } from '../model.js';
+
+// The causes redis-connectivity can name, each with the finding codes that are its evidence and what
+// prevents it next time; the seed documents are cited where a measure comes from one.
+
+export const connectivityCauses: Record<string, Cause> = {
+  'redis-unresponsive': {
+    title: 'Redis does not answer on its own host',
+    evidence: ['redis-unresponsive', 'redis-busy'],
+    prevention: [
+      'Alert on redis_up and on command latency; a frozen Redis looks like a network fault to clients.',
+    ],
+  },
+  'redis-loading': {
+    title: 'Redis is loading its dataset',
+    evidence: ['redis-loading'],
+    prevention: ["Keep datasets small enough to load within the clients' retry window."],
+  },
+  'start-blocked-disk': {
+    title: 'Redis exits at start because it cannot write its data directory',
+    evidence: [
+      'container-not-running',
+      'aof-permission-denied',
+      'rdb-permission-denied',
+      'disk-full-logged',
+      'read-only-fs-logged',
+    ],
+    prevention: [
+      'Check the data directory against the UID Redis runs as before starting it (seed 001: preflight check).',
+    ],
+  },
+  'start-blocked-config': {
+    title: 'Redis exits at start because its configuration or ACL file cannot be loaded',
+    evidence: ['container-not-running', 'acl-load-failed', 'config-load-failed'],
+    prevention: [
+      'Check after every start that the ACL users loaded and that secrets are mounted (seed 002).',
+    ],
+  },
+  'container-missing': {
+    title: 'The Redis container does not exist',
+    evidence: ['container-missing'],
+    prevention: ['Manage Redis with a compose file or orchestrator so it is recreated, not lost.'],
+  },
+  'crash-loop': {
+    title: 'Redis is crash-looping',
+    evidence: [
+      'container-restarting',
+      'container-oom-killed',
+      'acl-load-failed',
+      'aof-permission-denied',
+      'rdb-permission-denied',
+    ],
+    prevention: ['Alert on container restarts, not only on failed health checks.'],
+  },
+  'container-stopped': {
+    title: 'The Redis container is stopped',
+    evidence: ['container-not-running', 'container-oom-killed'],
+    prevention: [
+      'Configure Redis persistence (RDB snapshots or AOF) so data survives restarts (seed 004).',
+      'Give the container a restart policy and a healthcheck.',
+      'Consider Redis Sentinel or Cluster for high availability in production (seed 004).',
+    ],
+  },
+  misconf: {
+    title: 'Redis refuses writes because it cannot persist (MISCONF)',
+    evidence: ['misconf', 'misconf-logged', 'bgsave-failing', 'rdb-permission-denied'],
+    prevention: ['Alert on rdb_last_bgsave_status:err: a failing save looks like an outage to clients.'],
+  },
+  'wrong-network': {
+    title: 'Redis is not on the Docker network its clients use',
+    evidence: ['network-mismatch', 'client-dns-failure'],
+    prevention: [
+      'Declare network membership explicitly in docker-compose.yml so it cannot drift (seed 002).',
+      'Add pre-flight checks for critical dependencies at start-up (seed 002).',
+      'Alert on Redis disconnection from the application health check (seed 002).',
+    ],
+  },
+  'auth-refused': {
+    title: 'Redis refuses the credentials',
+    evidence: ['auth-refused', 'acl-load-failed'],
+    prevention: [
+      'Check after every start that the ACL users loaded (ACL LIST) and that secrets are mounted (seed 002).',
+      'Give clients and server their credentials from one secret.',
+    ],
+  },
+  maxmemory: {
+    title: 'Redis reached maxmemory with noeviction and refuses writes',
+    evidence: ['maxmemory-reached', 'oom-logged'],
+    prevention: [
+      'Alert at 80% of maxmemory (seed 004).',
+      'Choose maxmemory-policy for the workload (allkeys-lru for caches) (seed 004).',
+      'Give sessions a TTL and limit BullMQ job retention (seed 004).',
+    ],
+  },
+  'clients-exhausted': {
+    title: 'Redis ran out of client connections',
+    evidence: ['clients-exhausted', 'client-connections', 'max-clients-logged'],
+    prevention: [
+      'Set Redis timeout so idle connections close (seed 004).',
+      'Look for a connection leak in the client holding the connections (seed 004).',
+    ],
+  },
+  'client-unreachable': {
+    title: 'Clients cannot reach Redis over the network',
+    evidence: ['client-dns-failure', 'client-tcp-failure'],
+    prevention: ['If it is a network partition, escalate to the infrastructure team (seed 004).'],
+  },
+  'redis-down': {
+    title: 'Redis is not answering',
+    evidence: ['redis-not-listening', 'ping-failed', 'master-down', 'replica-link-down'],
+    prevention: ['If Redis cannot be restarted, check disk space and system resources (seed 004).'],
+  },
+};
