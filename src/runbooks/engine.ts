@@ -1,22 +1,19 @@
 import type { Flow } from './engine-flow.js';
+import { contextFor, finish, issue, isTerminal, note, stepOf } from './engine-flow.js';
+import { pump } from './engine-pump.js';
 import {
-  contextFor,
-  finish,
-  issue,
-  isTerminal,
-  note,
-  pumpProbes,
-  setStatus,
-  stepKey,
-  stepOf,
-} from './engine-flow.js';
-import { goTo } from './engine-route.js';
+  expire,
+  onCancel,
+  onDecision,
+  onRepairInterrupted,
+  onRepairNotRun,
+  onRepairResult,
+} from './engine-repair.js';
 import { RunbookBotError } from './errors.js';
-import type { Analysis, DiagnoseStep, ProbeStep, RepairStep, Runbook } from './model.js';
-import type { ExecResult } from './result.js';
-import { succeeded } from './result.js';
-import { diagnosisRound } from './run-queries.js';
-import type { ApprovalRun, EngineEvent, Ignored, RunState, StepRun, Transition } from './state.js';
+import type { Analysis, DiagnoseStep, Runbook } from './model.js';
+import type { ExecResult, Redactor } from './result.js';
+import { redactResult } from './result.js';
+import type { EngineEvent, Ignored, RunState, StepRun, Transition } from './state.js';
 import { STATE_SCHEMA_VERSION } from './state.js';
 import type { TargetView } from './target.js';
 
@@ -31,66 +28,6 @@ export interface StartInput {
 
 export type RunbookLookup = (id: string) => Runbook | undefined;
 
-const probesOf = (rb: Runbook, kind: 'diagnose') => rb.steps.filter((s): s is ProbeStep => s.kind === kind);
-
-/** Moves the run forward as far as it can go without waiting for an outside event. */
-function pump(f: Flow) {
-  const { phase } = f.s;
-  if (phase.kind === 'diagnosis') {
-    if (pumpProbes(f, probesOf(f.rb, 'diagnose'), diagnosisRound(f.s))) goTo(f, f.rb.afterDiagnosis);
-    return;
-  }
-  if (phase.kind !== 'verify') return;
-  const repairRun = f.s.steps[phase.repairKey];
-  const repair = repairRun && stepOf(f.rb, repairRun.stepId);
-  if (!repairRun || repair?.kind !== 'repair')
-    throw new RunbookBotError('STATE_INVALID', `no repair for ${phase.repairKey}`);
-  const verifySteps = repair.verify
-    .map((id) => stepOf(f.rb, id))
-    .filter((s): s is ProbeStep => s?.kind === 'verify');
-  const round = repairRun.verifyRound ?? repairRun.round;
-  if (!pumpProbes(f, verifySteps, round)) return;
-  const runs = Object.values(f.s.steps).filter(
-    (r) => r.kind === 'verify' && r.round === round && repair.verify.includes(r.stepId),
-  );
-  // A check that could not be read proves nothing either way: the repair ran, and whether it worked
-  // is for a person to see, so no further repair is offered on it.
-  const blind = runs.filter((r) => r.unread !== undefined);
-  const ran = runs.filter((r) => r.status === 'done');
-  if (blind.length > 0 || ran.length === 0) {
-    repairRun.verified = false;
-    const why =
-      blind.length > 0
-        ? blind.map((r) => `${r.title}${r.item ? ` (${r.item})` : ''}: ${r.unread}`).join('; ')
-        : 'none of its checks applied';
-    note(f, 'verified', `Could not verify: ${why}`, { step: repairRun.key });
-    finish(
-      f,
-      'escalated',
-      `The repair "${repairRun.title}" ran, but it could not be verified (${why}). Check ${f.s.target.name} by hand; nothing further was run.`,
-    );
-    return;
-  }
-  // One that failed only because of another fault verifies this repair; the recheck finds that fault.
-  const failed = runs.filter((r) => !r.check?.passed && !r.check?.otherFault);
-  const other = runs.filter((r) => !r.check?.passed && r.check?.otherFault);
-  const passed = failed.length === 0;
-  repairRun.verified = passed;
-  const aside =
-    other.length > 0 ? `; failing for another fault: ${other.map((r) => r.check?.statement).join(', ')}` : '';
-  note(
-    f,
-    'verified',
-    passed
-      ? `Verification passed (${runs.length - other.length} of ${runs.length} checks${aside})`
-      : `Verification failed: ${failed.map((r) => r.title).join(', ')}`,
-    { step: repairRun.key },
-  );
-  goTo(f, passed ? repair.onSuccess : repair.onFailure);
-}
-
-/** Removes the targets' secrets from what is stored and shown; analyzers still read raw output. */
-export type Redactor = (text: string, opts?: { cut?: boolean }) => string;
 const keep: Redactor = (t) => t;
 
 export function start(rb: Runbook, input: StartInput, at: number, redact: Redactor = keep): Transition {
@@ -195,170 +132,12 @@ const unknownStatements = (a: Analysis) => {
   return blind.length > 0 ? blind.map((x) => x.statement).join('; ') : undefined;
 };
 
-export function redactResult(r: ExecResult, redact: Redactor): ExecResult {
-  const cut = { cut: r.truncated };
-  return {
-    ...r,
-    stdout: redact(r.stdout, cut),
-    stderr: redact(r.stderr, cut),
-    ...(r.error !== undefined ? { error: redact(r.error) } : {}),
-  };
-}
-
 const whyNoAnswer = (r: ExecResult) =>
   r.unreachable
     ? `the target could not be reached (${r.error ?? 'no connection'})`
     : r.timedOut
       ? `no answer within ${Math.round(r.durationMs / 1000)} s`
       : (r.error ?? 'no result');
-
-function onRepairResult(f: Flow, run: StepRun, results: StepRun['results']): undefined {
-  run.results = results.map((r) => redactResult(r, f.redact));
-  run.finishedAt = f.at;
-  const ok = results.length === run.actions.length && results.every(succeeded);
-  run.status = ok ? 'done' : 'failed';
-  if (isTerminal(f.s)) {
-    note(f, 'late-result', `${run.title} finished after the run ended: ${ok ? 'succeeded' : 'failed'}`, {
-      step: run.key,
-    });
-    return undefined;
-  }
-  note(f, 'repair-finished', `${run.title}: ${ok ? 'succeeded' : 'failed'}`, { step: run.key });
-  const repair = stepOf(f.rb, run.stepId) as RepairStep;
-  if (!ok) {
-    goTo(f, repair.onFailure);
-    return undefined;
-  }
-  f.s.phase = { kind: 'verify', repairKey: run.key };
-  setStatus(f, 'verifying');
-  pump(f);
-  return undefined;
-}
-
-function onRepairNotRun(
-  f: Flow,
-  run: StepRun,
-  why: string,
-  kind: Extract<EngineEvent, { type: 'step-result' }>['notRunKind'],
-): undefined {
-  run.status = 'skipped';
-  run.skippedBecause = f.redact(why);
-  run.finishedAt = f.at;
-  const text = `${run.title}: not run, ${run.skippedBecause}`;
-  if (isTerminal(f.s)) {
-    note(f, 'late-result', text, { step: run.key });
-    return undefined;
-  }
-  note(f, 'repair-finished', text, { step: run.key });
-  const repair = stepOf(f.rb, run.stepId);
-  // Fixed meanwhile: look again, so that "healthy" is read from the target, not assumed.
-  if (
-    kind === 'fixed-meanwhile' &&
-    repair?.kind === 'repair' &&
-    stepOf(f.rb, repair.onSuccess)?.kind === 'recheck'
-  ) {
-    goTo(f, repair.onSuccess);
-    return undefined;
-  }
-  finish(f, 'escalated', `The repair "${run.title}" was not run: ${run.skippedBecause}.`);
-  return undefined;
-}
-
-/** A repair whose worker died: it may have half-run, so it is handed to a person, never re-run. */
-function onRepairInterrupted(f: Flow, run: StepRun, raw: string): undefined {
-  const reason = f.redact(raw);
-  run.status = 'interrupted';
-  run.finishedAt = f.at;
-  note(f, 'repair-interrupted', `${run.title}: interrupted (${reason})`, { step: run.key });
-  if (!isTerminal(f.s))
-    finish(
-      f,
-      'interrupted',
-      `The repair "${run.title}" was interrupted (${reason}) and was not run again: a person must check ${f.s.target.name} before anything else is done.`,
-    );
-  return undefined;
-}
-
-function expire(f: Flow, a: ApprovalRun) {
-  a.status = 'expired';
-  note(f, 'approval-expired', `Approval for "${a.title}" expired unanswered`, { step: a.gateId });
-  const gate = stepOf(f.rb, a.gateId);
-  if (gate?.kind !== 'approval') throw new RunbookBotError('STATE_INVALID', `no approval step ${a.gateId}`);
-  goTo(f, gate.onExpire);
-}
-
-/** The only place a repair is issued: from an approval that is approved, for its own repair. */
-function issueRepair(f: Flow, a: ApprovalRun) {
-  const repair = stepOf(f.rb, a.repairId);
-  if (a.status !== 'approved' || repair?.kind !== 'repair' || repair.approval !== a.gateId)
-    throw new RunbookBotError('ENGINE_INVARIANT', `refusing to issue ${a.repairId} without its approval`);
-  const round = (f.s.visits[repair.id] ?? 0) + 1;
-  f.s.visits[repair.id] = round;
-  const key = stepKey(repair.id, undefined, round);
-  // Verify steps are shared between repairs: each repair run gets its own round of them.
-  const verifyRound = Object.values(f.s.steps).filter((r) => r.kind === 'repair').length + 1;
-  const run: StepRun = {
-    verifyRound,
-    key,
-    stepId: repair.id,
-    kind: 'repair',
-    round,
-    title: repair.title,
-    status: 'running',
-    attempt: 1,
-    commands: a.commands,
-    actions: a.actions,
-    issuedAt: f.at,
-    results: [],
-    findings: [],
-    approvalId: a.id,
-  };
-  f.s.steps[key] = run;
-  f.s.phase = { kind: 'repair', stepKey: key };
-  setStatus(f, 'repairing');
-  note(f, 'repair-issued', `${repair.title}: ${a.commands.join(' && ')}`, { step: key });
-  issue(f, run, repair.timeoutMs);
-}
-
-function onDecision(
-  f: Flow,
-  e: Extract<EngineEvent, { type: 'approval-decision' }>,
-  a: ApprovalRun,
-): Ignored | undefined {
-  if (f.at > a.expiresAt) {
-    expire(f, a);
-    return 'approval-expired';
-  }
-  a.status = e.decision === 'approve' ? 'approved' : 'rejected';
-  a.decidedBy = e.by;
-  a.decidedAt = f.at;
-  note(f, 'approval-decided', `"${a.title}" ${a.status} by ${e.by}`, { step: a.gateId, by: e.by });
-  if (a.status === 'approved') {
-    issueRepair(f, a);
-    return undefined;
-  }
-  const gate = stepOf(f.rb, a.gateId);
-  if (gate?.kind !== 'approval') throw new RunbookBotError('STATE_INVALID', `no approval step ${a.gateId}`);
-  goTo(f, gate.onReject);
-  return undefined;
-}
-
-function onCancel(f: Flow, e: Extract<EngineEvent, { type: 'cancel' }>) {
-  for (const a of Object.values(f.s.approvals)) {
-    if (a.status !== 'pending') continue;
-    a.status = 'withdrawn';
-    f.out.push({ type: 'withdraw-approval', runId: f.s.runId, approvalId: a.id });
-  }
-  note(f, 'cancelled', `Cancelled by ${e.by}${e.reason ? `: ${e.reason}` : ''}`, { by: e.by });
-  const repairing = f.s.phase.kind === 'repair';
-  finish(
-    f,
-    'cancelled',
-    repairing
-      ? `Cancelled by ${e.by} while a repair was running; its result will be recorded, nothing further runs.`
-      : `Cancelled by ${e.by}; nothing further runs.`,
-  );
-}
 
 function dispatch(f: Flow, e: EngineEvent): Ignored | undefined {
   if (e.type === 'step-result' || e.type === 'repair-interrupted') {

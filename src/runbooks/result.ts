@@ -19,3 +19,16 @@ export const succeeded = (r: ExecResult) => r.exitCode === 0 && !r.timedOut && !
 
 /** Everything the command printed, for pattern matching: stdout, then stderr, then the reason. */
 export const allOutput = (r: ExecResult) => [r.stdout, r.stderr, r.error ?? ''].filter(Boolean).join('\n');
+
+/** Removes the targets' secrets from what is stored and shown; analyzers still read raw output. */
+export type Redactor = (text: string, opts?: { cut?: boolean }) => string;
+
+export function redactResult(r: ExecResult, redact: Redactor): ExecResult {
+  const cut = { cut: r.truncated };
+  return {
+    ...r,
+    stdout: redact(r.stdout, cut),
+    stderr: redact(r.stderr, cut),
+    ...(r.error !== undefined ? { error: redact(r.error) } : {}),
+  };
+}
