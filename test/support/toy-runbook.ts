@@ -21,15 +21,19 @@ export const unreachable = (error: string): ExecResult => ({
   error,
 });
 
-export const result = (stdout: string, exitCode = 0): ExecResult => ({
-  exitCode,
+/** An executor result: exit 0 with this stdout, and whatever else the test says. */
+export const res = (stdout: string, o: Partial<ExecResult> = {}): ExecResult => ({
+  exitCode: 0,
   stdout,
   stderr: '',
   durationMs: 5,
   timedOut: false,
   unreachable: false,
   truncated: false,
+  ...o,
 });
+
+export const result = (stdout: string, exitCode = 0): ExecResult => res(stdout, { exitCode });
 
 const redis = { at: 'redis' } as const;
 const outcome = (id: string, kind: 'resolved' | 'escalated' | 'no-fault' | 'rejected' | 'expired') => ({

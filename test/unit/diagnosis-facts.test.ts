@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseId, writeAccess } from '../../src/runbooks/analyzers/file-owner.js';
-import type { ExecResult, StepContext } from '../../src/runbooks/index.js';
+import type { StepContext } from '../../src/runbooks/index.js';
 import { preconditionProbe, start } from '../../src/runbooks/index.js';
 import { clientNetworkStep, clientPingStep } from '../../src/runbooks/library/client-steps.js';
 import { containerStep, logsStep } from '../../src/runbooks/library/common-steps.js';
@@ -12,18 +12,8 @@ import {
 } from '../../src/runbooks/library/permission-steps.js';
 import { pingStep } from '../../src/runbooks/library/ping-step.js';
 import { redisPermissions } from '../../src/runbooks/library/redis-permissions.js';
-import { toyTarget } from '../support/toy-runbook.js';
+import { res, toyTarget } from '../support/toy-runbook.js';
 
-const res = (stdout: string, o: Partial<ExecResult> = {}): ExecResult => ({
-  exitCode: 0,
-  stdout,
-  stderr: '',
-  durationMs: 3,
-  timedOut: false,
-  unreachable: false,
-  truncated: false,
-  ...o,
-});
 const ctx = (facts: StepContext['facts'] = {}, item?: string): StepContext =>
   item === undefined ? { target: toyTarget, facts } : { target: toyTarget, facts, item };
 const codes = (a: { findings: { code: string }[] }) => a.findings.map((f) => f.code);

@@ -5,6 +5,7 @@ import type { ExecResult, ExecuteCommand, Redactor, RunState, TargetView } from 
 import { builtinRunbook, execResultSchema, targetViewSchema } from '../../src/runbooks/index.js';
 import { redact } from '../../src/runbooks/redact.js';
 import { engineDriver } from '../support/engine-driver.js';
+import { res } from '../support/toy-runbook.js';
 
 // Recorded real outputs (test/fixtures/rehearsals), bent the way messy targets bend them: a cut
 // output, a step that times out, a reply that is not PONG. No conclusion may outrun its reading.
@@ -19,16 +20,6 @@ const load = (name: string): Fixture => {
     results: Object.fromEntries(Object.entries(raw.results).map(([k, v]) => [k, execResultSchema.parse(v)])),
   };
 };
-const res = (stdout: string, o: Partial<ExecResult> = {}): ExecResult => ({
-  exitCode: 0,
-  stdout,
-  stderr: '',
-  durationMs: 5,
-  timedOut: false,
-  unreachable: false,
-  truncated: false,
-  ...o,
-});
 const timedOut = res('', { exitCode: null, timedOut: true, durationMs: 15_000 });
 const unreachable = res('', {
   exitCode: null,

@@ -1,21 +1,11 @@
 import type { Cause } from '../model.js';
+import { notServingCauses } from './not-serving.js';
 
 // The causes redis-connectivity can name, each with the finding codes that are its evidence and what
 // prevents it next time; the seed documents are cited where a measure comes from one.
 
 export const connectivityCauses: Record<string, Cause> = {
-  'redis-unresponsive': {
-    title: 'Redis does not answer on its own host',
-    evidence: ['redis-unresponsive', 'redis-busy'],
-    prevention: [
-      'Alert on redis_up and on command latency; a frozen Redis looks like a network fault to clients.',
-    ],
-  },
-  'redis-loading': {
-    title: 'Redis is loading its dataset',
-    evidence: ['redis-loading'],
-    prevention: ["Keep datasets small enough to load within the clients' retry window."],
-  },
+  ...notServingCauses,
   'start-blocked-disk': {
     title: 'Redis exits at start because it cannot write its data directory',
     evidence: [
@@ -35,11 +25,6 @@ export const connectivityCauses: Record<string, Cause> = {
     prevention: [
       'Check after every start that the ACL users loaded and that secrets are mounted (seed 002).',
     ],
-  },
-  'container-missing': {
-    title: 'The Redis container does not exist',
-    evidence: ['container-missing'],
-    prevention: ['Manage Redis with a compose file or orchestrator so it is recreated, not lost.'],
   },
   'crash-loop': {
     title: 'Redis is crash-looping',

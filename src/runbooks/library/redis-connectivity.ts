@@ -4,6 +4,7 @@ import { clientConnectionsStep, clientNetworkStep, clientPingStep } from './clie
 import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
 import { clientsStep, memoryStep, replicationStep } from './connectivity-steps.js';
 import { clientFact, str } from './facts.js';
+import { notServingBranches } from './not-serving.js';
 import { pingStep } from './ping-step.js';
 import { connectivityCauses } from './redis-connectivity-causes.js';
 import { guarded, healthy, outcome, undecided } from './step-builders.js';
@@ -178,13 +179,7 @@ export const redisConnectivity: Runbook = {
       // Order is priority: Redis not there or not answering before any network theory; a start
       // only once the last start's logs are read; this runbook's repairs before a handover.
       branches: [
-        { when: f('container-missing'), to: 'escalate-missing', cause: 'container-missing' },
-        {
-          when: { any: [f('redis-unresponsive'), f('redis-busy')] },
-          to: 'escalate-unresponsive',
-          cause: 'redis-unresponsive',
-        },
-        { when: f('redis-loading'), to: 'escalate-loading', cause: 'redis-loading' },
+        ...notServingBranches,
         { when: f('container-restarting'), to: 'escalate-crash-loop', cause: 'crash-loop' },
         {
           when: { all: [notRunning, startBlockedByDisk] },

@@ -1,4 +1,5 @@
 import type { Cause } from '../model.js';
+import { notServingCauses } from './not-serving.js';
 
 // The causes redis-permissions can name, each with the finding codes that are its evidence and what
 // prevents it next time; the seed documents are cited where a measure comes from one.
@@ -12,6 +13,7 @@ const ownershipPrevention = [
 ];
 
 export const permissionCauses: Record<string, Cause> = {
+  ...notServingCauses,
   'owner-mismatch': {
     title: 'The data directory is owned by another user than the one Redis runs as',
     evidence: [
@@ -54,21 +56,6 @@ export const permissionCauses: Record<string, Cause> = {
     prevention: [
       'Alert on filesystems remounted read-only (kernel storage errors) before services start failing.',
     ],
-  },
-  'container-missing': {
-    title: 'The Redis container does not exist',
-    evidence: ['container-missing'],
-    prevention: ['Manage Redis with a compose file or orchestrator so it is recreated, not lost.'],
-  },
-  'redis-unresponsive': {
-    title: 'Redis does not answer on its own host',
-    evidence: ['redis-unresponsive', 'redis-busy'],
-    prevention: ['Alert on redis_up and on command latency, not only on persistence.'],
-  },
-  'redis-loading': {
-    title: 'Redis is loading its dataset',
-    evidence: ['redis-loading'],
-    prevention: ["Keep datasets small enough to load within the clients' retry window."],
   },
   'auth-refused': {
     title: "Redis refuses the bot's credentials",

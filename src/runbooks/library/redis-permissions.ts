@@ -3,6 +3,7 @@ import type { Condition, Runbook, StepContext } from '../model.js';
 import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
 import { memoryStep } from './connectivity-steps.js';
 import { isSafeDataDir, num, repairDirOf } from './facts.js';
+import { notServingBranches } from './not-serving.js';
 import {
   besideRedis,
   configStep,
@@ -162,13 +163,7 @@ export const redisPermissions: Runbook = {
       // Order is priority: what makes every other reading moot first, then what cannot be repaired
       // here, then the repairs, then what belongs to the other runbook.
       branches: [
-        { when: f('container-missing'), to: 'escalate-missing', cause: 'container-missing' },
-        {
-          when: { any: [f('redis-unresponsive'), f('redis-busy')] },
-          to: 'escalate-unresponsive',
-          cause: 'redis-unresponsive',
-        },
-        { when: f('redis-loading'), to: 'escalate-loading', cause: 'redis-loading' },
+        ...notServingBranches,
         { when: f('auth-refused'), to: 'escalate-auth', cause: 'auth-refused' },
         { when: f('disk-full'), to: 'escalate-disk', cause: 'disk-full' },
         { when: f('read-only-fs'), to: 'escalate-rofs', cause: 'read-only-fs' },
