@@ -9,7 +9,9 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The tools beside the product (tools/: lab, local Slack, demo) are workspaces; the image holds none
+# of them, so only the root package is installed.
+RUN npm ci --workspaces=false --include-workspace-root --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -18,7 +20,8 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --workspaces=false --include-workspace-root --no-audit --no-fund \
+    && npm cache clean --force
 
 # ---- runtime: dist/ + production node_modules, non-root ---------------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { builtinRunbooks, catalogueIssues, describeRunbook, validateRunbook } from './runbooks/index.js';
+import { catalogueIssues, describeRunbook, validateRunbook } from './runbooks/index.js';
+import { builtinCatalogue } from './runbooks/library/index.js';
+
+const builtinRunbooks = builtinCatalogue.runbooks;
 
 const USAGE = `runbook-bot <command>
 
@@ -7,10 +10,6 @@ const USAGE = `runbook-bot <command>
   runbooks --check    validate every runbook graph; exit 1 on any issue
   serve [--role all|bot|worker]
                       run the bot and/or the step workers (configuration from the environment)
-  demo [--data DIR] [--port N]
-                      the whole product on this machine: lab targets, the bot, its Redis and a local
-                      Slack with a web console (prints its URL); Ctrl-C stops everything
-  lab list|up|down    build real broken Redis systems on this machine (see README: The lab)
   help                this text`;
 
 function runbooks(args: readonly string[]): number {
@@ -66,6 +65,7 @@ async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
     config: parsed.config,
     role: roleArg,
     targets: targets.targets,
+    catalogue: builtinCatalogue,
     secrets,
     log,
   });
@@ -80,45 +80,6 @@ async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
   return 0;
 }
 
-async function demoCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { resolve, dirname } = await import('node:path');
-  const { fileURLToPath } = await import('node:url');
-  const { spawnSync } = await import('node:child_process');
-  const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const { labEnvFrom } = await import('./lab/index.js');
-  const lab = labEnvFrom(env);
-  const { ensureLab } = await import('./demo/prerequisites.js');
-  const ready = ensureLab(repoRoot, lab.dockerSocket, process.getuid?.() === 0, 'npm run demo');
-  if (!ready.ok) {
-    process.stderr.write(`${ready.message}\n`);
-    return 1;
-  }
-  const { pino } = await import('pino');
-  const log = pino({ level: env.LOG_LEVEL ?? 'warn' });
-  const { startDemo } = await import('./demo/demo-stack.js');
-  const port = opt('--port');
-  const demo = await startDemo({
-    dataDir: resolve(opt('--data') ?? '.demo'),
-    lab,
-    log,
-    consolePort: port === undefined ? 8080 : Number(port),
-  });
-  process.stdout.write(
-    `\nrunbook-bot demo is running.\n\n  Open the console: ${demo.consoleUrl}\n\n` +
-      'Act as alice and type /incident run redis-permissions cache, then act as bob and press Approve.\n' +
-      `Reports are written to ${demo.reportsDir}. Ctrl-C stops everything.\n`,
-  );
-  await new Promise<void>((done) => {
-    const stop = () => void demo.close().then(done, done);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  if (ready.startedLab) spawnSync('bash', [resolve(repoRoot, 'lab/stop.sh')], { stdio: 'inherit' });
-  process.stdout.write('demo stopped; nothing left running.\n');
-  return 0;
-}
-
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command = 'help', ...rest] = argv;
   switch (command) {
@@ -126,13 +87,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       return runbooks(rest);
     case 'serve':
       return serveCommand(rest, env);
-    case 'demo':
-      return demoCommand(rest, env);
-    case 'lab': {
-      // Loaded on demand: only the lab needs dockerode at start-up.
-      const { labEnvFrom, labMain } = await import('./lab/index.js');
-      return labMain(rest, labEnvFrom(env));
-    }
     case 'help':
     case '--help':
     case '-h':

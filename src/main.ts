@@ -11,7 +11,7 @@ import { BullDispatcher } from './queue/dispatcher.js';
 import { startEventWorker } from './queue/event-worker.js';
 import { RedisRunStore } from './queue/redis-run-store.js';
 import { startStepWorkers } from './queue/step-worker.js';
-import { builtinRunbook, builtinRunbooks, RunbookBotError } from './runbooks/index.js';
+import { RunbookBotError, type RunbookCatalogue } from './runbooks/index.js';
 import { redact } from './runbooks/redact.js';
 import type { Targets } from './targets-file.js';
 
@@ -78,6 +78,8 @@ export async function serve(opts: {
   config: Config;
   role: Role;
   targets: Targets;
+  /** The runbooks to serve, validated by the caller before anything opens. */
+  catalogue: RunbookCatalogue;
   secrets: Readonly<Record<string, string>>;
   /** Replaces the Slack edge (tools and tests that talk to the orchestrator directly). */
   notifier?: Notifier;
@@ -100,7 +102,7 @@ export async function serve(opts: {
       prefix,
       runnerFor: executors.runnerFor,
       store,
-      runbooks: builtinRunbook,
+      runbooks: opts.catalogue.get,
       dispatcher,
       concurrency: config.WORKER_CONCURRENCY,
       lockMs: config.JOB_LOCK_MS,
@@ -118,14 +120,21 @@ export async function serve(opts: {
     ];
     const slack = opts.notifier
       ? undefined
-      : startSlackBot({ config, store, targets, secrets: secretValues, ping: probe.ping, log });
+      : startSlackBot({
+          config,
+          store,
+          targets,
+          catalogue: opts.catalogue,
+          secrets: secretValues,
+          ping: probe.ping,
+          log,
+        });
     orchestrator = new Orchestrator({
       store,
       dispatcher,
       notifier: opts.notifier ?? (slack as NonNullable<typeof slack>).notifier,
       targets,
-      runbooks: builtinRunbook,
-      runbookIds: builtinRunbooks.map((r) => r.id),
+      catalogue: opts.catalogue,
       policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
       approvalTtlMs: config.APPROVAL_TTL,
       now: Date.now,

@@ -2,7 +2,7 @@
 // orchestrator posts through, and the report delivery; start() attaches the orchestrator and listens.
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { Logger, RunStore, TargetDirectory } from '../incidents/ports.js';
-import { builtinRunbook, builtinRunbooks } from '../runbooks/index.js';
+import type { RunbookCatalogue } from '../runbooks/index.js';
 import { ReportDelivery } from './report-delivery.js';
 import { WebSlackApi } from './slack-api.js';
 import { createSlackEdge } from './slack-app.js';
@@ -26,6 +26,7 @@ export function startSlackBot(o: {
   config: SlackBotSettings;
   store: RunStore;
   targets: TargetDirectory;
+  catalogue: RunbookCatalogue;
   /** Values to redact wherever they would appear: the targets' Redis passwords, the signing secret. */
   secrets: readonly string[];
   ping(): Promise<boolean>;
@@ -45,7 +46,7 @@ export function startSlackBot(o: {
     ...(c.SLACK_APP_TOKEN ? { appToken: c.SLACK_APP_TOKEN } : {}),
     ...(apiUrl ? { apiUrl } : {}),
     port: c.PORT,
-    known: () => ({ runbookIds: builtinRunbooks.map((r) => r.id), targetNames: o.targets.names() }),
+    known: () => ({ runbookIds: o.catalogue.ids, targetNames: o.targets.names() }),
     ping: o.ping,
     secrets,
     log: o.log,
@@ -53,7 +54,7 @@ export function startSlackBot(o: {
   const slack = new WebSlackApi(edge.client, secrets);
   const reports = new ReportDelivery({
     slack,
-    runbooks: builtinRunbook,
+    runbooks: o.catalogue.get,
     reportsDir: c.REPORTS_DIR,
     secrets,
     now,
@@ -61,7 +62,7 @@ export function startSlackBot(o: {
   const notifier = new SlackNotifier({
     slack,
     store: o.store,
-    runbooks: builtinRunbook,
+    runbooks: o.catalogue.get,
     reports,
     secrets,
     log: o.log,

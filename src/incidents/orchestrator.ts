@@ -1,4 +1,4 @@
-import type { EngineCommand, EngineEvent, Ignored, RunbookLookup, RunState } from '../runbooks/index.js';
+import type { EngineCommand, EngineEvent, Ignored, RunbookCatalogue, RunState } from '../runbooks/index.js';
 import { advance, RunbookBotError, start, TERMINAL, utcIso } from '../runbooks/index.js';
 import type { ApprovalPolicy, PolicyRefusal } from './approval-policy.js';
 import { mayDecide } from './approval-policy.js';
@@ -9,8 +9,7 @@ export interface OrchestratorDeps {
   dispatcher: Dispatcher;
   notifier: Notifier;
   targets: TargetDirectory;
-  runbooks: RunbookLookup;
-  runbookIds: readonly string[];
+  catalogue: RunbookCatalogue;
   policy: ApprovalPolicy;
   approvalTtlMs: number;
   now: () => number;
@@ -51,14 +50,14 @@ export class Orchestrator {
     /** Runbooks that already ran on this fault, oldest first, when this start is a handover. */
     handedOverFrom?: string[];
   }): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
-    const runbook = this.d.runbooks(req.runbookId);
+    const runbook = this.d.catalogue.get(req.runbookId);
     if (!runbook)
       return {
         ok: false,
         refusal: {
           code: 'unknown-runbook',
           message: `There is no runbook "${req.runbookId}".`,
-          known: this.d.runbookIds,
+          known: this.d.catalogue.ids,
         },
       };
     const target = this.d.targets.view(req.targetName);
@@ -99,7 +98,7 @@ export class Orchestrator {
     for (let i = 0; i < MAX_CAS_TRIES; i++) {
       const rec = await this.d.store.load(id);
       if (!rec) return null;
-      const t = advance(rec.state, event, this.d.now(), this.d.runbooks, this.redact);
+      const t = advance(rec.state, event, this.d.now(), this.d.catalogue.get, this.redact);
       if (t.state === rec.state) {
         // Nothing changed, but an earlier transition's commands may still be waiting.
         await this.dispatch(id);

@@ -1,11 +1,11 @@
 // The pure core: runbooks as step graphs and the engine that walks them. No I/O, no clock, no
 // randomness: time and ids come in as arguments.
 export * from './action.js';
+export * from './catalogue.js';
 export * from './condition.js';
 export * from './describe.js';
 export * from './engine.js';
 export * from './errors.js';
-export * from './library/index.js';
 export * from './model.js';
 export * from './precondition.js';
 export * from './report.js';

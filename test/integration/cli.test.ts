@@ -46,9 +46,27 @@ describe('node dist/cli.js', () => {
     expect(run(['runbooks', '--check']).stdout).toBe('2 runbooks valid\n');
   });
 
-  it('an unknown command exits 2 with the usage', () => {
+  it('an unknown command exits 2 with the usage; demo and lab are tools, not product commands', () => {
     const r = run(['frobnicate']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown command "frobnicate"');
+    for (const tool of ['demo', 'lab']) expect(run([tool]).stderr).toContain(`unknown command "${tool}"`);
+  });
+
+  it('the package holds the built product only: no lab, local Slack, demo, tests or sources', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--workspaces=false'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [pack] = JSON.parse(r.stdout) as { files: { path: string }[] }[];
+    const paths = (pack?.files ?? []).map((f) => f.path);
+    expect(paths).toContain('dist/cli.js');
+    expect(paths).toContain('dist/runbooks/library/index.js');
+    const strays = paths.filter(
+      (p) => !/^(dist\/|package\.json$|README\.md$|LICENSE)/.test(p) || /lab|local-slack|demo/.test(p),
+    );
+    expect(strays).toEqual([]);
   });
 });

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLocalSlack, type LocalSlack, signV0 } from '@runbook-bot/local-slack';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalSlack, type LocalSlack, signV0 } from '../../src/local-slack/index.js';
 import { actAs as actAsUser, launchChromium } from '../support/chromium.js';
 
 // The web console in a real browser: Debian's chromium driven by playwright-core (never a downloaded

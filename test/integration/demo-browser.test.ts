@@ -3,10 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
+import { type Demo, startDemo } from '@runbook-bot/demo';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Demo, startDemo } from '../../src/demo/demo-stack.js';
 import { actAs as actAsUser, launchChromium } from '../support/chromium.js';
 import { labEnv } from '../support/lab-run.js';
 
@@ -23,9 +22,10 @@ let page: Page;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'rbb-demo-'));
   demo = await startDemo({
+    repoRoot: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
     dataDir,
     lab: labEnv(),
-    log: pino({ level: 'silent' }),
+    log: () => undefined,
     consolePort: 0,
     prefixBase: randomBytes(3).toString('hex').slice(0, 5),
   });

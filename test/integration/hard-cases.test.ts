@@ -1,6 +1,6 @@
+import type { LabScenario, ScenarioName } from '@runbook-bot/lab';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetExecutor } from '../../src/executors/target-executor.js';
-import type { LabScenario, ScenarioName } from '../../src/lab/index.js';
 import type { RunState } from '../../src/runbooks/index.js';
 import { bringUp, runAgainst } from '../support/lab-run.js';
 

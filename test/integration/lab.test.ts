@@ -1,6 +1,5 @@
 import { chown, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   containerLogs,
   containerState,
@@ -15,7 +14,8 @@ import {
   sshLoopback,
   tcpProbe,
   writeKnownHosts,
-} from '../../src/lab/index.js';
+} from '@runbook-bot/lab';
+import { afterAll, describe, expect, it } from 'vitest';
 import { targetConfigSchema } from '../../src/runbooks/target.js';
 
 // Each scenario is built for real (Podman through its Docker API, a host redis-server behind sshd),

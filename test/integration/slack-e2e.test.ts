@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execIn, type LabScenario, labDocker, type ScenarioName, setupScenario } from '@runbook-bot/lab';
+import type { LocalUser } from '@runbook-bot/local-slack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  execIn,
-  type LabScenario,
-  labDocker,
-  type ScenarioName,
-  setupScenario,
-} from '../../src/lab/index.js';
-import type { LocalUser } from '../../src/local-slack/index.js';
 import { type BotHarness, botHarness, CHANNEL } from '../support/bot-harness.js';
 import { BotRedis } from '../support/bot-redis.js';
 import { labEnv } from '../support/lab-run.js';

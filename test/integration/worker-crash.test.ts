@@ -1,5 +1,5 @@
+import { type LabScenario, labDocker, type ScenarioName, setupScenario } from '@runbook-bot/lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LabScenario, labDocker, type ScenarioName, setupScenario } from '../../src/lab/index.js';
 import { TERMINAL } from '../../src/runbooks/index.js';
 import { BotRedis } from '../support/bot-redis.js';
 import { labEnv } from '../support/lab-run.js';

@@ -2,18 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { stringify } from 'yaml';
-import { parseConfig } from '../../src/config.js';
-import type { LabScenario } from '../../src/lab/index.js';
+import type { LabScenario } from '@runbook-bot/lab';
 import {
   createLocalSlack,
   type LocalMessage,
   type LocalSlack,
   type LocalUser,
-} from '../../src/local-slack/index.js';
+} from '@runbook-bot/local-slack';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../src/config.js';
 import { type Running, serve } from '../../src/main.js';
 import type { RunStatus } from '../../src/runbooks/index.js';
+import { builtinCatalogue } from '../../src/runbooks/library/index.js';
 import { parseTargets } from '../../src/targets-file.js';
 import { labEnv } from './lab-run.js';
 
@@ -76,6 +77,7 @@ export async function botHarness(o: BotHarnessOptions) {
     config: parsed.config,
     role: 'all',
     targets: targets.targets,
+    catalogue: builtinCatalogue,
     secrets,
     log,
   });

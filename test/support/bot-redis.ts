@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, OwnRedis } from '../../src/demo/redis-server.js';
+import { freePort, OwnRedis } from '@runbook-bot/demo';
 
 export { freePort };
 

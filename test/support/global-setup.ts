@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureLab } from '../../src/demo/prerequisites.js';
-import { labEnvFrom } from '../../src/lab/index.js';
+import { ensureLab, labEnvFrom } from '@runbook-bot/lab';
 
 // The integration tests need the lab (Podman's Docker API, the Redis image, sshd, redis-server) and
 // Debian's chromium. As root this installs and starts whatever is missing, so `npm test` works on a
@@ -11,7 +10,7 @@ export default function setup(): void {
   const root = resolve(import.meta.dirname, '../..');
   const lab = labEnvFrom(process.env);
   const isRoot = process.getuid?.() === 0;
-  const ready = ensureLab(root, lab.dockerSocket, isRoot, 'npm test');
+  const ready = ensureLab(lab.dockerSocket, isRoot, 'npm test');
   if (!ready.ok) throw new Error(ready.message);
   if (!existsSync('/usr/bin/chromium')) {
     const cmd = 'apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji';

@@ -1,13 +1,8 @@
+import { type LabScenario, labDocker, labEnvFrom, type ScenarioName, setupScenario } from '@runbook-bot/lab';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
 import { type DirectRunOptions, runDirect } from '../../src/incidents/direct-runner.js';
-import {
-  type LabScenario,
-  labDocker,
-  labEnvFrom,
-  type ScenarioName,
-  setupScenario,
-} from '../../src/lab/index.js';
-import { builtinRunbook, type RunState, viewOfTarget } from '../../src/runbooks/index.js';
+import { type RunState, viewOfTarget } from '../../src/runbooks/index.js';
+import { builtinRunbook } from '../../src/runbooks/library/index.js';
 import { redact } from '../../src/runbooks/redact.js';
 
 export const labEnv = () => labEnvFrom(process.env);

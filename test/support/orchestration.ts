@@ -2,22 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LabScenario, labDocker } from '@runbook-bot/lab';
 import { stringify } from 'yaml';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
 import type { IncidentRecord, Logger, Notifier } from '../../src/incidents/ports.js';
-import { type LabScenario, labDocker } from '../../src/lab/index.js';
 import { redisFor } from '../../src/queue/connection.js';
 import { BullDispatcher } from '../../src/queue/dispatcher.js';
 import { startEventWorker } from '../../src/queue/event-worker.js';
 import { RedisRunStore } from '../../src/queue/redis-run-store.js';
 import { startStepWorkers } from '../../src/queue/step-worker.js';
-import {
-  builtinRunbook,
-  builtinRunbooks,
-  type EngineCommand,
-  type RunStatus,
-} from '../../src/runbooks/index.js';
+import type { EngineCommand, RunStatus } from '../../src/runbooks/index.js';
+import { builtinCatalogue, builtinRunbook } from '../../src/runbooks/library/index.js';
 import { parseTargets } from '../../src/targets-file.js';
 import { labEnv } from './lab-run.js';
 
@@ -70,8 +66,7 @@ export async function orchestrationHarness(o: HarnessOptions) {
     dispatcher,
     notifier,
     targets,
-    runbooks: builtinRunbook,
-    runbookIds: builtinRunbooks.map((r) => r.id),
+    catalogue: builtinCatalogue,
     policy: { approvers: o.approvers ?? ['U_APPROVER'], allowSelfApproval: o.allowSelfApproval ?? false },
     approvalTtlMs: o.approvalTtlMs ?? 900_000,
     now: Date.now,
@@ -135,9 +130,21 @@ export async function orchestrationHarness(o: HarnessOptions) {
         if (s && want.includes(s)) return s;
         if (Date.now() > until) {
           const rec = await store.load(id);
-          const steps = Object.values(rec?.state.steps ?? {}).map((x) => `${x.key}:${x.status}#${x.attempt}`);
+          const steps = Object.values(rec?.state.steps ?? {}).map(
+            (x) =>
+              `${x.key}:${x.status}#${x.attempt}${x.check ? ` [${x.check.passed ? 'pass' : 'FAIL'}: ${x.check.statement}]` : ''}${x.unread ? ` (unread: ${x.unread})` : ''}`,
+          );
+          // A flake on a slow machine must explain itself from the log alone.
+          const story = (rec?.state.timeline ?? []).slice(-25).map((t) => `  ${t.kind}: ${t.text}`);
           throw new Error(
-            `incident ${id} is ${s}, not ${want.join('/')} after ${timeoutMs} ms; steps ${steps.join(' ')}`,
+            [
+              `incident ${id} is ${s}, not ${want.join('/')} after ${timeoutMs} ms`,
+              `outcome: ${rec?.state.outcome?.summary ?? '(none)'}`,
+              'steps:',
+              ...steps.map((x) => `  ${x}`),
+              'timeline (last 25):',
+              ...story,
+            ].join('\n'),
           );
         }
         await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,4 @@
-import type { ScenarioName } from '../../src/lab/index.js';
+import type { ScenarioName } from '@runbook-bot/lab';
 import type { RunStatus } from '../../src/runbooks/index.js';
 
 /** What each seed scenario must lead to: the root cause, the approval offered, the commands on its card. */

@@ -2,52 +2,41 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// Layer rules of DESIGN.md, read from the source rather than trusted.
-const SRC = resolve(import.meta.dirname, '../../src');
+// Layer rules of DESIGN.md and the package boundaries, read from the source rather than trusted.
+const ROOT = resolve(import.meta.dirname, '../..');
+const SRC = join(ROOT, 'src');
+const TOOLS = join(ROOT, 'tools');
 
-type Layer =
-  | 'runbooks'
-  | 'reports'
-  | 'incidents'
-  | 'executors'
-  | 'queue'
-  | 'bot'
-  | 'lab'
-  | 'local-slack'
-  | 'demo'
-  | 'root';
+type Layer = 'runbooks' | 'library' | 'reports' | 'incidents' | 'executors' | 'queue' | 'bot' | 'root';
 
+// The core (`runbooks`) knows no runbook: the library is content, handed in by the root as a catalogue.
 const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
   runbooks: { layers: ['runbooks'], packages: /^zod$/ },
-  reports: { layers: ['runbooks', 'reports'], packages: /^$/ },
+  library: { layers: ['runbooks', 'library'], packages: /^$/ },
+  reports: { layers: ['runbooks', 'reports'], packages: /^(node:.*)$/ },
   incidents: { layers: ['runbooks', 'reports', 'incidents'], packages: /^(zod)$/ },
   executors: { layers: ['runbooks', 'executors'], packages: /^(node:.*|dockerode|node-ssh|ioredis|zod)$/ },
   queue: { layers: ['runbooks', 'incidents', 'queue'], packages: /^(node:.*|bullmq|ioredis|zod|pino)$/ },
   bot: { layers: ['runbooks', 'reports', 'incidents', 'bot'], packages: /^(node:.*|@slack\/.*|zod|pino)$/ },
-  lab: { layers: ['runbooks', 'lab'], packages: /^(node:.*|dockerode|yaml)$/ },
-  // The stand-in for Slack: an independent implementation, so it may not lean on @slack/* or our code.
-  'local-slack': { layers: ['local-slack'], packages: /^(node:.*|zod)$/ },
-  // The demo composes the whole product for one machine, like the root does.
-  demo: {
-    layers: ['runbooks', 'incidents', 'executors', 'queue', 'lab', 'local-slack', 'demo', 'root'],
-    packages: /^(node:.*|yaml|pino)$/,
-  },
   root: {
-    layers: [
-      'runbooks',
-      'reports',
-      'incidents',
-      'executors',
-      'queue',
-      'bot',
-      'lab',
-      'local-slack',
-      'demo',
-      'root',
-    ],
+    layers: ['runbooks', 'library', 'reports', 'incidents', 'executors', 'queue', 'bot', 'root'],
     packages: /^(node:.*|zod|yaml|pino|dockerode|ioredis|bullmq)$/,
   },
 };
+
+const manifest = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    name: string;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+    files?: string[];
+  };
+const product = manifest(ROOT);
+const tools = readdirSync(TOOLS, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => ({ dir: join(TOOLS, e.name), ...manifest(join(TOOLS, e.name)) }));
+const packageOf = (spec: string) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -58,9 +47,11 @@ function sourceFiles(dir: string): string[] {
 /** Files directly in src/ are the composition root; every folder must be a known layer. */
 function layerOf(file: string): Layer | 'unknown' {
   const parts = relative(SRC, file).split('/');
+  if (parts[0] === '..') return 'unknown';
   if (parts.length === 1) return 'root';
+  if (parts[0] === 'runbooks' && parts[1] === 'library') return 'library';
   const top = parts[0] ?? '';
-  return top in MAY_IMPORT && top !== 'root' ? (top as Layer) : 'unknown';
+  return top in MAY_IMPORT && top !== 'root' && top !== 'library' ? (top as Layer) : 'unknown';
 }
 
 /** Every module specifier a file names: static imports and re-exports, and dynamic import(). */
@@ -91,12 +82,35 @@ for (const file of files) {
       if (to === 'unknown' || !MAY_IMPORT[from].layers.includes(to))
         violations.push(`${relative(SRC, file)} (${from}) imports ${spec} (${to})`);
     } else {
-      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
+      const pkg = packageOf(spec);
       if (!MAY_IMPORT[from].packages.test(spec.startsWith('node:') ? spec : pkg))
         violations.push(`${relative(SRC, file)} (${from}) imports package ${spec}`);
+      // What the product imports at run time must be what it ships with: never a dev tool.
+      if (!spec.startsWith('node:') && product.dependencies?.[pkg] === undefined)
+        violations.push(
+          `${relative(SRC, file)} imports ${pkg}, which is not a dependency of ${product.name}`,
+        );
     }
   }
   graph.set(file, local);
+}
+
+// Each tool is a package of its own: its imports stay inside it or name a package it declares, so
+// no tool reaches into the product's source or another tool's files.
+const toolViolations: string[] = [];
+for (const tool of tools) {
+  for (const file of sourceFiles(tool.dir).filter((f) => !f.includes('/node_modules/'))) {
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      const at = relative(ROOT, file);
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec);
+        if (relative(tool.dir, target).startsWith('..'))
+          toolViolations.push(`${at} (${tool.name}) imports ${spec}, outside its package`);
+      } else if (!spec.startsWith('node:') && tool.dependencies?.[packageOf(spec)] === undefined) {
+        toolViolations.push(`${at} (${tool.name}) imports ${packageOf(spec)}, not in its dependencies`);
+      }
+    }
+  }
 }
 
 const impure =
@@ -110,8 +124,24 @@ describe('architecture', () => {
     ).toEqual(['zod', './a.js', './b.js']);
   });
 
-  it('every import respects the layers (the core imports nothing but zod)', () => {
+  it('every import respects the layers (the core imports nothing but zod, and no runbook)', () => {
     expect(violations).toEqual([]);
+  });
+
+  it('the tools are packages beside the product: the lab, the local Slack, the demo', () => {
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      '@runbook-bot/demo',
+      '@runbook-bot/lab',
+      '@runbook-bot/local-slack',
+    ]);
+    expect(toolViolations).toEqual([]);
+    // The product ships dist/ only, built from src/ only; no tool is one of its run-time dependencies.
+    expect(product.files).toEqual(['dist']);
+    expect(Object.keys(product.dependencies ?? {}).filter((d) => d.startsWith('@runbook-bot/'))).toEqual([]);
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    expect(build.include).toEqual(['src']);
   });
 
   it('the core has no I/O, clock, randomness or await', () => {

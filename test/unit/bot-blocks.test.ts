@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateBlocks } from '@runbook-bot/local-slack';
 import { describe, expect, it } from 'vitest';
 import { approvalCard } from '../../src/bot/approval-card.js';
 import { chunks, codeSections, LIMITS } from '../../src/bot/blocks.js';
 import { decodeButtonValue, encodeButtonValue } from '../../src/bot/button-value.js';
 import { findingsMessage, rootMessage } from '../../src/bot/incident-blocks.js';
 import { redactDeep } from '../../src/bot/slack-api.js';
-import { validateBlocks } from '../../src/local-slack/index.js';
-import { builtinRunbook, type RunState, runStateSchema } from '../../src/runbooks/index.js';
+import { type RunState, runStateSchema } from '../../src/runbooks/index.js';
+import { builtinRunbook } from '../../src/runbooks/library/index.js';
 
 // Every message the bot builds must be one Slack accepts: checked against the local Slack's
 // independent Block Kit validator, with recorded lab runs and with output far beyond the limits.

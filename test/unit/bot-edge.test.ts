@@ -1,8 +1,8 @@
+import { createLocalSlack, type LocalSlack } from '@runbook-bot/local-slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EdgeDeps } from '../../src/bot/command-handlers.js';
 import type { ReportDelivery } from '../../src/bot/report-delivery.js';
 import { createSlackEdge, type SlackEdge } from '../../src/bot/slack-app.js';
-import { createLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
 
 // The Bolt app alone, against the local Slack, with the orchestrator replaced by a recorder and the
 // bot's Redis "down": commands are acknowledged at once and nothing is started.

@@ -399,6 +399,9 @@ describe('Dockerfile', () => {
   it('.dockerignore keeps secrets and local state out of the build context', () => {
     const ignored = read('.dockerignore').split('\n');
     for (const p of ['.env', 'node_modules', 'targets.yaml', 'ssh', '.git']) expect(ignored).toContain(p);
+    // The tools beside the product and the tests are not part of the image.
+    for (const p of ['tools', 'test']) expect(ignored).toContain(p);
+    expect(text).not.toMatch(/COPY\s+(tools|test)\b/);
   });
 });
 

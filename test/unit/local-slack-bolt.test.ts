@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLocalSlack, type LocalSlack } from '@runbook-bot/local-slack';
 import { App, LogLevel } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
 
 // A real Bolt app wired to the local Slack the way the bot will be: `slackApiUrl` for its Web API
 // calls, the HTTP receiver for signed slash commands and clicks. If Bolt accepts what the local Slack

@@ -1,7 +1,7 @@
+import { renderMarkdown } from '@runbook-bot/local-slack/console/markdown.js';
+import { BLOCKS_SCRIPT } from '@runbook-bot/local-slack/console/page-blocks.js';
+import { MRKDWN_SCRIPT } from '@runbook-bot/local-slack/console/page-mrkdwn.js';
 import { describe, expect, it } from 'vitest';
-import { renderMarkdown } from '../../src/local-slack/console/markdown.js';
-import { BLOCKS_SCRIPT } from '../../src/local-slack/console/page-blocks.js';
-import { MRKDWN_SCRIPT } from '../../src/local-slack/console/page-mrkdwn.js';
 
 // The console's browser-side renderers are plain functions over strings: evaluated here in Node, they
 // are checked without a browser. The browser test checks the page as a whole.

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ConsoleState, createLocalSlack, type LocalSlack } from '@runbook-bot/local-slack';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ConsoleState, createLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
 
 // The web console's HTTP API, against a stand-in bot that checks Slack's v0 signature itself (written
 // here from Slack's docs), so "the console routes to slashCommand/clickButton" is checked end to end.

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLocalSlack, type LocalSlack } from '@runbook-bot/local-slack';
 import { verifySlackRequest } from '@slack/bolt';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
 
 // The local Slack is checked against the real @slack/web-api client (what the bot uses to call it) and
 // against a reference implementation of Slack's v0 request signing written here from Slack's docs (what

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
 import type { Dispatcher, Notifier, StepJob } from '../../src/incidents/ports.js';
+import { catalogueOf } from '../../src/runbooks/index.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
@@ -29,8 +30,7 @@ function setup(opts: { notifierFails?: () => boolean } = {}) {
     dispatcher,
     notifier,
     targets: { view: (n) => (n === 'cache' ? toyTarget : undefined), names: () => ['cache'] },
-    runbooks: (id) => (id === rb.id ? rb : undefined),
-    runbookIds: [rb.id],
+    catalogue: catalogueOf([rb]),
     policy: { approvers: ['U_A', 'U_B'], allowSelfApproval: false },
     approvalTtlMs: 60_000,
     now: () => 1_000,

@@ -2,16 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineCommand, ExecResult, TargetView, Transition } from '../../src/runbooks/index.js';
-import {
-  advance,
-  builtinRunbook,
-  execResultSchema,
-  start,
-  targetViewSchema,
-} from '../../src/runbooks/index.js';
+import { advance, execResultSchema, start, targetViewSchema } from '../../src/runbooks/index.js';
+import { builtinRunbook } from '../../src/runbooks/library/index.js';
 import { EXPECTATIONS, fixtureName } from '../support/scenarios.js';
 
-// Command outputs recorded from the real lab scenarios (scripts/record-rehearsals.ts), replayed
+// Command outputs recorded from the real lab scenarios (test/scripts/record-rehearsals.ts), replayed
 // through the engine with no services: the seed incidents as test cases.
 interface Fixture {
   target: TargetView;

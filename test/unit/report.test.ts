@@ -5,16 +5,16 @@ import { codeSpan, fencedBlock, renderMarkdown, tableCell } from '../../src/repo
 import type { EngineEvent, ExecResult, Runbook, RunState, Transition } from '../../src/runbooks/index.js';
 import {
   advance,
-  builtinRunbook,
   execResultSchema,
   runStateSchema,
   start,
   targetViewSchema,
 } from '../../src/runbooks/index.js';
+import { builtinRunbook } from '../../src/runbooks/library/index.js';
 import { buildReport, formatDuration, humanUtc, utcIso } from '../../src/runbooks/report.js';
 import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
-// Run states recorded from the real lab (scripts/record-runs.ts) and states driven through the engine
+// Run states recorded from the real lab (test/scripts/record-runs.ts) and states driven through the engine
 // here, rendered to Markdown. The snapshots are the reports people will read.
 
 const FIXTURES = join(import.meta.dirname, '../fixtures');

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  builtinRunbooks,
-  catalogueIssues,
-  describeRunbook,
-  validateRunbook,
-} from '../../src/runbooks/index.js';
+import { catalogueIssues, describeRunbook, validateRunbook } from '../../src/runbooks/index.js';
+import { builtinRunbooks } from '../../src/runbooks/library/index.js';
 import { toyRunbook, toyWith } from '../support/toy-runbook.js';
 
 const codes = (input: unknown) => {

@@ -1,8 +1,9 @@
-import type { Runbook } from '../model.js';
+import { catalogueOf } from '../catalogue.js';
 import { redisConnectivity } from './redis-connectivity.js';
 import { redisPermissions } from './redis-permissions.js';
 
-const runbooks: readonly Runbook[] = [redisConnectivity, redisPermissions];
-
-export const builtinRunbooks: readonly Runbook[] = runbooks;
-export const builtinRunbook = (id: string): Runbook | undefined => runbooks.find((r) => r.id === id);
+// The runbooks this product ships. Only the composition root (and tests) import this; everything
+// else is handed the catalogue.
+export const builtinCatalogue = catalogueOf([redisConnectivity, redisPermissions]);
+export const builtinRunbooks = builtinCatalogue.runbooks;
+export const builtinRunbook = builtinCatalogue.get;

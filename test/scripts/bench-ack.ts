@@ -1,0 +1,81 @@
+// Slash command acknowledgement latency while 50 incidents are in flight. Not a test: it prints
+// p50/p99 of how long the bot takes to answer the HTTP request Slack sends (Slack gives up at 3 s).
+//
+//   DOCKER_HOST=unix:///run/runbook-bot-lab/podman.sock npx tsx test/scripts/bench-ack.ts
+//
+// Needs the lab (tools/lab/start.sh) and redis-server. It runs the real bot (serve(), Bolt, BullMQ, step
+// workers) against the local Slack, a throwaway bot Redis and two healthy lab targets.
+import { labDocker, setupScenario } from '@runbook-bot/lab';
+import { botHarness, CHANNEL } from '../support/bot-harness.js';
+import { BotRedis } from '../support/bot-redis.js';
+import { labEnv } from '../support/lab-run.js';
+
+const IN_FLIGHT = 50;
+const SAMPLES = 300;
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+};
+const line = (label: string, xs: number[]) =>
+  `${label.padEnd(34)} n=${String(xs.length).padStart(3)}  p50=${pct(xs, 50)} ms  p99=${pct(xs, 99)} ms  max=${Math.max(...xs)} ms`;
+
+const env = labEnv();
+const redis = await BotRedis.start();
+const scenarios = [
+  await setupScenario('healthy', { env, docker: labDocker(env) }),
+  await setupScenario('healthy', { env, docker: labDocker(env) }),
+];
+const h = await botHarness({ redisUrl: redis.url, scenarios });
+try {
+  // Warm up Bolt, the Web API client and the queues.
+  await h.run('list');
+  const runAcks: number[] = [];
+  const starts = Array.from({ length: IN_FLIGHT }, (_, i) =>
+    h.run(`run redis-permissions ${scenarios[i % scenarios.length]?.targetName}`).then((r) => {
+      if (r.status !== 200) throw new Error(`run: HTTP ${r.status}`);
+      runAcks.push(r.elapsedMs);
+    }),
+  );
+  await Promise.all(starts);
+  await h.slack.waitFor(
+    (s) => s.ephemerals.filter((e) => /Started \*INC-/.test(e.text)).length >= IN_FLIGHT,
+    60_000,
+  );
+  const inFlight = async () => {
+    const recent = await Promise.all(
+      Array.from({ length: IN_FLIGHT }, (_, i) =>
+        h.orchestrator.load(`INC-${String(i + 1).padStart(4, '0')}`),
+      ),
+    );
+    return recent.filter(
+      (r) => r && !['resolved', 'no-fault', 'escalated', 'cancelled'].includes(r.state.status),
+    ).length;
+  };
+  const before = await inFlight();
+
+  const acks: number[] = [];
+  const kinds = ['status', 'list', 'status INC-0001', 'help', 'run redis-permissions nowhere'];
+  for (let i = 0; i < SAMPLES; i += 5) {
+    const batch = await Promise.all(
+      kinds.map((k) => h.slack.slashCommand({ userId: 'U_ALICE', channelId: CHANNEL, text: k })),
+    );
+    for (const r of batch) {
+      if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+      acks.push(r.elapsedMs);
+    }
+  }
+  const after = await inFlight();
+  process.stdout.write(
+    [
+      `incidents in flight: ${before} when sampling began, ${after} when it ended (of ${IN_FLIGHT} started)`,
+      line(`/incident run (${IN_FLIGHT} at once)`, runAcks),
+      line('/incident status|list|help|… (5 at once)', acks),
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await h.close();
+  for (const s of scenarios) await s.teardown();
+  await redis.stop();
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LabEnv, labDocker, type ScenarioName, setupScenario, teardownPrefix } from '@runbook-bot/lab';
+import { createLocalSlack } from '@runbook-bot/local-slack';
+import { stringify } from 'yaml';
+import { startProduct } from './product-process.js';
+import { OwnRedis } from './redis-server.js';
+
+// Each target keeps one prefix for the demo's life, so breaking it again rebuilds the very same
+// container names and the targets file the bot loaded stays true.
+export const DEMO_TARGETS: readonly { name: string; scenario: ScenarioName; what: string }[] = [
+  {
+    name: 'cache',
+    scenario: 'rdb-permission',
+    what: 'data dir owned by uid 1001, Redis runs as 999 (seed 000)',
+  },
+  {
+    name: 'sessions',
+    scenario: 'wrong-network',
+    what: 'Redis on another network than its client (seed 002)',
+  },
+  { name: 'store', scenario: 'healthy', what: 'nothing wrong' },
+];
+
+export const DEMO_USERS = [
+  { id: 'U_ALICE', name: 'alice', realName: 'Alice (on call)' },
+  { id: 'U_BOB', name: 'bob', realName: 'Bob (approver)' },
+  { id: 'U_CAROL', name: 'carol', realName: 'Carol (not allowed to approve)' },
+];
+
+export interface Demo {
+  consoleUrl: string;
+  reportsDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product on one machine: its own Redis (AOF, under `dataDir`), broken lab targets, the
+ * product (`runbook-bot serve --role all`, a process of its own) and a local Slack with a web
+ * console in place of a workspace.
+ */
+export async function startDemo(o: {
+  repoRoot: string;
+  dataDir: string;
+  lab: LabEnv;
+  /** The demo's own warnings and the product's log lines. */
+  log(line: string): void;
+  consolePort?: number;
+  /** Five hex digits naming this demo's lab resources (rbb-<base><n>-); tests pass their own. */
+  prefixBase?: string;
+}): Promise<Demo> {
+  const base = o.prefixBase ?? 'dec00';
+  const prefixOf = (t: (typeof DEMO_TARGETS)[number]) => `rbb-${base}${DEMO_TARGETS.indexOf(t) + 1}-`;
+  const docker = labDocker(o.lab);
+  const undo: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const u of undo.reverse())
+      await u().catch((e: unknown) => o.log(`demo: close step failed: ${String(e)}`));
+  };
+  try {
+    const redis = await OwnRedis.start(join(o.dataDir, 'redis'));
+    undo.push(() => redis.stop());
+    const targets: Record<string, unknown> = {};
+    const secrets: Record<string, string> = {};
+    const build = async (t: (typeof DEMO_TARGETS)[number]) => {
+      await teardownPrefix(prefixOf(t), { env: o.lab, docker });
+      const s = await setupScenario(t.scenario, { env: o.lab, docker, prefix: prefixOf(t) });
+      Object.assign(secrets, s.env);
+      return s;
+    };
+    for (const t of DEMO_TARGETS) {
+      targets[t.name] = (await build(t)).target;
+      undo.push(() => teardownPrefix(prefixOf(t), { env: o.lab, docker }));
+    }
+    mkdirSync(o.dataDir, { recursive: true });
+    const targetsFile = join(o.dataDir, 'targets.yaml');
+    // The product validates it at start and refuses to serve an invalid one.
+    writeFileSync(targetsFile, stringify({ targets }));
+
+    const signingSecret = randomBytes(16).toString('hex');
+    const botToken = `xoxb-demo-${randomBytes(8).toString('hex')}`;
+    const slack = await createLocalSlack({
+      signingSecret,
+      botToken,
+      ...(o.consolePort !== undefined ? { port: o.consolePort } : {}),
+      users: DEMO_USERS,
+      consoleExtras: {
+        title: 'Lab targets',
+        actions: DEMO_TARGETS.map((t) => ({
+          id: `break-${t.name}`,
+          label: t.scenario === 'healthy' ? `Rebuild ${t.name} (healthy)` : `Break ${t.name}: ${t.what}`,
+          run: async () => {
+            await build(t);
+            return `${t.name} rebuilt as lab scenario ${t.scenario}: ${t.what}`;
+          },
+        })),
+      },
+    });
+    undo.push(() => slack.close());
+    const reportsDir = join(o.dataDir, 'reports');
+    const product = await startProduct({
+      repoRoot: o.repoRoot,
+      onLog: o.log,
+      env: {
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_API_URL: slack.url,
+        REDIS_URL: redis.url,
+        DOCKER_HOST: `unix://${o.lab.dockerSocket}`,
+        TARGETS_FILE: targetsFile,
+        APPROVERS: 'U_BOB',
+        APPROVAL_TTL: '15m',
+        REPORTS_DIR: reportsDir,
+        QUEUE_PREFIX: 'rbb-demo',
+        JOB_LOCK_MS: '5000',
+        LOG_LEVEL: 'warn',
+        ...secrets,
+      },
+    });
+    undo.push(() => product.close());
+    slack.botUrl = `http://127.0.0.1:${product.port}/slack/events`;
+    return { consoleUrl: slack.origin, reportsDir, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+// `npm run demo`: the product, lab targets and the local Slack's console on this machine.
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureLab, LAB_SCRIPTS, labEnvFrom } from '@runbook-bot/lab';
+import { startDemo } from './demo-stack.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+async function demo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const lab = labEnvFrom(env);
+  const ready = ensureLab(lab.dockerSocket, process.getuid?.() === 0, 'npm run demo');
+  if (!ready.ok) {
+    process.stderr.write(`${ready.message}\n`);
+    return 1;
+  }
+  const port = opt('--port');
+  const verbose = env.LOG_LEVEL !== undefined;
+  const running = await startDemo({
+    repoRoot,
+    dataDir: resolve(opt('--data') ?? '.demo'),
+    lab,
+    log: (line) => {
+      if (verbose || !line.startsWith('{')) process.stderr.write(`${line}\n`);
+    },
+    consolePort: port === undefined ? 8080 : Number(port),
+  });
+  process.stdout.write(
+    `\nrunbook-bot demo is running.\n\n  Open the console: ${running.consoleUrl}\n\n` +
+      'Act as alice and type /incident run redis-permissions cache, then act as bob and press Approve.\n' +
+      `Reports are written to ${running.reportsDir}. Ctrl-C stops everything.\n`,
+  );
+  await new Promise<void>((done) => {
+    const stop = () => void running.close().then(done, done);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  if (ready.startedLab) spawnSync('bash', [LAB_SCRIPTS.stop], { stdio: 'inherit' });
+  process.stdout.write('demo stopped; nothing left running.\n');
+  return 0;
+}
+
+process.exitCode = await demo(process.argv.slice(2), process.env);

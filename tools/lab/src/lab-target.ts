@@ -1,0 +1,33 @@
+// A targets-file entry as the lab writes it. The lab does not import the product: the tests check
+// every scenario's entry against the product's own schema (test/integration/lab.test.ts), so the
+// two cannot drift apart unseen.
+export interface LabSshPlace {
+  host: string;
+  port: number;
+  user: string;
+  privateKeyFile: string;
+  hostKey: string;
+}
+
+export interface LabTarget {
+  redis: {
+    docker?: { container: string };
+    ssh?: LabSshPlace;
+    host?: string;
+    port: number;
+    passwordEnv?: string;
+    dataDir?: string;
+    serviceUser?: string;
+    logFile?: string;
+  };
+  clients: { name?: string; docker: { container: string } }[];
+}
+
+/** What a scenario writes: the port and the client list may be left to their defaults. */
+export interface LabTargetInput {
+  redis: Omit<LabTarget['redis'], 'port' | 'ssh'> & {
+    port?: number;
+    ssh?: Omit<LabSshPlace, 'port'> & { port?: number };
+  };
+  clients?: LabTarget['clients'];
+}
