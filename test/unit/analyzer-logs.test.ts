@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LOG_CODES, LOG_PATTERNS, scanLogs } from '../../src/runbooks/analyzers/log-patterns.js';
+import { LOG_CODES, LOG_PATTERNS } from '../../src/runbooks/analyzers/log-patterns.js';
+import { scanLogs } from '../../src/runbooks/analyzers/log-scan.js';
 
 const BANNER = '1:C 01 Dec 2026 21:57:14.388 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo';
 const at = (pid: string, msg: string) => `${pid} 01 Dec 2026 21:57:07.952 # ${msg}`;

@@ -167,6 +167,14 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('no product file is longer than 300 lines', () => {
+    const long = files
+      .map((f) => ({ f: relative(SRC, f), n: readFileSync(f, 'utf8').split('\n').length - 1 }))
+      .filter((x) => x.n > 300)
+      .map((x) => `${x.f}: ${x.n} lines`);
+    expect(long).toEqual([]);
+  });
+
   it('only the composition root reads process.env', () => {
     const readers = files.filter(
       (f) => layerOf(f) !== 'root' && /process\.env/.test(readFileSync(f, 'utf8')),

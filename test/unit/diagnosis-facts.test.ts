@@ -4,12 +4,9 @@ import type { StepContext } from '../../src/runbooks/index.js';
 import { preconditionProbe, start } from '../../src/runbooks/index.js';
 import { clientNetworkStep, clientPingStep } from '../../src/runbooks/library/client-steps.js';
 import { containerStep, logsStep } from '../../src/runbooks/library/common-steps.js';
+import { analyzeDisk } from '../../src/runbooks/library/disk-step.js';
 import { isSafeDataDir } from '../../src/runbooks/library/facts.js';
-import {
-  analyzeDataDir,
-  analyzeDisk,
-  processOwnerStep,
-} from '../../src/runbooks/library/permission-steps.js';
+import { analyzeDataDir, processOwnerStep } from '../../src/runbooks/library/permission-steps.js';
 import { pingStep } from '../../src/runbooks/library/ping-step.js';
 import { redisPermissions } from '../../src/runbooks/library/redis-permissions.js';
 import { res, toyTarget } from '../support/toy-runbook.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codeSpan, fencedBlock, renderMarkdown, tableCell } from '../../src/reports/markdown.js';
+import { renderMarkdown } from '../../src/reports/markdown.js';
+import { codeSpan, fencedBlock, tableCell } from '../../src/reports/markdown-text.js';
 import type { EngineEvent, ExecResult, Runbook, RunState, Transition } from '../../src/runbooks/index.js';
 import {
   advance,

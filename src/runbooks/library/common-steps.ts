@@ -1,5 +1,6 @@
 import { parseInspect } from '../analyzers/container-inspect.js';
-import { LOG_CODES, scanLogs } from '../analyzers/log-patterns.js';
+import { LOG_CODES } from '../analyzers/log-patterns.js';
+import { scanLogs } from '../analyzers/log-scan.js';
 import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
 import { classifyReply, type Reply } from '../analyzers/redis-reply.js';
 import type { Analysis, DiagnoseStep, Finding, StepContext, VerifyStep } from '../model.js';

@@ -1,38 +1,14 @@
-import type { Action } from '../action.js';
-import type { Condition, Runbook, StepContext } from '../model.js';
+import type { Condition, Runbook } from '../model.js';
 import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
 import { memoryStep } from './connectivity-steps.js';
-import { isSafeDataDir, num, repairDirOf } from './facts.js';
+import { diskStep } from './disk-step.js';
 import { notServingBranches } from './not-serving.js';
-import {
-  besideRedis,
-  configStep,
-  dataDirStep,
-  diskStep,
-  imageUserStep,
-  processOwnerStep,
-} from './permission-steps.js';
+import { permissionRepairs as repairs } from './permission-repairs.js';
+import { configStep, dataDirStep, imageUserStep, processOwnerStep } from './permission-steps.js';
 import { pingStep } from './ping-step.js';
 import { permissionCauses } from './redis-permissions-causes.js';
-import { guarded, healthy, outcome, undecided } from './step-builders.js';
+import { healthy, outcome, undecided } from './step-builders.js';
 import { verifyBgsave, verifyPing, verifyRunning, verifySaveStatus, verifyWrite } from './verify-steps.js';
-
-const redis = { at: 'redis' } as const;
-
-/** chown -R to the Redis uid:gid, plus u+rwx only if the owner bits lack it. Never chmod 777. */
-function ownershipFix(ctx: StepContext): Action[] | null {
-  const uid = num(ctx.facts, 'redis.uid');
-  const gid = num(ctx.facts, 'redis.gid');
-  const mode = num(ctx.facts, 'dir.mode');
-  if (uid === undefined || gid === undefined) return null;
-  const dir = repairDirOf(ctx);
-  if (dir === undefined || !isSafeDataDir(dir)) return null;
-  // -H: if the data dir is a symlink, the directory behind it is what Redis writes to.
-  const actions = [besideRedis(ctx, ['chown', '-R', '-H', `${uid}:${gid}`, dir], 'root')];
-  if (mode === undefined || (mode & 0o700) !== 0o700)
-    actions.push(besideRedis(ctx, ['chmod', 'u+rwx', dir], 'root'));
-  return actions;
-}
 
 const dirFault: Condition = { any: [{ finding: 'owner-mismatch' }, { finding: 'no-write-bit' }] };
 const docker: Condition = { targetKind: 'docker' };
@@ -50,70 +26,6 @@ const persistenceFailing: Condition = {
   any: [liveFailing, lastStartFailed('rdb-permission-denied', 'aof-permission-denied')],
 };
 const actNow = (...more: Condition[]): Condition => ({ all: [dirFault, persistenceFailing, ...more] });
-
-const chownUndo = 'chown -R {dir.uid}:{dir.gid} {dir.path} (the owner it had before)';
-const stillUnwritable = { step: 'data-dir', findings: ['owner-mismatch', 'no-write-bit'] };
-const repairDefaults = {
-  risk: 'low' as const,
-  undo: chownUndo,
-  onSuccess: 'recheck',
-  timeoutMs: 60_000,
-};
-
-const repairs = [
-  guarded({
-    ...repairDefaults,
-    id: 'chown-running',
-    targetKinds: ['docker'],
-    title: 'Give the data directory to the Redis user (exec as root in the running container)',
-    gate: { id: 'approve-chown-running', title: 'Approve the ownership fix' },
-    precondition: stillUnwritable,
-    actions: ownershipFix,
-    verify: ['verify-bgsave', 'verify-save-status', 'verify-write'],
-    onFailure: 'approve-fallback',
-  }),
-  guarded({
-    ...repairDefaults,
-    id: 'chown-stopped',
-    targetKinds: ['docker'],
-    example: { 'redis.running': false },
-    title: 'Give the data directory to the Redis user (helper container), then start Redis',
-    gate: { id: 'approve-chown-stopped', title: 'Approve the ownership fix and start' },
-    precondition: stillUnwritable,
-    risk: 'medium',
-    actions: (ctx) => {
-      const fix = ownershipFix(ctx);
-      return fix && [...fix, { kind: 'start', place: redis }];
-    },
-    verify: ['verify-running', 'verify-ping', 'verify-bgsave', 'verify-save-status', 'verify-write'],
-    onFailure: 'escalate-repair-failed',
-  }),
-  guarded({
-    ...repairDefaults,
-    id: 'chown-host',
-    targetKinds: ['ssh'],
-    title: 'Give the data directory to the user Redis runs as (over SSH)',
-    gate: { id: 'approve-chown-host', title: 'Approve the ownership fix over SSH' },
-    precondition: stillUnwritable,
-    actions: ownershipFix,
-    verify: ['verify-ping', 'verify-bgsave', 'verify-save-status', 'verify-write'],
-    onFailure: 'approve-fallback',
-  }),
-  guarded({
-    ...repairDefaults,
-    id: 'disable-stop-writes',
-    title: 'Fallback: accept writes while saves fail (CONFIG SET stop-writes-on-bgsave-error no)',
-    gate: { id: 'approve-fallback', title: 'Approve the risky fallback', onReject: 'escalate-repair-failed' },
-    risk: 'high',
-    actions: () => [
-      { kind: 'redis', place: redis, args: ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no'] },
-    ],
-    verify: ['verify-write'],
-    undo: 'redis-cli CONFIG SET stop-writes-on-bgsave-error yes, once background saves succeed again',
-    onSuccess: 'mitigated',
-    onFailure: 'escalate-repair-failed',
-  }),
-];
 
 const diagnosis = [
   containerStep,
