@@ -2,7 +2,7 @@
 // ephemeral reply for the person who typed it; nothing here talks to Slack directly.
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { IncidentRecord, Logger, RunStore } from '../incidents/ports.js';
-import { TERMINAL } from '../runbooks/index.js';
+import { isTerminal, pendingApproval } from '../runbooks/index.js';
 import { escapeMrkdwn } from './blocks.js';
 import { plainStatus, STATUS_LABEL, utc } from './incident-blocks.js';
 import type { IncidentCommand } from './parse-command.js';
@@ -52,7 +52,7 @@ function line(r: IncidentRecord): string {
 function detail(r: IncidentRecord): string {
   const s = r.state;
   const out = [line(r)];
-  const pending = Object.values(s.approvals).find((a) => a.status === 'pending');
+  const pending = pendingApproval(s);
   if (pending)
     out.push(`Waiting for approval of "${escapeMrkdwn(pending.title)}" until ${utc(pending.expiresAt)}.`);
   if (s.outcome) out.push(`Outcome: ${escapeMrkdwn(s.outcome.summary)}`);
@@ -94,7 +94,7 @@ async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<
           ? detail(rec)
           : `There is no incident ${cmd.incidentId}. \`/incident list\` shows recent ones.`;
       }
-      const active = (await d.store.recent(50)).filter((r) => !TERMINAL.has(r.state.status));
+      const active = (await d.store.recent(50)).filter((r) => !isTerminal(r.state));
       return active.length === 0
         ? 'No incident is running. `/incident list` shows recent ones.'
         : active.map(detail).join('\n\n');
@@ -108,7 +108,7 @@ async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<
       if (!rec) return `There is no incident ${cmd.incidentId}.`;
       if (rec.state.startedBy !== who.userId && !d.approvers.includes(who.userId))
         return `Only the person who started ${rec.id} or someone in APPROVERS may cancel it.`;
-      if (TERMINAL.has(rec.state.status))
+      if (isTerminal(rec.state))
         return `${rec.id} has already ended (${plainStatus(rec.state.status)}); nothing to cancel.`;
       const r = await d.orchestrator.cancel(rec.id, who.userId);
       await d.refresh(rec.id);

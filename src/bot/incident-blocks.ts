@@ -1,7 +1,7 @@
 // What an incident looks like in Slack: the root message (updated in place as the run moves) and the
 // findings posted in its thread. Pure functions from the run state to Block Kit.
 import type { Finding, Runbook, RunState, RunStatus, StepRun } from '../runbooks/index.js';
-import { humanUtc, utcIso } from '../runbooks/index.js';
+import { humanUtc, pendingApproval, utcIso } from '../runbooks/index.js';
 import {
   type Block,
   codeSections,
@@ -69,7 +69,7 @@ export function rootMessage(v: RootView): { text: string; blocks: Block[] } {
   const blocks: Block[] = [header(`${v.id}: ${title}`), ...sections(lines.join('\n'))];
   const cause = s.cause === undefined ? undefined : v.runbook?.causes[s.cause];
   if (cause) blocks.push(...sections(`*Root cause:* ${escapeMrkdwn(cause.title)}`));
-  const pending = Object.values(s.approvals).find((a) => a.status === 'pending');
+  const pending = pendingApproval(s);
   if (pending)
     blocks.push(
       ...sections(

@@ -6,7 +6,7 @@ import type { IncidentRecord } from '../incidents/ports.js';
 import { INCIDENT_ID } from '../incidents/ports.js';
 import { renderMarkdown } from '../reports/markdown.js';
 import type { RunbookLookup } from '../runbooks/index.js';
-import { buildReport, TERMINAL } from '../runbooks/index.js';
+import { buildReport, isTerminal } from '../runbooks/index.js';
 import { plainStatus } from './incident-blocks.js';
 import type { SlackApi } from './slack-api.js';
 
@@ -28,7 +28,7 @@ export class ReportDelivery {
     const runbook = this.d.runbooks(rec.state.runbookId);
     if (!runbook) throw new Error(`no runbook ${rec.state.runbookId} for ${rec.id}`);
     const report = buildReport(rec.state, runbook, { generatedAt: this.d.now() });
-    const finished = TERMINAL.has(rec.state.status);
+    const finished = isTerminal(rec.state);
     const summary = `:page_facing_up: Incident report for *${rec.id}* (${plainStatus(rec.state.status)}${finished ? '' : ', still running'}): ${report.summary}`;
     return { markdown: renderMarkdown(report, this.d.secrets()), summary };
   }
@@ -51,7 +51,7 @@ export class ReportDelivery {
   /** Renders, writes (finished runs only: a mid-run report would be overwritten anyway) and posts. */
   async deliver(rec: IncidentRecord, channel: string, threadTs?: string): Promise<void> {
     const { markdown, summary } = this.render(rec);
-    if (TERMINAL.has(rec.state.status)) await this.write(rec.id, markdown);
+    if (isTerminal(rec.state)) await this.write(rec.id, markdown);
     await this.d.slack.upload({
       channel,
       ...(threadTs ? { threadTs } : {}),

@@ -1,5 +1,5 @@
 import type { EngineCommand, EngineEvent, Ignored, RunbookCatalogue, RunState } from '../runbooks/index.js';
-import { advance, RunbookBotError, start, TERMINAL, utcIso } from '../runbooks/index.js';
+import { advance, isTerminal, RunbookBotError, start, utcIso } from '../runbooks/index.js';
 import type { ApprovalPolicy, PolicyRefusal } from './approval-policy.js';
 import { mayDecide } from './approval-policy.js';
 import type { Dispatcher, IncidentRecord, Logger, Notifier, RunStore, TargetDirectory } from './ports.js';
@@ -209,7 +209,7 @@ export class Orchestrator {
     switch (c.type) {
       case 'execute': {
         const { type: _t, delayMs, ...job } = c;
-        if (TERMINAL.has(rec.state.status) && c.kind !== 'repair') return;
+        if (isTerminal(rec.state) && c.kind !== 'repair') return;
         await this.d.dispatcher.enqueueStep(
           { ...job, targetName: rec.targetName, runbookId: rec.state.runbookId },
           delayMs,

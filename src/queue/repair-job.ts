@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { type ActionRunner, notRunResult, runActions } from '../incidents/direct-runner.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
 import type { Action, EngineEvent, RunbookLookup } from '../runbooks/index.js';
-import { preconditionProbe } from '../runbooks/index.js';
+import { preconditionProbe, repairClearance } from '../runbooks/index.js';
 import type { TargetLease } from './target-lease.js';
 
 type NotRunKind = NonNullable<Extract<EngineEvent, { type: 'step-result' }>['notRunKind']>;
@@ -36,14 +36,8 @@ async function approvedActions(
   const rec = await d.store.load(s.runId);
   if (!rec) return { refused: 'the incident no longer exists' };
   const { state } = rec;
-  const run = state.steps[s.stepKey];
-  const approval = run?.approvalId ? state.approvals[run.approvalId] : undefined;
-  if (state.status !== 'repairing' || state.phase.kind !== 'repair' || state.phase.stepKey !== s.stepKey)
-    return { refused: `the incident is no longer waiting for this repair (${state.status})` };
-  if (run?.status !== 'running' || run.approvalId !== s.approvalId || approval?.status !== 'approved')
-    return { refused: 'its approval is not in force' };
-  if (JSON.stringify(approval.actions) !== JSON.stringify(s.actions))
-    return { refused: 'the queued repair is not the one that was approved' };
+  const clearance = repairClearance(state, s);
+  if (!clearance.ok) return { refused: clearance.refused };
   const rb = d.runbooks(state.runbookId);
   const pre = rb ? preconditionProbe(rb, state, s.stepId) : null;
   if (pre) {
@@ -54,7 +48,7 @@ async function approvedActions(
     d.log.info({ incident: s.runId, step: s.stepKey, precondition: held.verdict }, 'precondition checked');
     if (held.verdict !== 'present') return { refused: held.statement, kind: held.verdict };
   }
-  return { actions: approval.actions };
+  return { actions: clearance.actions };
 }
 
 /**

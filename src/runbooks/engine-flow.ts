@@ -3,7 +3,6 @@ import { type ConditionScope, evaluate } from './condition.js';
 import type { ProbeStep, RepairStep, Runbook, Step, StepContext } from './model.js';
 import { blindSpots, currentDiagnosis, diagnoseSteps, diagnosisFindings, NO_CLIENTS } from './run-queries.js';
 import type { ApprovalRun, EngineCommand, RunState, RunStatus, StepRun } from './state.js';
-import { TERMINAL } from './state.js';
 
 /** One advance in progress: a private copy of the state and the commands it produces. */
 export interface Flow {
@@ -246,8 +245,4 @@ export function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
 function alsoFound(f: Flow): { alsoFound?: string[] } {
   const others = (f.s.causesFound ?? []).filter((c) => c !== f.s.cause);
   return others.length > 0 ? { alsoFound: others } : {};
-}
-
-export function isTerminal(s: RunState) {
-  return TERMINAL.has(s.status);
 }

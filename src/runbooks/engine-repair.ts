@@ -1,10 +1,11 @@
 import type { Flow } from './engine-flow.js';
-import { finish, issue, isTerminal, note, setStatus, stepKey, stepOf } from './engine-flow.js';
+import { finish, issue, note, setStatus, stepKey, stepOf } from './engine-flow.js';
 import { pump } from './engine-pump.js';
 import { goTo } from './engine-route.js';
 import { RunbookBotError } from './errors.js';
 import type { RepairStep } from './model.js';
 import { redactResult, succeeded } from './result.js';
+import { isTerminal } from './run-queries.js';
 import type { ApprovalRun, EngineEvent, Ignored, StepRun } from './state.js';
 
 // What happens around a repair: the decision on its approval, its result, its interruption, a cancel.

@@ -1,5 +1,5 @@
 import type { Flow } from './engine-flow.js';
-import { contextFor, finish, issue, isTerminal, note, stepOf } from './engine-flow.js';
+import { contextFor, finish, issue, note, stepOf } from './engine-flow.js';
 import { pump } from './engine-pump.js';
 import {
   expire,
@@ -13,6 +13,7 @@ import { RunbookBotError } from './errors.js';
 import type { Analysis, DiagnoseStep, Runbook } from './model.js';
 import type { ExecResult, Redactor } from './result.js';
 import { redactResult } from './result.js';
+import { isTerminal } from './run-queries.js';
 import type { EngineEvent, Ignored, RunState, StepRun, Transition } from './state.js';
 import { STATE_SCHEMA_VERSION } from './state.js';
 import type { TargetView } from './target.js';

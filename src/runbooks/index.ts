@@ -10,6 +10,7 @@ export * from './model.js';
 export * from './precondition.js';
 export * from './report.js';
 export * from './result.js';
+export * from './run-queries.js';
 export * from './state.js';
 export * from './target.js';
 export * from './validate.js';

@@ -10,9 +10,8 @@ import type {
   RootCause,
   VerificationItem,
 } from './report-types.js';
-import { blindSpots, blindSummary } from './run-queries.js';
+import { blindSpots, blindSummary, isTerminal } from './run-queries.js';
 import type { RunState } from './state.js';
-import { TERMINAL } from './state.js';
 
 export const sentence = (s: string) => {
   const t = s.trim();
@@ -80,13 +79,12 @@ export function whatWasNotDone(
               ? `the run was handed over to ${state.outcome?.handover ?? 'another runbook'}`
               : state.status === 'cancelled'
                 ? 'the run was cancelled before one was proposed'
-                : TERMINAL.has(state.status)
+                : isTerminal(state)
                   ? 'the runbook has no automatic repair for what was found, so the run ended without one'
                   : 'diagnosis has not finished';
       out.push(`No repair was proposed: ${why}.`);
     }
-    if (TERMINAL.has(state.status))
-      out.push(`No command that changes anything was run on ${state.target.name}.`);
+    if (isTerminal(state)) out.push(`No command that changes anything was run on ${state.target.name}.`);
   }
   const failedChecks = verification.filter((v) => v.passed === false);
   if (failedChecks.length > 0)

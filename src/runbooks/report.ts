@@ -22,8 +22,8 @@ import type {
 import { REPORT_SCHEMA_VERSION, SHORT_OUTPUT } from './report-types.js';
 import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
+import { isTerminal } from './run-queries.js';
 import type { RunState, StepRun } from './state.js';
-import { TERMINAL } from './state.js';
 
 export * from './report-time.js';
 export * from './report-types.js';
@@ -94,7 +94,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     const name = meta.people?.[id];
     return name && name !== id ? `${name} (${id})` : id;
   };
-  const finished = TERMINAL.has(state.status);
+  const finished = isTerminal(state);
   const endAt = state.endedAt ?? state.updatedAt;
   const where = whereOf(state);
 

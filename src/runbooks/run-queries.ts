@@ -1,5 +1,7 @@
+import type { Action } from './action.js';
 import type { DiagnoseStep, Finding, Runbook } from './model.js';
-import type { RunState, StepRun } from './state.js';
+import type { ApprovalRun, RunState, StepRun } from './state.js';
+import { TERMINAL } from './state.js';
 
 // Questions asked of a run's state, answered in one place for the engine, the reports and the edges.
 
@@ -49,3 +51,31 @@ export const fixedCauses = (s: RunState) =>
 
 export const diagnoseSteps = (rb: Runbook) =>
   rb.steps.filter((x): x is DiagnoseStep => x.kind === 'diagnose');
+
+/** The run has ended: nothing of it runs any more except a repair already under way. */
+export const isTerminal = (s: Pick<RunState, 'status'>) => TERMINAL.has(s.status);
+
+/** The approval request a person may decide now, if any (at most one is pending at a time). */
+export const pendingApproval = (s: RunState): ApprovalRun | undefined =>
+  Object.values(s.approvals).find((a) => a.status === 'pending');
+
+export type RepairClearance = { ok: true; actions: Action[] } | { ok: false; refused: string };
+
+/**
+ * May this queued repair run now? Only while the run waits for exactly this repair, under an approval
+ * in force, with the very actions that were approved. Asked again the moment before it runs.
+ */
+export function repairClearance(
+  s: RunState,
+  job: { stepKey: string; approvalId?: string | undefined; actions: readonly Action[] },
+): RepairClearance {
+  const run = s.steps[job.stepKey];
+  const approval = run?.approvalId ? s.approvals[run.approvalId] : undefined;
+  if (s.status !== 'repairing' || s.phase.kind !== 'repair' || s.phase.stepKey !== job.stepKey)
+    return { ok: false, refused: `the incident is no longer waiting for this repair (${s.status})` };
+  if (run?.status !== 'running' || run.approvalId !== job.approvalId || approval?.status !== 'approved')
+    return { ok: false, refused: 'its approval is not in force' };
+  if (JSON.stringify(approval.actions) !== JSON.stringify(job.actions))
+    return { ok: false, refused: 'the queued repair is not the one that was approved' };
+  return { ok: true, actions: approval.actions };
+}

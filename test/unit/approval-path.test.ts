@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { handleDecision } from '../../src/bot/approval-handler.js';
+import { encodeButtonValue } from '../../src/bot/button-value.js';
+import type { EdgeDeps } from '../../src/bot/command-handlers.js';
+import { mayDecide } from '../../src/incidents/approval-policy.js';
+import { Orchestrator } from '../../src/incidents/orchestrator.js';
+import type { Dispatcher, StepJob } from '../../src/incidents/ports.js';
+import type { EngineCommand, ExecuteCommand, RunState } from '../../src/runbooks/index.js';
+import { advance, catalogueOf, repairClearance, start } from '../../src/runbooks/index.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
+
+// The approval path, one guard at a time: each test fails if its guard is removed (they were found
+// by mutation testing, which showed these guards could go without a test noticing).
+
+const rb = toyRunbook();
+const look = () => rb;
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('who may decide', () => {
+  const policy = { approvers: ['U_A', 'U_B'], allowSelfApproval: false };
+
+  it('an approver who did not start the incident may', () => {
+    expect(mayDecide(policy, 'U_A', 'U_ON')).toBeNull();
+  });
+
+  it('the starter may not approve their own incident, even as an approver, unless self-approval is on', () => {
+    expect(mayDecide(policy, 'U_A', 'U_A')).toMatchObject({ code: 'self-approval' });
+    expect(mayDecide({ ...policy, allowSelfApproval: true }, 'U_A', 'U_A')).toBeNull();
+  });
+
+  it('someone not in the list may not, and an empty list lets nobody', () => {
+    expect(mayDecide(policy, 'U_X', 'U_ON')).toMatchObject({ code: 'not-an-approver' });
+    expect(mayDecide({ ...policy, approvers: [] }, 'U_A', 'U_ON')?.message).toMatch(/Nobody is allowed/);
+  });
+});
+
+describe('a click with a bad button value', () => {
+  // Every dependency throws: a bad value must be refused before anything is looked up or decided.
+  const untouchable = (): EdgeDeps => {
+    const boom = () => {
+      throw new Error('looked up before the value was decoded');
+    };
+    return {
+      orchestrator: { start: boom, decide: boom, cancel: boom, load: boom },
+      store: { recent: boom },
+      reports: {} as EdgeDeps['reports'],
+      refresh: boom,
+      approvers: ['U_A'],
+      ping: boom,
+      log: silent,
+    };
+  };
+  const click = { user: { id: 'U_A' }, channel: { id: 'C1' }, container: { message_ts: '1.1' } };
+
+  for (const [what, action] of [
+    ['no value', { type: 'button' }],
+    ['not JSON', { type: 'button', value: 'approve everything' }],
+    ['another incident’s approval', { type: 'button', value: encodeButtonValue('INC-0001', 'INC-0002-g-1') }],
+    ['not a button', { type: 'static_select', value: encodeButtonValue('INC-0001', 'INC-0001-g-1') }],
+  ] as const)
+    it(`${what}: refused, nothing looked up`, async () => {
+      const reply = await handleDecision('approve', click, action, untouchable());
+      expect(reply).toMatch(/This button is not valid/);
+    });
+});
+
+/** The toy incident with its repair approved and issued. */
+function approved() {
+  let t = start(rb, { runId: 'INC-0001', target: toyTarget, startedBy: 'U_ON', approvalTtlMs: 60_000 }, 0);
+  for (const key of ['a', 'b', 'c', 'd@api', 'd@worker'])
+    t = advance(
+      t.state,
+      { type: 'step-result', stepKey: key, attempt: 1, results: [result(key === 'b' ? 'bad' : 'fine')] },
+      1,
+      look,
+    );
+  const approval = Object.values(t.state.approvals)[0];
+  if (!approval) throw new Error('no approval');
+  t = advance(
+    t.state,
+    { type: 'approval-decision', approvalId: approval.id, decision: 'approve', by: 'U_A' },
+    2,
+    look,
+  );
+  const cmd = t.commands.find((c): c is ExecuteCommand => c.type === 'execute' && c.kind === 'repair');
+  if (!cmd) throw new Error('no repair issued');
+  return { state: t.state, cmd };
+}
+
+describe('may this repair run now', () => {
+  it('while the run waits for exactly this repair under its approval: yes, with the approved actions', () => {
+    const { state, cmd } = approved();
+    expect(repairClearance(state, cmd)).toEqual({ ok: true, actions: cmd.actions });
+  });
+
+  it('once the incident is cancelled: no, it is no longer waiting for this repair', () => {
+    const { state, cmd } = approved();
+    const cancelled = advance(state, { type: 'cancel', by: 'U_ON' }, 3, look).state;
+    expect(repairClearance(cancelled, cmd)).toEqual({
+      ok: false,
+      refused: `the incident is no longer waiting for this repair (${cancelled.status})`,
+    });
+  });
+
+  it('another step key, another approval or other actions: no', () => {
+    const { state, cmd } = approved();
+    expect(repairClearance(state, { ...cmd, stepKey: 'a' })).toMatchObject({ ok: false });
+    expect(repairClearance(state, { ...cmd, approvalId: 'INC-0001-other-1' })).toEqual({
+      ok: false,
+      refused: 'its approval is not in force',
+    });
+    expect(repairClearance(state, { ...cmd, actions: [] })).toEqual({
+      ok: false,
+      refused: 'the queued repair is not the one that was approved',
+    });
+  });
+});
+
+describe('the orchestrator and a finished run', () => {
+  it('drops diagnosis steps left in the outbox of a finished run, but still hands on a repair already decided', async () => {
+    const { state, cmd } = approved();
+    const finished: RunState = { ...state, status: 'cancelled' };
+    const store = new MemoryStore();
+    const diagnose: EngineCommand = {
+      ...cmd,
+      kind: 'diagnose',
+      stepKey: 'a',
+      stepId: 'a',
+      jobId: 'INC-0001.a.a2',
+    };
+    await store.create({ id: 'INC-0001', targetName: 'cache', state: finished, meta: {} }, [diagnose, cmd]);
+    const queued: StepJob[] = [];
+    const dispatcher: Dispatcher = {
+      enqueueStep: async (job) => void queued.push(job),
+      enqueueEvent: async () => undefined,
+    };
+    const o = new Orchestrator({
+      store,
+      dispatcher,
+      notifier: { handle: async () => undefined },
+      targets: { view: () => toyTarget, names: () => ['cache'] },
+      catalogue: catalogueOf([rb]),
+      policy: { approvers: ['U_A'], allowSelfApproval: false },
+      approvalTtlMs: 60_000,
+      now: () => 5,
+      log: silent,
+    });
+    await o.recover();
+    // The repair job itself re-checks its clearance and reports "not run"; the diagnosis never queues.
+    expect(queued.map((j) => j.kind)).toEqual(['repair']);
+    expect(await store.outbox('INC-0001')).toEqual([]);
+  });
+});
