@@ -4,6 +4,7 @@ import { startSlackBot } from './bot/index.js';
 import type { Config, Role } from './config.js';
 import { TargetExecutor } from './executors/target-executor.js';
 import type { ActionRunner } from './incidents/direct-runner.js';
+import { IncidentReports } from './incidents/incident-reports.js';
 import { Orchestrator } from './incidents/orchestrator.js';
 import type { Notifier } from './incidents/ports.js';
 import { redisFor } from './queue/connection.js';
@@ -11,6 +12,7 @@ import { BullDispatcher } from './queue/dispatcher.js';
 import { startEventWorker } from './queue/event-worker.js';
 import { RedisRunStore } from './queue/redis-run-store.js';
 import { startStepWorkers } from './queue/step-worker.js';
+import { FileReportStore } from './reports/file-report-store.js';
 import { RunbookBotError, type RunbookCatalogue } from './runbooks/index.js';
 import { redact } from './runbooks/redact.js';
 import type { Targets } from './targets-file.js';
@@ -118,6 +120,12 @@ export async function serve(opts: {
       ...Object.values(opts.secrets),
       ...(config.SLACK_SIGNING_SECRET ? [config.SLACK_SIGNING_SECRET] : []),
     ];
+    const reports = new IncidentReports({
+      runbooks: opts.catalogue.get,
+      store: new FileReportStore(config.REPORTS_DIR),
+      secrets: () => secretValues,
+      now: Date.now,
+    });
     const slack = opts.notifier
       ? undefined
       : startSlackBot({
@@ -125,6 +133,7 @@ export async function serve(opts: {
           store,
           targets,
           catalogue: opts.catalogue,
+          reports,
           secrets: secretValues,
           ping: probe.ping,
           log,
@@ -135,6 +144,7 @@ export async function serve(opts: {
       notifier: opts.notifier ?? (slack as NonNullable<typeof slack>).notifier,
       targets,
       catalogue: opts.catalogue,
+      reports,
       policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
       approvalTtlMs: config.APPROVAL_TTL,
       now: Date.now,

@@ -1,6 +1,7 @@
 // A click on Approve or Reject. The value must parse and name an approval request, the click must
 // come from that request's own card, and then the orchestrator decides (who may, expiry, already
 // decided): every refusal is an ephemeral reason for the person who clicked, and runs nothing.
+import { metaKey } from '../incidents/meta.js';
 import { escapeMrkdwn } from './blocks.js';
 import { decodeButtonValue } from './button-value.js';
 import type { EdgeDeps } from './command-handlers.js';
@@ -29,11 +30,11 @@ export async function handleDecision(
     return ':warning: The bot cannot reach its Redis right now, so it cannot record your decision. Nothing was run; try again in a minute.';
   let rec = await d.orchestrator.load(value.incident);
   // The card's ts is recorded just after Slack accepts the post; a click can arrive in between.
-  for (let i = 0; rec && !rec.meta[`card.${value.approval}`] && i < 20; i++) {
+  for (let i = 0; rec && !rec.meta[metaKey.card(value.approval)] && i < 20; i++) {
     await new Promise((r) => setTimeout(r, 100));
     rec = await d.orchestrator.load(value.incident);
   }
-  const cardTs = rec?.meta[`card.${value.approval}`];
+  const cardTs = rec?.meta[metaKey.card(value.approval)];
   const clickedOn = body.container?.message_ts ?? body.message?.ts;
   // The click must come from the very card the approval was posted on, in its incident's channel.
   const clickedIn = body.channel?.id ?? body.container?.channel_id;

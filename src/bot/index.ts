@@ -1,5 +1,7 @@
 // The Slack edge as the composition root sees it: one call builds the Bolt app, the notifier the
 // orchestrator posts through, and the report delivery; start() attaches the orchestrator and listens.
+
+import type { IncidentReports } from '../incidents/incident-reports.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { Logger, RunStore, TargetDirectory } from '../incidents/ports.js';
 import type { RunbookCatalogue } from '../runbooks/index.js';
@@ -19,7 +21,6 @@ export interface SlackBotSettings {
   SLACK_API_URL?: string | undefined;
   PORT: number;
   APPROVERS: readonly string[];
-  REPORTS_DIR: string;
 }
 
 export function startSlackBot(o: {
@@ -27,16 +28,15 @@ export function startSlackBot(o: {
   store: RunStore;
   targets: TargetDirectory;
   catalogue: RunbookCatalogue;
+  reports: Pick<IncidentReports, 'current'>;
   /** Values to redact wherever they would appear: the targets' Redis passwords, the signing secret. */
   secrets: readonly string[];
   ping(): Promise<boolean>;
   log: Logger;
-  now?: () => number;
 }) {
   const c = o.config;
   if (!c.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required for the Slack edge');
   const secrets = () => o.secrets;
-  const now = o.now ?? Date.now;
   // Bolt's Web API client joins method names onto this URL: without the trailing slash the last path
   // segment would be dropped.
   const apiUrl = c.SLACK_API_URL && !c.SLACK_API_URL.endsWith('/') ? `${c.SLACK_API_URL}/` : c.SLACK_API_URL;
@@ -52,13 +52,7 @@ export function startSlackBot(o: {
     log: o.log,
   });
   const slack = new WebSlackApi(edge.client, secrets);
-  const reports = new ReportDelivery({
-    slack,
-    runbooks: o.catalogue.get,
-    reportsDir: c.REPORTS_DIR,
-    secrets,
-    now,
-  });
+  const reports = new ReportDelivery({ slack, reports: o.reports });
   const notifier = new SlackNotifier({
     slack,
     store: o.store,

@@ -2,6 +2,7 @@
 // re-dispatched after a crash, and two flushes of one outbox can overlap), so every post is guarded
 // by a claim in the store and remembered in the incident's meta; updates are re-rendered from the
 // latest state, which makes them safe to repeat.
+import { metaKey, type PostKey } from '../incidents/meta.js';
 import type { IncidentRecord, Logger, Notifier, RunStore } from '../incidents/ports.js';
 import type { RunbookLookup } from '../runbooks/index.js';
 import { redact } from '../runbooks/redact.js';
@@ -58,7 +59,7 @@ export class SlackNotifier implements Notifier {
         await this.refresh(rec.id);
         return;
       case 'post-findings':
-        await this.once(rec, `findings.${command.stepKey}`, async () => {
+        await this.once(rec, metaKey.findings(command.stepKey), async () => {
           const run = rec.state.steps[command.stepKey];
           if (!run || run.findings.length === 0) return 'none';
           const m = findingsMessage(rec.id, run);
@@ -107,12 +108,12 @@ export class SlackNotifier implements Notifier {
     const root = rootMessage(this.view(rec));
     await this.d.slack.update({ channel, ts: rootTs, ...root });
     for (const a of Object.values(rec.state.approvals)) {
-      const ts = rec.meta[`card.${a.id}`];
+      const ts = rec.meta[metaKey.card(a.id)];
       const shown = cardState(a);
-      if (!ts || rec.meta[`cardState.${a.id}`] === shown) continue;
+      if (!ts || rec.meta[metaKey.cardState(a.id)] === shown) continue;
       const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
       await this.d.slack.update({ channel, ts, text: card.text, blocks: card.blocks });
-      await this.d.store.setMeta(rec.id, { [`cardState.${a.id}`]: shown });
+      await this.d.store.setMeta(rec.id, { [metaKey.cardState(a.id)]: shown });
     }
   }
 
@@ -159,10 +160,10 @@ export class SlackNotifier implements Notifier {
   private async ensureCard(rec: IncidentRecord, channel: string, rootTs: string, approvalId: string) {
     const a = rec.state.approvals[approvalId];
     if (!a) return;
-    await this.once(rec, `card.${approvalId}`, async () => {
+    await this.once(rec, metaKey.card(approvalId), async () => {
       const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
       const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: card.text, blocks: card.blocks });
-      await this.d.store.setMeta(rec.id, { [`cardState.${a.id}`]: cardState(a) });
+      await this.d.store.setMeta(rec.id, { [metaKey.cardState(a.id)]: cardState(a) });
       if (card.overflow)
         await this.d.slack.upload({
           channel,
@@ -177,7 +178,7 @@ export class SlackNotifier implements Notifier {
   }
 
   /** Runs `post` once per incident and key: a claim keeps two handlers apart, the meta remembers it. */
-  private async once(rec: IncidentRecord, key: string, post: () => Promise<string>): Promise<void> {
+  private async once(rec: IncidentRecord, key: PostKey, post: () => Promise<string>): Promise<void> {
     if (rec.meta[key]) return;
     if (!(await this.d.store.claim(`slack.${rec.id}.${key}`, CLAIM_TTL_S))) return;
     try {

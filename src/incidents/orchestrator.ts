@@ -2,12 +2,16 @@ import type { EngineCommand, EngineEvent, Ignored, RunbookCatalogue, RunState } 
 import { advance, isTerminal, RunbookBotError, start, utcIso } from '../runbooks/index.js';
 import type { ApprovalPolicy, PolicyRefusal } from './approval-policy.js';
 import { mayDecide } from './approval-policy.js';
+import type { IncidentReports } from './incident-reports.js';
+import type { IncidentMeta } from './meta.js';
 import type { Dispatcher, IncidentRecord, Logger, Notifier, RunStore, TargetDirectory } from './ports.js';
 
 export interface OrchestratorDeps {
   store: RunStore;
   dispatcher: Dispatcher;
   notifier: Notifier;
+  /** Files each incident's report when it ends, before anyone is told. */
+  reports: Pick<IncidentReports, 'file'>;
   targets: TargetDirectory;
   catalogue: RunbookCatalogue;
   policy: ApprovalPolicy;
@@ -46,7 +50,7 @@ export class Orchestrator {
     runbookId: string;
     targetName: string;
     startedBy: string;
-    meta?: Record<string, string>;
+    meta?: IncidentMeta;
     /** Runbooks that already ran on this fault, oldest first, when this start is a handover. */
     handedOverFrom?: string[];
   }): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
@@ -243,6 +247,12 @@ export class Orchestrator {
         }
         await this.d.notifier.handle(rec, c);
         return;
+      case 'finish': {
+        const filed = await this.d.reports.file(rec);
+        this.d.log.info({ incident: rec.id, report: filed.location }, 'report filed');
+        await this.d.notifier.handle(rec, c);
+        return;
+      }
       default:
         await this.d.notifier.handle(rec, c);
     }

@@ -1,3 +1,8 @@
+import type { IncidentMeta } from './meta.js';
+import type { OutboxEntry, StepJob } from './payloads.js';
+
+export type { OutboxEntry, StepJob } from './payloads.js';
+
 import type { EngineCommand, EngineEvent, ExecuteCommand, RunState, TargetView } from '../runbooks/index.js';
 
 /** Where an incident stands: the engine's state plus what the edges attach to it (Slack ts, parent). */
@@ -5,15 +10,9 @@ export interface IncidentRecord {
   id: string;
   targetName: string;
   state: RunState;
-  meta: Record<string, string>;
+  meta: IncidentMeta;
   /** Bumped on every write; a save names the version it read. */
   version: number;
-}
-
-/** A command waiting to be carried out, with an id unique within its incident. */
-export interface OutboxEntry {
-  seq: string;
-  command: EngineCommand;
 }
 
 /** Incident ids as RunStore.nextId makes them: INC-0001 … (no ':' and never all digits, for BullMQ). */
@@ -25,7 +24,7 @@ export interface RunStore {
   load(id: string): Promise<IncidentRecord | null>;
   /** Compare-and-set: writes the state and queues its commands only if the version is still `expected`. */
   save(id: string, expected: number, state: RunState, commands: readonly EngineCommand[]): Promise<boolean>;
-  setMeta(id: string, patch: Record<string, string>): Promise<void>;
+  setMeta(id: string, patch: IncidentMeta): Promise<void>;
   outbox(id: string): Promise<OutboxEntry[]>;
   ack(id: string, entries: readonly OutboxEntry[]): Promise<void>;
   /** Ids with commands not yet carried out (after a crash between a save and its dispatch). */
@@ -37,11 +36,6 @@ export interface RunStore {
   recent(limit: number): Promise<IncidentRecord[]>;
 }
 
-export interface StepJob extends Omit<ExecuteCommand, 'type' | 'delayMs'> {
-  targetName: string;
-  runbookId: string;
-}
-
 export interface Dispatcher {
   enqueueStep(job: StepJob, delayMs?: number): Promise<void>;
   enqueueEvent(runId: string, event: EngineEvent, opts: { jobId: string; delayMs?: number }): Promise<void>;
@@ -50,6 +44,13 @@ export interface Dispatcher {
 /** The people side: posts and updates what the run says. Must tolerate the same command twice. */
 export interface Notifier {
   handle(record: IncidentRecord, command: Exclude<EngineCommand, ExecuteCommand>): Promise<void>;
+}
+
+/** Where finished incidents' reports are kept (a folder of Markdown files in production). */
+export interface ReportStore {
+  /** Stores the report, replacing any earlier one of the incident; returns where it now is. */
+  save(id: string, markdown: string): Promise<string>;
+  load(id: string): Promise<string | undefined>;
 }
 
 export interface TargetDirectory {

@@ -1,13 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { EventJob } from '../incidents/payloads.js';
 import type { Dispatcher, StepJob } from '../incidents/ports.js';
 import type { EngineEvent } from '../runbooks/index.js';
 import { QUEUES } from './connection.js';
 
-export interface EventJob {
-  runId: string;
-  event: EngineEvent;
-}
+export type { EventJob };
 
 // Completed jobs are kept a day: while a job id exists BullMQ ignores a second add with that id,
 // which is what makes re-dispatching a command after a crash harmless.

@@ -1,6 +1,7 @@
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Orchestrator } from '../incidents/orchestrator.js';
+import { eventJobSchema, parsePayload } from '../incidents/payloads.js';
 import type { Logger } from '../incidents/ports.js';
 import { QUEUES } from './connection.js';
 import type { EventJob } from './dispatcher.js';
@@ -16,12 +17,14 @@ export function startEventWorker(d: {
   const worker = new Worker<EventJob>(
     QUEUES.events,
     async (job) => {
-      const r = await d.orchestrator.apply(job.data.runId, job.data.event);
-      if (r?.ignored)
-        d.log.info(
-          { incident: job.data.runId, event: job.data.event.type, ignored: r.ignored },
-          'event ignored',
-        );
+      const p = parsePayload(eventJobSchema, job.data);
+      if (!p.ok) {
+        d.log.error({ jobId: job.id, err: p.error }, 'refused an event that does not parse');
+        throw new UnrecoverableError(`event ${job.id} does not parse: ${p.error}`);
+      }
+      const { runId, event } = p.value;
+      const r = await d.orchestrator.apply(runId, event);
+      if (r?.ignored) d.log.info({ incident: runId, event: event.type, ignored: r.ignored }, 'event ignored');
     },
     { connection: d.connection, prefix: d.prefix, concurrency: d.concurrency },
   );

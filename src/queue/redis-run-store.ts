@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { type IncidentMeta, parseMeta } from '../incidents/meta.js';
+import { outboxEntrySchema, parsePayload } from '../incidents/payloads.js';
 import type { IncidentRecord, OutboxEntry, RunStore } from '../incidents/ports.js';
 import type { EngineCommand, RunState } from '../runbooks/index.js';
 import { RunbookBotError, runStateSchema } from '../runbooks/index.js';
@@ -67,7 +69,7 @@ export class RedisRunStore implements RunStore {
       id,
       targetName: h.target ?? parsed.data.target.name,
       state: parsed.data,
-      meta: h.meta ? (JSON.parse(h.meta) as Record<string, string>) : {},
+      meta: this.metaOf(id, h.meta),
       version: Number(h.version),
     };
   }
@@ -83,12 +85,19 @@ export class RedisRunStore implements RunStore {
     return (await this.redis.eval(SAVE, keys.length, ...keys, ...args)) === 1;
   }
 
-  async setMeta(id: string, patch: Record<string, string>): Promise<void> {
+  private metaOf(id: string, raw: string | undefined): IncidentMeta {
+    if (!raw) return {};
+    const parsed = parseMeta(JSON.parse(raw));
+    if (!parsed.ok) throw new RunbookBotError('STATE_INVALID', `incident ${id}: its meta ${parsed.error}`);
+    return parsed.meta;
+  }
+
+  async setMeta(id: string, patch: IncidentMeta): Promise<void> {
     // Meta belongs to the edges and is written rarely; a read-modify-write under WATCH keeps it whole.
     for (let i = 0; i < 10; i++) {
       await this.redis.watch(this.key(id));
       const raw = await this.redis.hget(this.key(id), 'meta');
-      const meta = { ...(raw ? (JSON.parse(raw) as Record<string, string>) : {}), ...patch };
+      const meta = { ...this.metaOf(id, raw ?? undefined), ...patch };
       const ok = await this.redis.multi().hset(this.key(id), 'meta', JSON.stringify(meta)).exec();
       if (ok) return;
     }
@@ -97,7 +106,11 @@ export class RedisRunStore implements RunStore {
 
   async outbox(id: string): Promise<OutboxEntry[]> {
     const raw = await this.redis.lrange(this.key(id, 'outbox'), 0, -1);
-    return raw.map((r) => JSON.parse(r) as OutboxEntry);
+    return raw.map((r) => {
+      const p = parsePayload(outboxEntrySchema, JSON.parse(r));
+      if (!p.ok) throw new RunbookBotError('STATE_INVALID', `incident ${id}: an outbox entry ${p.error}`);
+      return p.value;
+    });
   }
 
   async ack(id: string, entries: readonly OutboxEntry[]): Promise<void> {

@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import { type ActionRunner, notRunResult, runActions } from '../incidents/direct-runner.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
 import type { Action, EngineEvent, RunbookLookup } from '../runbooks/index.js';
@@ -56,7 +55,10 @@ async function approvedActions(
  * again, the approved actions run in order. Whatever goes wrong, the incident hears of it: "not
  * run" before the first action, "interrupted" after, so nothing is left waiting forever.
  */
-export async function runRepairJob(d: RepairDeps, job: Job<StepJob>): Promise<void> {
+export async function runRepairJob(
+  d: RepairDeps,
+  job: { id?: string | undefined; data: StepJob },
+): Promise<void> {
   const s = job.data;
   if (!(await d.store.claim(`repair-started.${s.jobId}`, 30 * 86_400))) {
     d.log.warn({ jobId: job.id, incident: s.runId }, 'repair already started once; not running it again');

@@ -1,6 +1,7 @@
-import { type Job, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ActionRunner, notRunResult, runActions } from '../incidents/direct-runner.js';
+import { parsePayload, stepJobSchema } from '../incidents/payloads.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
 import type { EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
 
@@ -40,8 +41,19 @@ export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } 
       { jobId: `${job.jobId}.result` },
     );
 
+  // A payload that does not parse names no step to report to: it is logged and failed for good.
+  const payload = (job: Job<StepJob>): StepJob => {
+    const p = parsePayload(stepJobSchema, job.data);
+    if (p.ok) return p.value;
+    d.log.error(
+      { jobId: job.id, queue: job.queueName, err: p.error },
+      'refused a step job that does not parse',
+    );
+    throw new UnrecoverableError(`step job ${job.id} does not parse: ${p.error}`);
+  };
+
   const probe = async (job: Job<StepJob>) => {
-    const s = job.data;
+    const s = payload(job);
     d.log.info(
       { jobId: job.id, incident: s.runId, step: s.stepKey, attempt: job.attemptsMade + 1 },
       'step started',
@@ -56,7 +68,7 @@ export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } 
   const repair = (job: Job<StepJob>) =>
     runRepairJob(
       { store: d.store, runbooks: d.runbooks, runnerFor: d.runnerFor, lease, emit, log: d.log },
-      job,
+      { id: job.id, data: payload(job) },
     );
 
   const common = {

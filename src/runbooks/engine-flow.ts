@@ -1,8 +1,9 @@
 import { renderAction } from './action.js';
+import type { EngineCommand } from './commands.js';
 import { type ConditionScope, evaluate } from './condition.js';
 import type { ProbeStep, RepairStep, Runbook, Step, StepContext } from './model.js';
 import { blindSpots, currentDiagnosis, diagnoseSteps, diagnosisFindings, NO_CLIENTS } from './run-queries.js';
-import type { ApprovalRun, EngineCommand, RunState, RunStatus, StepRun } from './state.js';
+import type { ApprovalRun, RunState, RunStatus, StepRun } from './state.js';
 
 /** One advance in progress: a private copy of the state and the commands it produces. */
 export interface Flow {

@@ -1,3 +1,4 @@
+import type { Ignored } from './commands.js';
 import type { Flow } from './engine-flow.js';
 import { finish, issue, note, setStatus, stepKey, stepOf } from './engine-flow.js';
 import { pump } from './engine-pump.js';
@@ -6,7 +7,7 @@ import { RunbookBotError } from './errors.js';
 import type { RepairStep } from './model.js';
 import { redactResult, succeeded } from './result.js';
 import { isTerminal } from './run-queries.js';
-import type { ApprovalRun, EngineEvent, Ignored, StepRun } from './state.js';
+import type { ApprovalRun, EngineEvent, StepRun } from './state.js';
 
 // What happens around a repair: the decision on its approval, its result, its interruption, a cancel.
 

@@ -1,3 +1,4 @@
+import type { Ignored, Transition } from './commands.js';
 import type { Flow } from './engine-flow.js';
 import { contextFor, finish, issue, note, stepOf } from './engine-flow.js';
 import { pump } from './engine-pump.js';
@@ -14,7 +15,7 @@ import type { Analysis, DiagnoseStep, Runbook } from './model.js';
 import type { ExecResult, Redactor } from './result.js';
 import { redactResult } from './result.js';
 import { isTerminal } from './run-queries.js';
-import type { EngineEvent, Ignored, RunState, StepRun, Transition } from './state.js';
+import type { EngineEvent, RunState, StepRun } from './state.js';
 import { STATE_SCHEMA_VERSION } from './state.js';
 import type { TargetView } from './target.js';
 

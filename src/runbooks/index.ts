@@ -2,6 +2,7 @@
 // randomness: time and ids come in as arguments.
 export * from './action.js';
 export * from './catalogue.js';
+export * from './commands.js';
 export * from './condition.js';
 export * from './describe.js';
 export * from './engine.js';

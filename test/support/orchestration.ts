@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type LabScenario, labDocker } from '@runbook-bot/lab';
 import { stringify } from 'yaml';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
+import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
 import type { IncidentRecord, Logger, Notifier } from '../../src/incidents/ports.js';
 import { redisFor } from '../../src/queue/connection.js';
@@ -16,6 +17,7 @@ import type { EngineCommand, RunStatus } from '../../src/runbooks/index.js';
 import { builtinCatalogue, builtinRunbook } from '../../src/runbooks/library/index.js';
 import { parseTargets } from '../../src/targets-file.js';
 import { labEnv } from './lab-run.js';
+import { MemoryReportStore } from './memory-report-store.js';
 
 export class RecordingNotifier implements Notifier {
   readonly seen: { incident: string; command: EngineCommand }[] = [];
@@ -59,6 +61,7 @@ export async function orchestrationHarness(o: HarnessOptions) {
   const store = new RedisRunStore(connection, prefix);
   const dispatcher = new BullDispatcher(connection, prefix);
   const notifier = new RecordingNotifier();
+  const reportStore = new MemoryReportStore();
   const log = new MemoryLog();
   const lockMs = o.lockMs ?? 2000;
   const orchestrator = new Orchestrator({
@@ -67,6 +70,12 @@ export async function orchestrationHarness(o: HarnessOptions) {
     notifier,
     targets,
     catalogue: builtinCatalogue,
+    reports: new IncidentReports({
+      runbooks: builtinCatalogue.get,
+      store: reportStore,
+      secrets: () => Object.values(secrets),
+      now: Date.now,
+    }),
     policy: { approvers: o.approvers ?? ['U_APPROVER'], allowSelfApproval: o.allowSelfApproval ?? false },
     approvalTtlMs: o.approvalTtlMs ?? 900_000,
     now: Date.now,
@@ -108,6 +117,7 @@ export async function orchestrationHarness(o: HarnessOptions) {
     prefix,
     orchestrator,
     store,
+    reportStore,
     dispatcher,
     notifier,
     log,

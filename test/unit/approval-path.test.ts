@@ -3,10 +3,12 @@ import { handleDecision } from '../../src/bot/approval-handler.js';
 import { encodeButtonValue } from '../../src/bot/button-value.js';
 import type { EdgeDeps } from '../../src/bot/command-handlers.js';
 import { mayDecide } from '../../src/incidents/approval-policy.js';
+import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
 import type { Dispatcher, StepJob } from '../../src/incidents/ports.js';
 import type { EngineCommand, ExecuteCommand, RunState } from '../../src/runbooks/index.js';
 import { advance, catalogueOf, repairClearance, start } from '../../src/runbooks/index.js';
+import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
@@ -135,12 +137,19 @@ describe('the orchestrator and a finished run', () => {
       enqueueStep: async (job) => void queued.push(job),
       enqueueEvent: async () => undefined,
     };
+    const reports = new IncidentReports({
+      runbooks: look,
+      store: new MemoryReportStore(),
+      secrets: () => [],
+      now: () => 5,
+    });
     const o = new Orchestrator({
       store,
       dispatcher,
       notifier: { handle: async () => undefined },
       targets: { view: () => toyTarget, names: () => ['cache'] },
       catalogue: catalogueOf([rb]),
+      reports,
       policy: { approvers: ['U_A'], allowSelfApproval: false },
       approvalTtlMs: 60_000,
       now: () => 5,

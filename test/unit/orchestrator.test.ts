@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
 import type { Dispatcher, Notifier, StepJob } from '../../src/incidents/ports.js';
 import { catalogueOf } from '../../src/runbooks/index.js';
+import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
@@ -25,18 +27,26 @@ function setup(opts: { notifierFails?: () => boolean } = {}) {
       seen.push(c.type);
     },
   };
+  const reportStore = new MemoryReportStore();
+  const reports = new IncidentReports({
+    runbooks: () => rb,
+    store: reportStore,
+    secrets: () => [],
+    now: () => 1_000,
+  });
   const o = new Orchestrator({
     store,
     dispatcher,
     notifier,
     targets: { view: (n) => (n === 'cache' ? toyTarget : undefined), names: () => ['cache'] },
     catalogue: catalogueOf([rb]),
+    reports,
     policy: { approvers: ['U_A', 'U_B'], allowSelfApproval: false },
     approvalTtlMs: 60_000,
     now: () => 1_000,
     log: silent,
   });
-  return { store, steps, seen, o };
+  return { store, steps, seen, o, reportStore };
 }
 
 async function toApproval(s: ReturnType<typeof setup>) {
@@ -104,5 +114,17 @@ describe('orchestrator', () => {
     });
     expect((await s.store.load(id))?.version).toBe(before);
     expect(s.steps.some((j) => j.kind === 'repair')).toBe(false);
+  });
+
+  it('an incident started without Slack still files its report when it ends, once per finish', async () => {
+    const s = setup();
+    const id = await toApproval(s);
+    expect(s.reportStore.reports.size).toBe(0);
+    expect(await s.o.cancel(id, 'U_ON')).toMatchObject({ state: { status: 'cancelled' } });
+    expect(s.seen).toContain('finish');
+    expect(s.reportStore.saves).toBe(1);
+    const report = s.reportStore.reports.get(id) ?? '';
+    expect(report).toMatch(new RegExp(`^# Incident report ${id}`, 'm'));
+    expect(report).toMatch(/cancelled/i);
   });
 });

@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { StepJob } from '../../src/incidents/ports.js';
 import { runRepairJob } from '../../src/queue/repair-job.js';
@@ -56,7 +55,7 @@ function harness(store: MemoryStore, run: (a: Action) => Promise<ReturnType<type
     emit: async (_job: StepJob, e: EngineEvent) => void events.push(e),
     log: silent,
   };
-  const go = (job: StepJob) => runRepairJob(deps, { id: job.jobId, data: job } as Job<StepJob>);
+  const go = (job: StepJob) => runRepairJob(deps, { id: job.jobId, data: job });
   return { ran, events, go };
 }
 

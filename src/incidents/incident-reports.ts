@@ -1,0 +1,52 @@
+// The incident report belongs to the incident, not to Slack: it is built and stored here when the run
+// ends, whoever started it (a person in Slack, an alert, a test), and an edge only shows it.
+import { renderMarkdown } from '../reports/markdown.js';
+import type { RunbookLookup } from '../runbooks/index.js';
+import { buildReport, isTerminal } from '../runbooks/index.js';
+import type { IncidentRecord, ReportStore } from './ports.js';
+
+export interface IncidentReport {
+  markdown: string;
+  /** One paragraph: what was found and what was done. */
+  summary: string;
+  /** False for a report of a run still going: it is not stored, since the final one replaces it. */
+  finished: boolean;
+}
+
+export class IncidentReports {
+  constructor(
+    private readonly d: {
+      runbooks: RunbookLookup;
+      store: ReportStore;
+      /** Values that must never appear: the targets' Redis passwords, the signing secret. */
+      secrets: () => readonly string[];
+      now: () => number;
+    },
+  ) {}
+
+  private render(rec: IncidentRecord): IncidentReport {
+    const runbook = this.d.runbooks(rec.state.runbookId);
+    if (!runbook) throw new Error(`no runbook ${rec.state.runbookId} for ${rec.id}`);
+    const report = buildReport(rec.state, runbook, { generatedAt: this.d.now() });
+    return {
+      markdown: renderMarkdown(report, this.d.secrets()),
+      summary: report.summary,
+      finished: isTerminal(rec.state),
+    };
+  }
+
+  /** Builds and stores the report of a run that has ended; the same run filed twice stores it again. */
+  async file(rec: IncidentRecord): Promise<IncidentReport & { location: string }> {
+    if (!isTerminal(rec.state)) throw new Error(`${rec.id} has not ended: its report is not final`);
+    const r = this.render(rec);
+    return { ...r, location: await this.d.store.save(rec.id, r.markdown) };
+  }
+
+  /** The report to show now: the stored one of a finished run (filed now if it is missing), or a fresh one. */
+  async current(rec: IncidentRecord): Promise<IncidentReport> {
+    if (!isTerminal(rec.state)) return this.render(rec);
+    const stored = await this.d.store.load(rec.id);
+    if (stored === undefined) return this.file(rec);
+    return { markdown: stored, summary: this.render(rec).summary, finished: true };
+  }
+}

@@ -1,0 +1,36 @@
+// Reports as Markdown files, one per incident, in REPORTS_DIR.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Incident ids become file names: only the shape the store hands out (INC-0001) is accepted. */
+const ID = /^INC-\d{4,9}$/;
+
+export class FileReportStore {
+  constructor(private readonly dir: string) {}
+
+  pathOf(id: string): string {
+    if (!ID.test(id)) throw new Error(`not an incident id: ${id}`);
+    return join(this.dir, `${id}.md`);
+  }
+
+  /** Written to a temporary name of its own and renamed, so a reader never sees half a report and
+   * two writers of one report never share a temporary file. */
+  async save(id: string, markdown: string): Promise<string> {
+    const path = this.pathOf(id);
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(tmp, markdown, 'utf8');
+    await rename(tmp, path);
+    return path;
+  }
+
+  async load(id: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.pathOf(id), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+}
