@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { startSlackBot } from './bot/index.js';
 import type { Config, Role } from './config.js';
 import { TargetExecutor } from './executors/target-executor.js';
-import type { ActionRunner } from './incidents/direct-runner.js';
+
 import { IncidentReports } from './incidents/incident-reports.js';
 import { Orchestrator } from './incidents/orchestrator.js';
 import type { Notifier } from './incidents/ports.js';
@@ -13,7 +13,7 @@ import { startEventWorker } from './queue/event-worker.js';
 import { RedisRunStore } from './queue/redis-run-store.js';
 import { startStepWorkers } from './queue/step-worker.js';
 import { FileReportStore } from './reports/file-report-store.js';
-import { RunbookBotError, type RunbookCatalogue } from './runbooks/index.js';
+import { type ActionRunner, RunbookBotError, type RunbookCatalogue } from './runbooks/index.js';
 import { redact } from './runbooks/redact.js';
 import type { Targets } from './targets-file.js';
 

@@ -1,6 +1,6 @@
-import { type ActionRunner, notRunResult, runActions } from '../incidents/direct-runner.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
-import type { Action, EngineEvent, RunbookLookup } from '../runbooks/index.js';
+import { notRunResult, runActions } from '../incidents/run-actions.js';
+import type { Action, ActionRunner, EngineEvent, RunbookLookup } from '../runbooks/index.js';
 import { preconditionProbe, repairClearance } from '../runbooks/index.js';
 import type { TargetLease } from './target-lease.js';
 

@@ -1,9 +1,9 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type ActionRunner, notRunResult, runActions } from '../incidents/direct-runner.js';
 import { parsePayload, stepJobSchema } from '../incidents/payloads.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
-import type { EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
+import { notRunResult, runActions } from '../incidents/run-actions.js';
+import type { ActionRunner, EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
 
 import { QUEUES } from './connection.js';
 import type { BullDispatcher } from './dispatcher.js';

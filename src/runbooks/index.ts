@@ -1,6 +1,7 @@
 // The pure core: runbooks as step graphs and the engine that walks them. No I/O, no clock, no
 // randomness: time and ids come in as arguments.
 export * from './action.js';
+export * from './action-runner.js';
 export * from './catalogue.js';
 export * from './commands.js';
 export * from './condition.js';

@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioName } from '@runbook-bot/lab';
-import type { DirectRunOptions } from '../../src/incidents/direct-runner.js';
 import { type RunState, runStateSchema } from '../../src/runbooks/index.js';
+import type { DirectRunOptions } from '../support/direct-runner.js';
 import { runOnScenario } from '../support/lab-run.js';
 
 interface Recording {

@@ -1,9 +1,9 @@
 import { type LabScenario, labDocker, labEnvFrom, type ScenarioName, setupScenario } from '@runbook-bot/lab';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
-import { type DirectRunOptions, runDirect } from '../../src/incidents/direct-runner.js';
 import { type RunState, viewOfTarget } from '../../src/runbooks/index.js';
 import { builtinRunbook } from '../../src/runbooks/library/index.js';
 import { redact } from '../../src/runbooks/redact.js';
+import { type DirectRunOptions, runDirect } from './direct-runner.js';
 
 export const labEnv = () => labEnvFrom(process.env);
 

@@ -182,6 +182,13 @@ describe('architecture', () => {
     expect(long).toEqual([]);
   });
 
+  it('one port runs actions: ActionRunner in the core, which every executor implements', () => {
+    const declares = files.filter((f) =>
+      /interface \w+(?: extends [\w, ]+)? \{[^}]*\brun\(action: Action/.test(readFileSync(f, 'utf8')),
+    );
+    expect(declares.map((f) => relative(SRC, f))).toEqual(['runbooks/action-runner.ts']);
+  });
+
   it('only the composition root reads process.env', () => {
     const readers = files.filter(
       (f) => layerOf(f) !== 'root' && /process\.env/.test(readFileSync(f, 'utf8')),

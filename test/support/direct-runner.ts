@@ -1,5 +1,6 @@
+import { runActions } from '../../src/incidents/run-actions.js';
 import type {
-  Action,
+  ActionRunner,
   ApprovalRun,
   EngineCommand,
   EngineEvent,
@@ -9,13 +10,8 @@ import type {
   RunState,
   StartInput,
   Transition,
-} from '../runbooks/index.js';
-import { advance, type Redactor, redactResult, start, succeeded } from '../runbooks/index.js';
-
-/** The port the executors fill: run one action with a deadline. */
-export interface ActionRunner {
-  run(action: Action, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ExecResult>;
-}
+} from '../../src/runbooks/index.js';
+import { advance, type Redactor, redactResult, start } from '../../src/runbooks/index.js';
 
 export interface DirectRunOptions {
   runner: ActionRunner;
@@ -29,52 +25,12 @@ export interface DirectRunOptions {
   observe?: (e: { command: EngineCommand } | { stepKey: string; results: ExecResult[] }) => void;
 }
 
-/** A result for an action that never reached the target; the reason is on record, never a secret. */
-export const notRunResult = (error: string): ExecResult => ({
-  exitCode: null,
-  stdout: '',
-  stderr: '',
-  durationMs: 0,
-  timedOut: false,
-  unreachable: false,
-  truncated: false,
-  error,
-});
-
-/**
- * Runs actions in order. A repair (`mutating`) stops at its first failed action, so nothing runs
- * on top of a half-done change; the engine reads from the results how far it got, and an executor
- * that throws mid-repair propagates, for the caller to report the repair as interrupted. A
- * read-only probe whose executor throws (a host key that does not match, a transport that cannot
- * do the action) yields a result saying so: the run moves on, and the check counts as unread.
- */
-export async function runActions(
-  runner: ActionRunner,
-  actions: readonly Action[],
-  timeoutMs: number,
-  mutating: boolean,
-): Promise<ExecResult[]> {
-  const results: ExecResult[] = [];
-  for (const action of actions) {
-    let r: ExecResult;
-    try {
-      r = await runner.run(action, { timeoutMs });
-    } catch (e) {
-      if (mutating) throw e;
-      r = notRunResult(`not run: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    results.push(r);
-    if (mutating && !succeeded(r)) break;
-  }
-  return results;
-}
-
 const execute = (cmd: ExecuteCommand, runner: ActionRunner) =>
   runActions(runner, cmd.actions, cmd.timeoutMs, cmd.kind === 'repair');
 
 /**
  * Drives one run in-process, without the queue: every execute command of a batch runs at once, and
- * results are fed back one by one. Used by the lab tests and the rehearsal recorder.
+ * results are fed back one by one, with real executors. Used by the lab tests and the recorders.
  */
 export async function continueRun(
   first: Transition,
