@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabScenario } from '@runbook-bot/lab';
 import {
@@ -10,13 +9,12 @@ import {
   type LocalUser,
 } from '@runbook-bot/local-slack';
 import { pino } from 'pino';
-import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config.js';
 import { type Running, serve } from '../../src/main.js';
 import type { RunStatus } from '../../src/runbooks/index.js';
 import { builtinCatalogue } from '../../src/runbooks/library/index.js';
-import { parseTargets } from '../../src/targets-file.js';
 import { labEnv } from './lab-run.js';
+import { scenarioEnvironment } from './scenario-env.js';
 
 // The real bot, wired by serve() exactly as `node dist/cli.js serve` wires it (Bolt on a free port,
 // Slack notifier, orchestrator, event worker, in-process step workers), against a local Slack, a
@@ -43,15 +41,7 @@ export async function botHarness(o: BotHarnessOptions) {
     botToken: BOT_TOKEN,
     ...(o.users ? { users: o.users } : {}),
   });
-  const dir = mkdtempSync(join(tmpdir(), 'rbb-bot-e2e-'));
-  const targetsFile = join(dir, 'targets.yaml');
-  const yaml = stringify({
-    targets: { ...Object.fromEntries(o.scenarios.map((s) => [s.targetName, s.target])), ...o.extraTargets },
-  });
-  writeFileSync(targetsFile, yaml);
-  const targets = parseTargets(yaml, targetsFile);
-  if (!targets.ok) throw new Error(targets.errors.join('\n'));
-  const secrets: Record<string, string> = Object.assign({}, ...o.scenarios.map((s) => s.env));
+  const { dir, targetsFile, targets, secrets } = scenarioEnvironment(o.scenarios, o.extraTargets);
   const reportsDir = join(dir, 'reports');
   const env = {
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -76,7 +66,7 @@ export async function botHarness(o: BotHarnessOptions) {
   const running: Running = await serve({
     config: parsed.config,
     role: 'all',
-    targets: targets.targets,
+    targets,
     catalogue: builtinCatalogue,
     secrets,
     log,

@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type LabScenario, labDocker } from '@runbook-bot/lab';
-import { stringify } from 'yaml';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
@@ -15,9 +11,9 @@ import { RedisRunStore } from '../../src/queue/redis-run-store.js';
 import { startStepWorkers } from '../../src/queue/step-worker.js';
 import type { EngineCommand, RunStatus } from '../../src/runbooks/index.js';
 import { builtinCatalogue, builtinRunbook } from '../../src/runbooks/library/index.js';
-import { parseTargets } from '../../src/targets-file.js';
 import { labEnv } from './lab-run.js';
 import { MemoryReportStore } from './memory-report-store.js';
+import { scenarioEnvironment } from './scenario-env.js';
 
 export class RecordingNotifier implements Notifier {
   readonly seen: { incident: string; command: EngineCommand }[] = [];
@@ -48,14 +44,7 @@ export interface HarnessOptions {
 /** The bot's side, in-process, against a real Redis and the real lab: orchestrator and event worker. */
 export async function orchestrationHarness(o: HarnessOptions) {
   const prefix = `rbbt-${randomBytes(4).toString('hex')}`;
-  const dir = mkdtempSync(join(tmpdir(), 'rbb-targets-'));
-  const targetsFile = join(dir, 'targets.yaml');
-  const yaml = stringify({ targets: Object.fromEntries(o.scenarios.map((s) => [s.targetName, s.target])) });
-  writeFileSync(targetsFile, yaml);
-  const parsed = parseTargets(yaml, targetsFile);
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const targets = parsed.targets;
-  const secrets: Record<string, string> = Object.assign({}, ...o.scenarios.map((s) => s.env));
+  const { targetsFile, targets, secrets } = scenarioEnvironment(o.scenarios);
   const connection = redisFor(o.redisUrl, 'worker');
   connection.on('error', () => undefined);
   const store = new RedisRunStore(connection, prefix);
