@@ -13,14 +13,10 @@ import type { EngineCommand, RunStatus } from '../../src/runbooks/index.js';
 import { builtinCatalogue, builtinRunbook } from '../../src/runbooks/library/index.js';
 import { labEnv } from './lab-run.js';
 import { MemoryReportStore } from './memory-report-store.js';
+import { RecordingNotifier } from './recording-notifier.js';
 import { scenarioEnvironment } from './scenario-env.js';
 
-export class RecordingNotifier implements Notifier {
-  readonly seen: { incident: string; command: EngineCommand }[] = [];
-  async handle(record: IncidentRecord, command: Parameters<Notifier['handle']>[1]) {
-    this.seen.push({ incident: record.id, command });
-  }
-}
+export { RecordingNotifier };
 
 /** Log lines kept in memory, so tests can count what the in-process workers did. */
 export class MemoryLog implements Logger {

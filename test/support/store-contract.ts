@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { IncidentRecord, RunStore } from '../../src/incidents/ports.js';
+import type { EngineCommand, RunState } from '../../src/runbooks/index.js';
+import { start } from '../../src/runbooks/index.js';
+import { toyRunbook, toyTarget } from './toy-runbook.js';
+
+// The RunStore contract, one suite every store passes (Hono's runTest shape): the memory store the
+// unit tests stand on must behave as the Redis store production stands on.
+
+export interface StoreUnderTest {
+  store: RunStore;
+  close(): Promise<void>;
+}
+
+const rb = toyRunbook();
+
+function incident(
+  id: string,
+  startedAt: number,
+): { record: Omit<IncidentRecord, 'version'>; commands: EngineCommand[] } {
+  const t = start(rb, { runId: id, target: toyTarget, startedBy: 'U_ON', approvalTtlMs: 60_000 }, startedAt);
+  return {
+    record: { id, targetName: 'cache', state: t.state, meta: { channel: 'C1' } },
+    commands: t.commands,
+  };
+}
+
+const later = (s: RunState, at: number): RunState => ({ ...s, updatedAt: at });
+
+export function runStoreContract(name: string, make: () => Promise<StoreUnderTest>): void {
+  describe(`RunStore contract: ${name}`, () => {
+    let open: StoreUnderTest | undefined;
+    const fresh = async () => {
+      open = await make();
+      return open.store;
+    };
+    afterEach(async () => {
+      await open?.close();
+      open = undefined;
+    });
+
+    it('hands out incident ids INC-0001, INC-0002, … in order', async () => {
+      const store = await fresh();
+      expect([await store.nextId(), await store.nextId(), await store.nextId()]).toEqual([
+        'INC-0001',
+        'INC-0002',
+        'INC-0003',
+      ]);
+    });
+
+    it('loads what it created, at version 1, and nothing for an unknown id', async () => {
+      const store = await fresh();
+      const { record, commands } = incident('INC-0001', 1_000);
+      await store.create(record, commands);
+      expect(await store.load('INC-0001')).toEqual({ ...record, version: 1 });
+      expect(await store.load('INC-0404')).toBeNull();
+    });
+
+    it('saves only over the version it was read at, and bumps it', async () => {
+      const store = await fresh();
+      const { record, commands } = incident('INC-0001', 1_000);
+      await store.create(record, commands);
+      expect(await store.save('INC-0001', 1, later(record.state, 2_000), [])).toBe(true);
+      expect(await store.save('INC-0001', 1, later(record.state, 3_000), [])).toBe(false);
+      const now = await store.load('INC-0001');
+      expect(now?.version).toBe(2);
+      expect(now?.state.updatedAt).toBe(2_000);
+    });
+
+    it('queues commands with the write that made them; ack takes exactly those out', async () => {
+      const store = await fresh();
+      const { record, commands } = incident('INC-0001', 1_000);
+      await store.create(record, commands);
+      const first = await store.outbox('INC-0001');
+      expect(first.map((e) => e.command)).toEqual(commands);
+      expect(new Set(first.map((e) => e.seq)).size).toBe(first.length);
+      expect(await store.pendingOutboxes()).toEqual(['INC-0001']);
+      const status: EngineCommand = { type: 'status', runId: 'INC-0001', status: 'diagnosing' };
+      await store.save('INC-0001', 1, later(record.state, 2_000), [status]);
+      await store.ack('INC-0001', first);
+      expect((await store.outbox('INC-0001')).map((e) => e.command)).toEqual([status]);
+      await store.ack('INC-0001', await store.outbox('INC-0001'));
+      expect(await store.outbox('INC-0001')).toEqual([]);
+      expect(await store.pendingOutboxes()).toEqual([]);
+    });
+
+    it('a refused save queues nothing', async () => {
+      const store = await fresh();
+      const { record } = incident('INC-0001', 1_000);
+      await store.create(record, []);
+      const status: EngineCommand = { type: 'status', runId: 'INC-0001', status: 'diagnosing' };
+      expect(await store.save('INC-0001', 7, record.state, [status])).toBe(false);
+      expect(await store.outbox('INC-0001')).toEqual([]);
+    });
+
+    it('merges meta patches and keeps the state as it was', async () => {
+      const store = await fresh();
+      const { record } = incident('INC-0001', 1_000);
+      await store.create(record, []);
+      await store.setMeta('INC-0001', { rootTs: '1.1' });
+      await store.setMeta('INC-0001', { 'card.INC-0001-g-1': '1.2' });
+      const r = await store.load('INC-0001');
+      expect(r?.meta).toEqual({ channel: 'C1', rootTs: '1.1', 'card.INC-0001-g-1': '1.2' });
+      expect(r?.state).toEqual(record.state);
+    });
+
+    it('a claim is granted once until it is released', async () => {
+      const store = await fresh();
+      expect(await store.claim('k', 60)).toBe(true);
+      expect(await store.claim('k', 60)).toBe(false);
+      await store.release('k');
+      expect(await store.claim('k', 60)).toBe(true);
+      expect(await store.claim('other', 60)).toBe(true);
+    });
+
+    it('lists the most recently started first, up to the limit', async () => {
+      const store = await fresh();
+      for (const [i, id] of ['INC-0001', 'INC-0002', 'INC-0003'].entries()) {
+        const { record } = incident(id, 1_000 * (i + 1));
+        await store.create(record, []);
+      }
+      expect((await store.recent(2)).map((r) => r.id)).toEqual(['INC-0003', 'INC-0002']);
+      expect((await store.recent(10)).map((r) => r.id)).toEqual(['INC-0003', 'INC-0002', 'INC-0001']);
+    });
+  });
+}
