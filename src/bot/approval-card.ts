@@ -2,7 +2,7 @@
 // that one request. Once decided, expired or withdrawn, the buttons give way to who did what and when.
 
 import type { ApprovalRun, Runbook, RunState } from '../runbooks/index.js';
-import { diagnosisFindings } from '../runbooks/run-queries.js';
+import { causeEvidence } from '../runbooks/run-queries.js';
 import {
   type Block,
   clamp,
@@ -31,7 +31,7 @@ function causeLines(state: RunState, runbook: Runbook | undefined, a: ApprovalRu
   const id = a.cause ?? state.cause;
   const cause = id === undefined ? undefined : runbook?.causes[id];
   if (!cause) return ['*Root cause:* not established'];
-  const evidence = diagnosisFindings(state).filter((f) => cause.evidence.includes(f.code));
+  const evidence = causeEvidence(state, runbook, { causeId: id, rounds: 'latest' }).map((e) => e.finding);
   const also = (a.alsoFound ?? []).map((c) => runbook?.causes[c]?.title ?? c);
   return [
     `*Root cause:* ${escapeMrkdwn(cause.title)}`,

@@ -1,7 +1,7 @@
 // What an incident looks like in Slack: the root message (updated in place as the run moves) and the
 // findings posted in its thread. Pure functions from the run state to Block Kit.
 import type { Finding, Runbook, RunState, RunStatus, StepRun } from '../runbooks/index.js';
-import { humanUtc, pendingApproval, utcIso } from '../runbooks/index.js';
+import { humanUtc, pendingApproval, placeOf, utcIso } from '../runbooks/index.js';
 import {
   type Block,
   codeSections,
@@ -41,10 +41,9 @@ export const utc = (ms: number) => humanUtc(utcIso(ms));
 export const plainStatus = (s: RunStatus) => STATUS_LABEL[s].replace(/^:[a-z_]+: /, '');
 
 export function whereText(state: RunState): string {
-  const r = state.target.redis;
-  return state.target.kind === 'docker'
-    ? `container \`${escapeMrkdwn(r.container ?? '?')}\``
-    : `host \`${escapeMrkdwn(r.sshHost ?? r.host)}\` over SSH`;
+  const p = placeOf(state);
+  const name = `\`${escapeMrkdwn(p.name)}\``;
+  return p.kind === 'container' ? `container ${name}` : `host ${name} over SSH`;
 }
 
 export interface RootView {

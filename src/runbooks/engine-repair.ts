@@ -67,6 +67,7 @@ export function onRepairNotRun(
 export function onRepairInterrupted(f: Flow, run: StepRun, raw: string): undefined {
   const reason = f.redact(raw);
   run.status = 'interrupted';
+  run.interruptedBecause = reason;
   run.finishedAt = f.at;
   note(f, 'repair-interrupted', `${run.title}: interrupted (${reason})`, { step: run.key });
   if (!isTerminal(f.s))

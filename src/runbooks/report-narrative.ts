@@ -10,7 +10,7 @@ import type {
   RootCause,
   VerificationItem,
 } from './report-types.js';
-import { blindSpots, blindSummary, isTerminal } from './run-queries.js';
+import { blindSpots, blindSummary, isTerminal, placeOf } from './run-queries.js';
 import type { RunState } from './state.js';
 
 export const sentence = (s: string) => {
@@ -19,10 +19,8 @@ export const sentence = (s: string) => {
 };
 
 export function whereOf(state: RunState): string {
-  const r = state.target.redis;
-  return state.target.kind === 'docker'
-    ? `container ${r.container ?? '?'}`
-    : `host ${r.sshHost ?? r.host} (over SSH)`;
+  const p = placeOf(state);
+  return p.kind === 'container' ? `container ${p.name}` : `host ${p.name} (over SSH)`;
 }
 
 export function whatWasNotDone(

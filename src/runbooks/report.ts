@@ -22,7 +22,7 @@ import type {
 import { REPORT_SCHEMA_VERSION, SHORT_OUTPUT } from './report-types.js';
 import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
-import { isTerminal } from './run-queries.js';
+import { causeEvidence, isTerminal } from './run-queries.js';
 import type { RunState, StepRun } from './state.js';
 
 export * from './report-time.js';
@@ -44,17 +44,18 @@ function shorten(text: string): { text: string; cut: boolean } {
 const stepsOf = (state: RunState, kind: StepRun['kind']) =>
   Object.values(state.steps).filter((s) => s.kind === kind);
 
-function findingsOf(run: StepRun): ReportFinding[] {
-  const title = run.item === undefined ? run.title : `${run.title} (${run.item})`;
-  return run.findings.map((f: Finding) => ({
+function reportFinding(run: StepRun, f: Finding): ReportFinding {
+  return {
     stepKey: run.key,
-    stepTitle: title,
+    stepTitle: run.item === undefined ? run.title : `${run.title} (${run.item})`,
     code: f.code,
     severity: f.severity,
     statement: f.statement,
     evidence: [...f.evidence],
-  }));
+  };
 }
+
+const findingsOf = (run: StepRun): ReportFinding[] => run.findings.map((f) => reportFinding(run, f));
 
 function actionOutcome(command: string, r: ExecResult | undefined, unknown: boolean): ActionOutcome {
   if (!r)
@@ -131,22 +132,17 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     ...(run.skippedBecause === undefined ? {} : { skippedBecause: run.skippedBecause }),
   }));
 
-  const allFindings = diagnosis.flatMap(findingsOf);
   const cause = state.cause === undefined ? undefined : runbook.causes[state.cause];
-  let rootCause: RootCause | undefined;
-  if (state.cause !== undefined && cause) {
-    const rank = (f: ReportFinding) => cause.evidence.indexOf(f.code);
-    const evidence = allFindings
-      .filter((f) => rank(f) >= 0)
-      .map((f, i) => ({ f, i }))
-      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
-      .map(({ f }) => f);
-    rootCause = { id: state.cause, title: cause.title, evidence };
-  }
-  const inCause = new Set(rootCause?.evidence ?? []);
-  const otherProblems = allFindings.filter(
-    (f) => (f.severity === 'critical' || f.severity === 'warning') && !inCause.has(f),
-  );
+  const shown = causeEvidence(state, runbook, { rounds: 'all' });
+  const rootCause: RootCause | undefined =
+    state.cause !== undefined && cause
+      ? { id: state.cause, title: cause.title, evidence: shown.map((e) => reportFinding(e.run, e.finding)) }
+      : undefined;
+  const inCause = new Set(shown.map((e) => e.finding));
+  const otherProblems = diagnosis
+    .flatMap((run) => run.findings.map((f) => ({ f, r: reportFinding(run, f) })))
+    .filter(({ f }) => (f.severity === 'critical' || f.severity === 'warning') && !inCause.has(f))
+    .map(({ r }) => r);
 
   const decision = (by: string | undefined, at: number | undefined): Decision | undefined =>
     by === undefined || at === undefined ? undefined : { by: person(by), at: utcIso(at) };
@@ -176,9 +172,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     const approvedBy = a && decision(a.decidedBy, a.decidedAt);
     // Failed, done or skipped: what has no result did not run. Otherwise nobody knows.
     const unknown = run.status !== 'done' && run.status !== 'failed' && run.status !== 'skipped';
-    const interrupted = state.timeline.findLast((e) => e.step === run.key && e.kind === 'repair-interrupted');
-    const reason = interrupted && /interrupted \((.*)\)$/.exec(interrupted.text)?.[1];
-    const note = run.skippedBecause ?? (interrupted ? reason || interrupted.text : undefined);
+    const note = run.skippedBecause ?? run.interruptedBecause;
     return {
       key: run.key,
       title: run.title,

@@ -79,3 +79,40 @@ export function repairClearance(
     return { ok: false, refused: 'the queued repair is not the one that was approved' };
   return { ok: true, actions: approval.actions };
 }
+
+export interface Evidence {
+  run: StepRun;
+  finding: Finding;
+}
+
+/**
+ * The findings that show a cause, in the order its runbook lists their codes: the root cause's
+ * evidence wherever it is shown. `latest`: as the target looks now (the approval card); `all`: every
+ * diagnosis round, so a report still shows what was found before the repair.
+ */
+export function causeEvidence(
+  s: RunState,
+  rb: Runbook | undefined,
+  o: { causeId?: string | undefined; rounds: 'latest' | 'all' },
+): Evidence[] {
+  const id = o.causeId ?? s.cause;
+  const cause = id === undefined ? undefined : rb?.causes[id];
+  if (!cause) return [];
+  const runs =
+    o.rounds === 'latest' ? currentDiagnosis(s) : Object.values(s.steps).filter((r) => r.kind === 'diagnose');
+  const rank = (e: Evidence) => cause.evidence.indexOf(e.finding.code);
+  return runs
+    .flatMap((run) => run.findings.map((finding) => ({ run, finding })))
+    .map((e, i) => ({ e, i }))
+    .filter(({ e }) => rank(e) >= 0)
+    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+/** Where the target's Redis is: its container, or its host over SSH. */
+export function placeOf(s: RunState): { kind: 'container' | 'host'; name: string } {
+  const r = s.target.redis;
+  return s.target.kind === 'docker'
+    ? { kind: 'container', name: r.container ?? '?' }
+    : { kind: 'host', name: r.sshHost ?? r.host };
+}

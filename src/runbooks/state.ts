@@ -42,6 +42,8 @@ export const stepRunSchema = z.object({
   findings: z.array(findingSchema).default([]),
   check: checkSchema.optional(),
   skippedBecause: z.string().optional(),
+  /** For a repair whose worker died or failed while it ran: what was known of why. */
+  interruptedBecause: z.string().optional(),
   /** Present when the step could not be read (unreachable, timed out, refused, skipped for lack of a fact): why. */
   unread: z.string().optional(),
   /** For a repair: the approval it ran under. */
