@@ -2,7 +2,7 @@
 // re-dispatched after a crash, and two flushes of one outbox can overlap), so every post is guarded
 // by a claim in the store and remembered in the incident's meta; updates are re-rendered from the
 // latest state, which makes them safe to repeat.
-import { metaKey, type PostKey } from '../incidents/meta.js';
+import { type IncidentMeta, metaKey, type PostKey } from '../incidents/meta.js';
 import type { IncidentRecord, Logger, Notifier, RunStore } from '../incidents/ports.js';
 import type { RunbookLookup } from '../runbooks/index.js';
 import { redact } from '../runbooks/redact.js';
@@ -45,7 +45,9 @@ export class SlackNotifier implements Notifier {
 
   private async carryOut(record: IncidentRecord, command: Command): Promise<void> {
     if (command.type === 'schedule-expiry') return;
-    const rec = (await this.d.store.load(record.id)) ?? record;
+    // The record the orchestrator just wrote: its meta is kept current below as posts are made, so one
+    // flush of many commands reads the store only when another process may be posting the root.
+    const rec = record;
     const channel = rec.meta.channel;
     if (!channel) return; // started outside Slack: nothing to show
     const rootTs = await this.ensureRoot(rec, channel);
@@ -56,7 +58,7 @@ export class SlackNotifier implements Notifier {
     switch (command.type) {
       case 'status':
       case 'withdraw-approval':
-        await this.refresh(rec.id);
+        await this.show(rec);
         return;
       case 'post-findings':
         await this.once(rec, metaKey.findings(command.stepKey), async () => {
@@ -87,10 +89,10 @@ export class SlackNotifier implements Notifier {
             text: `:leftwards_arrow_with_hook: Handed over to the \`${command.runbookId}\` runbook${rec.meta.handedOverTo ? ` as ${rec.meta.handedOverTo}` : ''}: see its own message in the channel.`,
           }),
         );
-        await this.refresh(rec.id);
+        await this.show(rec);
         return;
       case 'finish':
-        await this.refresh(rec.id);
+        await this.show(rec);
         await this.once(rec, 'report', async () => {
           await this.d.reports.deliver(rec, channel, rootTs);
           return 'posted';
@@ -102,9 +104,13 @@ export class SlackNotifier implements Notifier {
   /** Re-renders the root message and every card whose state changed, from the latest state. */
   async refresh(id: string): Promise<void> {
     const rec = await this.d.store.load(id);
-    const channel = rec?.meta.channel;
-    const rootTs = rec?.meta.rootTs;
-    if (!rec || !channel || !rootTs) return;
+    if (rec) await this.show(rec);
+  }
+
+  private async show(rec: IncidentRecord): Promise<void> {
+    const channel = rec.meta.channel;
+    const rootTs = rec.meta.rootTs;
+    if (!channel || !rootTs) return;
     const root = rootMessage(this.view(rec));
     await this.d.slack.update({ channel, ts: rootTs, ...root });
     for (const a of Object.values(rec.state.approvals)) {
@@ -113,7 +119,7 @@ export class SlackNotifier implements Notifier {
       if (!ts || rec.meta[metaKey.cardState(a.id)] === shown) continue;
       const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
       await this.d.slack.update({ channel, ts, text: card.text, blocks: card.blocks });
-      await this.d.store.setMeta(rec.id, { [metaKey.cardState(a.id)]: shown });
+      await this.remember(rec, { [metaKey.cardState(a.id)]: shown });
     }
   }
 
@@ -140,7 +146,7 @@ export class SlackNotifier implements Notifier {
     if (await this.d.store.claim(`slack.${rec.id}.root`, CLAIM_TTL_S)) {
       try {
         const ts = await this.d.slack.post({ channel, ...rootMessage(this.view(rec)) });
-        await this.d.store.setMeta(rec.id, { rootTs: ts });
+        await this.remember(rec, { rootTs: ts });
         return ts;
       } catch (e) {
         await this.d.store.release(`slack.${rec.id}.root`);
@@ -152,7 +158,10 @@ export class SlackNotifier implements Notifier {
     while (Date.now() < until) {
       await new Promise((r) => setTimeout(r, 100));
       const ts = (await this.d.store.load(rec.id))?.meta.rootTs;
-      if (ts) return ts;
+      if (ts) {
+        rec.meta.rootTs = ts;
+        return ts;
+      }
     }
     return undefined;
   }
@@ -163,7 +172,7 @@ export class SlackNotifier implements Notifier {
     await this.once(rec, metaKey.card(approvalId), async () => {
       const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
       const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: card.text, blocks: card.blocks });
-      await this.d.store.setMeta(rec.id, { [metaKey.cardState(a.id)]: cardState(a) });
+      await this.remember(rec, { [metaKey.cardState(a.id)]: cardState(a) });
       if (card.overflow)
         await this.d.slack.upload({
           channel,
@@ -177,13 +186,19 @@ export class SlackNotifier implements Notifier {
     });
   }
 
+  /** Stores a meta patch and keeps the record in hand current with it. */
+  private async remember(rec: IncidentRecord, patch: IncidentMeta): Promise<void> {
+    await this.d.store.setMeta(rec.id, patch);
+    Object.assign(rec.meta, patch);
+  }
+
   /** Runs `post` once per incident and key: a claim keeps two handlers apart, the meta remembers it. */
   private async once(rec: IncidentRecord, key: PostKey, post: () => Promise<string>): Promise<void> {
     if (rec.meta[key]) return;
     if (!(await this.d.store.claim(`slack.${rec.id}.${key}`, CLAIM_TTL_S))) return;
     try {
       const value = await post();
-      await this.d.store.setMeta(rec.id, { [key]: value });
+      await this.remember(rec, { [key]: value });
     } catch (e) {
       // Give the claim back, so the retry of this command can post it.
       await this.d.store.release(`slack.${rec.id}.${key}`);

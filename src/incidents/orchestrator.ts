@@ -238,7 +238,11 @@ export class Orchestrator {
               // The channel carries over; the root message does not: the new incident gets its own.
               meta: { ...(rec.meta.channel ? { channel: rec.meta.channel } : {}), parent: rec.id },
             });
-            if (next.ok) await this.d.store.setMeta(rec.id, { handedOverTo: next.id });
+            if (next.ok) {
+              await this.d.store.setMeta(rec.id, { handedOverTo: next.id });
+              // The notifier shows this record as it is handed: it must already name the new incident.
+              rec.meta.handedOverTo = next.id;
+            }
           } catch (e) {
             // Let the next flush of this outbox entry try again rather than lose the handover.
             await this.d.store.release(`handover.${rec.id}`);

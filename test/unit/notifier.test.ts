@@ -1,13 +1,17 @@
 import { createLocalSlack } from '@runbook-bot/local-slack';
 import { webApi } from '@slack/bolt';
+import { describe, expect, it } from 'vitest';
 import { ReportDelivery } from '../../src/bot/report-delivery.js';
 import { WebSlackApi } from '../../src/bot/slack-api.js';
 import { SlackNotifier } from '../../src/bot/slack-notifier.js';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
+import type { IncidentRecord } from '../../src/incidents/ports.js';
+import { advance, start } from '../../src/runbooks/index.js';
 import { MemoryReportStore } from '../support/memory-report-store.js';
+import { MemoryStore } from '../support/memory-store.js';
 import { runNotifierContract } from '../support/notifier-contract.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
-import { toyRunbook } from '../support/toy-runbook.js';
+import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const rb = toyRunbook();
@@ -63,4 +67,61 @@ runNotifierContract('SlackNotifier', async (store) => {
     ];
   };
   return { notifier, shown, close: () => slack.close() };
+});
+
+describe('the Slack notifier works from the record it is handed', () => {
+  it('a status change and the finish of an incident whose root is posted read the store not once', async () => {
+    const slack = await createLocalSlack({ signingSecret: 's', botToken: 'xoxb-loads' });
+    try {
+      const client = new webApi.WebClient('xoxb-loads', {
+        slackApiUrl: slack.url,
+        retryConfig: { retries: 0 },
+      });
+      const api = new WebSlackApi(client, () => []);
+      const store = new MemoryStore();
+      let loads = 0;
+      const counted = Object.assign(Object.create(store), {
+        load: (id: string) => {
+          loads += 1;
+          return store.load(id);
+        },
+      }) as MemoryStore;
+      const reports = new IncidentReports({
+        runbooks: () => rb,
+        store: new MemoryReportStore(),
+        secrets: () => [],
+        now: () => 9,
+      });
+      const notifier = new SlackNotifier({
+        slack: api,
+        store: counted,
+        runbooks: () => rb,
+        reports: new ReportDelivery({ slack: api, reports }),
+        secrets: () => [],
+        log: silent,
+      });
+      const t = start(
+        rb,
+        { runId: 'INC-0001', target: toyTarget, startedBy: 'U_ON', approvalTtlMs: 60_000 },
+        0,
+      );
+      await store.create(
+        { id: 'INC-0001', targetName: 'cache', state: t.state, meta: { channel: 'C_INCIDENTS' } },
+        [],
+      );
+      const first = (await store.load('INC-0001')) as IncidentRecord;
+      await notifier.handle(first, { type: 'status', runId: 'INC-0001', status: 'diagnosing' });
+      const cancelled = advance(t.state, { type: 'cancel', by: 'U_ON' }, 5, () => rb);
+      await store.save('INC-0001', 1, cancelled.state, []);
+      const rec = (await store.load('INC-0001')) as IncidentRecord;
+      loads = 0;
+      for (const c of cancelled.commands)
+        if (c.type === 'status' || c.type === 'finish') await notifier.handle(rec, c);
+      expect(cancelled.commands.map((c) => c.type)).toEqual(expect.arrayContaining(['status', 'finish']));
+      expect(loads).toBe(0);
+      expect(slack.thread('C_INCIDENTS', rec.meta.rootTs ?? '').some((m) => m.files?.length)).toBe(true);
+    } finally {
+      await slack.close();
+    }
+  });
 });
