@@ -61,7 +61,10 @@ export async function handleDecision(
       { incident: value.incident, approval: value.approval, user: who, refused: r.refusal.code },
       'decision refused',
     );
-    return `:no_entry: ${r.refusal.message}`;
+    const f = r.refusal;
+    return f.code === 'already-decided' && f.decidedBy !== undefined
+      ? `:no_entry: Already ${f.status} by <@${f.decidedBy}>${f.decidedAt === undefined ? '' : ` at ${utc(f.decidedAt)}`}.`
+      : `:no_entry: ${escapeMrkdwn(f.message)}`;
   }
   const a = r.state.approvals[value.approval];
   d.log.info(

@@ -28,10 +28,9 @@ export type StartRefusal =
 
 export type DecisionRefusal =
   | PolicyRefusal
-  | {
-      code: 'unknown-incident' | 'unknown-approval' | 'already-decided' | 'expired' | 'finished';
-      message: string;
-    };
+  | { code: 'unknown-incident' | 'unknown-approval' | 'expired' | 'finished'; message: string }
+  // Who decided is data: an edge names the person its own way (Slack as a mention).
+  | { code: 'already-decided'; message: string; status: string; decidedBy?: string; decidedAt?: number };
 
 const MAX_CAS_TRIES = 25;
 
@@ -148,7 +147,10 @@ export class Orchestrator {
         : a && a.status !== 'pending' && a.status !== 'withdrawn'
           ? {
               code: 'already-decided',
-              message: `Already ${a.status} by <@${a.decidedBy}> at ${when(a.decidedAt)}.`,
+              message: `Already ${a.status} by ${a.decidedBy ?? 'someone'} at ${when(a.decidedAt)}.`,
+              status: a.status,
+              ...(a.decidedBy === undefined ? {} : { decidedBy: a.decidedBy }),
+              ...(a.decidedAt === undefined ? {} : { decidedAt: a.decidedAt }),
             }
           : { code: 'finished', message: `Incident ${id} has already ended (${r.state.status}).` };
     return { ok: false, refusal };

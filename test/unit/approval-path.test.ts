@@ -161,3 +161,116 @@ describe('the orchestrator and a finished run', () => {
     expect(await store.outbox('INC-0001')).toEqual([]);
   });
 });
+
+describe('a click on a real card', () => {
+  const CARD_TS = '1700000000.000100';
+  const value = encodeButtonValue('INC-0001', 'INC-0001-approve-fix-1');
+  function deps(o: {
+    ping?: boolean;
+    meta?: Record<string, string>;
+    decided?: Awaited<ReturnType<EdgeDeps['orchestrator']['decide']>>;
+    metaLate?: number;
+  }) {
+    const calls: string[] = [];
+    let loads = 0;
+    const { state } = approved();
+    const d: EdgeDeps = {
+      orchestrator: {
+        start: async () => {
+          throw new Error('not here');
+        },
+        cancel: async () => null,
+        load: async () => {
+          loads += 1;
+          const late = loads <= (o.metaLate ?? 0);
+          return {
+            id: 'INC-0001',
+            targetName: 'cache',
+            state,
+            version: 3,
+            meta: late
+              ? { channel: 'C1' }
+              : { channel: 'C1', 'card.INC-0001-approve-fix-1': CARD_TS, ...o.meta },
+          };
+        },
+        decide: async (...args) => {
+          calls.push(`decide ${args.join(' ')}`);
+          return o.decided ?? { ok: true, state };
+        },
+      },
+      store: { recent: async () => [] },
+      reports: {} as EdgeDeps['reports'],
+      refresh: async (id) => void calls.push(`refresh ${id}`),
+      approvers: ['U_A'],
+      ping: async () => o.ping ?? true,
+      log: silent,
+    };
+    return { d, calls, loads: () => loads };
+  }
+  const click = (over: { ts?: string; channel?: string } = {}) => ({
+    user: { id: 'U_A' },
+    channel: { id: over.channel ?? 'C1' },
+    container: { message_ts: over.ts ?? CARD_TS },
+  });
+  const button = { type: 'button', value };
+
+  it('approve: decided by the clicker, the card refreshed, and the reply says the repair runs', async () => {
+    const h = deps({});
+    const reply = await handleDecision('approve', click(), button, h.d);
+    expect(h.calls).toEqual(['decide INC-0001 INC-0001-approve-fix-1 approve U_A', 'refresh INC-0001']);
+    expect(reply).toMatch(/^:white_check_mark: You approved "fix it" at .+\. The repair runs now/);
+  });
+
+  it('reject: the reply says nothing was run', async () => {
+    const h = deps({});
+    expect(await handleDecision('reject', click(), button, h.d)).toBe(
+      ':no_entry: You rejected "fix it". Nothing was run.',
+    );
+    expect(h.calls[0]).toBe('decide INC-0001 INC-0001-approve-fix-1 reject U_A');
+  });
+
+  it('with its Redis down, nothing is decided and the reply says so', async () => {
+    const h = deps({ ping: false });
+    expect(await handleDecision('approve', click(), button, h.d)).toMatch(/cannot reach its Redis/);
+    expect(h.calls).toEqual([]);
+  });
+
+  it('a click from another message or another channel is refused, nothing decided', async () => {
+    for (const c of [click({ ts: '1700000000.999999' }), click({ channel: 'C_OTHER' })]) {
+      const h = deps({});
+      expect(await handleDecision('approve', c, button, h.d)).toMatch(/does not belong to the card/);
+      expect(h.calls).toEqual([]);
+    }
+  });
+
+  it('a click that arrives before the card ts is recorded waits for it, then counts', async () => {
+    const h = deps({ metaLate: 2 });
+    expect(await handleDecision('approve', click(), button, h.d)).toMatch(/You approved/);
+    expect(h.loads()).toBe(3);
+  });
+
+  it('a refusal is the reply; who already decided is named as a mention', async () => {
+    const h = deps({
+      decided: {
+        ok: false,
+        refusal: {
+          code: 'already-decided',
+          message: 'Already approved by U_B at x.',
+          status: 'approved',
+          decidedBy: 'U_B',
+          decidedAt: Date.UTC(2026, 11, 1, 3, 4, 5),
+        },
+      },
+    });
+    expect(await handleDecision('approve', click(), button, h.d)).toBe(
+      ':no_entry: Already approved by <@U_B> at 2026-12-01 03:04:05 UTC.',
+    );
+    expect(h.calls).toEqual(['decide INC-0001 INC-0001-approve-fix-1 approve U_A', 'refresh INC-0001']);
+    const other = deps({
+      decided: { ok: false, refusal: { code: 'self-approval', message: 'You <b>started</b> it.' } },
+    });
+    expect(await handleDecision('approve', click(), button, other.d)).toBe(
+      ':no_entry: You &lt;b&gt;started&lt;/b&gt; it.',
+    );
+  });
+});

@@ -189,6 +189,13 @@ describe('architecture', () => {
     expect(declares.map((f) => relative(SRC, f))).toEqual(['runbooks/action-runner.ts']);
   });
 
+  it('no Slack markup below the Slack edge (mentions are rendered by the edge, from ids)', () => {
+    const marked = files.filter(
+      (f) => layerOf(f) !== 'bot' && /<[@#!][A-Za-z$]/.test(readFileSync(f, 'utf8')),
+    );
+    expect(marked.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
   it('only the composition root reads process.env', () => {
     const readers = files.filter(
       (f) => layerOf(f) !== 'root' && /process\.env/.test(readFileSync(f, 'utf8')),
