@@ -25,6 +25,9 @@ export interface DriverOptions {
   redactor?: Redactor;
   handedOverFrom?: string[];
   at?: number;
+  runId?: string;
+  startedBy?: string;
+  approvalTtlMs?: number;
 }
 
 const ok = (): ExecResult => ({
@@ -47,16 +50,17 @@ export function engineDriver(rb: Runbook, o: DriverOptions) {
   let t: Transition = start(
     rb,
     {
-      runId: 'INC-DRIVE',
+      runId: o.runId ?? 'INC-DRIVE',
       target: o.target,
-      startedBy: 'U_STARTER',
-      approvalTtlMs: 15 * 60_000,
+      startedBy: o.startedBy ?? 'U_STARTER',
+      approvalTtlMs: o.approvalTtlMs ?? 15 * 60_000,
       ...(o.handedOverFrom ? { handedOverFrom: o.handedOverFrom } : {}),
     },
     at,
     o.redactor,
   );
   const queue: EngineCommand[] = [...t.commands];
+  const issued: EngineCommand[] = [...t.commands];
   const repair =
     o.repair ??
     ((c: ExecuteCommand): EngineEvent => ({
@@ -70,11 +74,14 @@ export function engineDriver(rb: Runbook, o: DriverOptions) {
     t = advance(t.state, e, at, lookup, o.redactor);
     expect(runStateSchema.parse(JSON.parse(JSON.stringify(t.state)))).toEqual(t.state);
     queue.push(...t.commands);
+    issued.push(...t.commands);
   };
   const d = {
     get state(): RunState {
       return t.state;
     },
+    /** Every command the engine issued so far, in order. */
+    issued,
     feed,
     /** Answers everything queued, and what that brings, until the run waits or ends. */
     run() {

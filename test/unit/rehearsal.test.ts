@@ -1,52 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EngineCommand, ExecResult, TargetView, Transition } from '../../src/runbooks/index.js';
-import { advance, execResultSchema, start, targetViewSchema } from '../../src/runbooks/index.js';
-import { builtinRunbook } from '../../src/runbooks/library/index.js';
+import { loadRehearsal, type Rehearsal, replayRehearsal } from '../support/rehearsal-fixture.js';
 import { EXPECTATIONS, fixtureName } from '../support/scenarios.js';
 
 // Command outputs recorded from the real lab scenarios (test/scripts/record-rehearsals.ts), replayed
 // through the engine with no services: the seed incidents as test cases.
-interface Fixture {
-  target: TargetView;
-  results: Record<string, ExecResult>;
-}
-
-function load(name: string): Fixture {
-  const raw = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/rehearsals', name), 'utf8'));
-  return {
-    target: targetViewSchema.parse(raw.target),
-    results: Object.fromEntries(Object.entries(raw.results).map(([k, v]) => [k, execResultSchema.parse(v)])),
-  };
-}
-
-function replay(runbookId: string, fx: Fixture): Transition & { issued: EngineCommand[] } {
-  const rb = builtinRunbook(runbookId);
-  if (!rb) throw new Error(runbookId);
-  let t = start(
-    rb,
-    { runId: 'INC-REHEARSAL', target: fx.target, startedBy: 'U_ONCALL', approvalTtlMs: 900_000 },
-    0,
-  );
-  const issued: EngineCommand[] = [...t.commands];
-  const queue = [...t.commands];
-  for (let at = 1; queue.length > 0; at++) {
-    const cmd = queue.shift();
-    if (cmd?.type !== 'execute') continue;
-    const recorded = fx.results[cmd.stepKey];
-    if (!recorded) throw new Error(`no recorded output for step ${cmd.stepKey}`);
-    t = advance(
-      t.state,
-      { type: 'step-result', stepKey: cmd.stepKey, attempt: cmd.attempt, results: [recorded] },
-      at,
-      builtinRunbook,
-    );
-    issued.push(...t.commands);
-    queue.push(...t.commands);
-  }
-  return { ...t, issued };
-}
+const load = loadRehearsal;
+// The runbook named beside each replay is the one its fixture was recorded with.
+const replay = (runbookId: string, fx: Rehearsal) => {
+  expect(fx.runbook.id).toBe(runbookId);
+  return replayRehearsal(fx);
+};
 
 describe('rehearsals of the seed incidents', () => {
   for (const e of EXPECTATIONS) {

@@ -3,16 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/reports/markdown.js';
 import { codeSpan, fencedBlock, tableCell } from '../../src/reports/markdown-text.js';
-import type { EngineEvent, ExecResult, Runbook, RunState, Transition } from '../../src/runbooks/index.js';
-import {
-  advance,
-  execResultSchema,
-  runStateSchema,
-  start,
-  targetViewSchema,
-} from '../../src/runbooks/index.js';
+import type { EngineEvent, ExecResult, Runbook, RunState } from '../../src/runbooks/index.js';
+import { advance, runStateSchema } from '../../src/runbooks/index.js';
 import { builtinRunbook } from '../../src/runbooks/library/index.js';
 import { buildReport, formatDuration, humanUtc, utcIso } from '../../src/runbooks/report.js';
+import { engineDriver } from '../support/engine-driver.js';
+import { loadRehearsal, replayRehearsal } from '../support/rehearsal-fixture.js';
 import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
 // Run states recorded from the real lab (test/scripts/record-runs.ts) and states driven through the engine
@@ -71,65 +67,40 @@ function tableRows(md: string, header: string): string[][] {
 
 type Answer = ExecResult[] | { notRun: string } | { interrupted: string };
 
-/** Drives a run through the engine, answering each execute command from `answer`. */
+/** Drives the toy run through the shared engine driver, answering each step and repair from `answer`. */
 function drive(
   rb: Runbook,
   answer: (stepKey: string, actions: number) => Answer,
   events: EngineEvent[] = [],
-  state?: RunState,
-): RunState {
-  let at = Date.UTC(2026, 1, 12, 9, 0, 0);
-  let t: Transition = state
-    ? { state, commands: [] }
-    : start(rb, { runId: 'INC-T', target: toyTarget, startedBy: 'U_ONCALL', approvalTtlMs: 60_000 }, at);
-  const lookup = (id: string) => (id === rb.id ? rb : undefined);
-  const queue = [...t.commands];
-  const pending = [...events];
-  for (;;) {
-    const cmd = queue.shift();
-    at += 1000;
-    if (cmd?.type === 'execute') {
-      const got = answer(cmd.stepKey, cmd.actions.length);
-      const { stepKey, attempt } = cmd;
-      const event: EngineEvent = Array.isArray(got)
+) {
+  const d = engineDriver(rb, {
+    target: toyTarget,
+    runId: 'INC-T',
+    startedBy: 'U_ONCALL',
+    approvalTtlMs: 60_000,
+    at: Date.UTC(2026, 1, 12, 9, 0, 0),
+    answer: (_id, _round, key) => {
+      const got = answer(key, 1);
+      return Array.isArray(got) ? got[0] : undefined;
+    },
+    repair: ({ stepKey, attempt, actions }) => {
+      const got = answer(stepKey, actions.length);
+      return Array.isArray(got)
         ? { type: 'step-result', stepKey, attempt, results: got }
         : 'notRun' in got
           ? { type: 'step-result', stepKey, attempt, results: [], notRun: got.notRun }
           : { type: 'repair-interrupted', stepKey, attempt, reason: got.interrupted };
-      t = advance(t.state, event, at, lookup);
-      queue.push(...t.commands);
-    } else if (cmd === undefined) {
-      const e = pending.shift();
-      if (!e) return t.state;
-      t = advance(t.state, e, at, lookup);
-      queue.push(...t.commands);
-    }
+    },
+  }).run();
+  for (const e of events) {
+    d.feed(e);
+    d.run();
   }
+  return d.state;
 }
 
 /** A replay of recorded diagnosis outputs (test/fixtures/rehearsals) up to where the run waits. */
-function rehearsal(name: string): RunState {
-  const raw = JSON.parse(readFileSync(join(FIXTURES, 'rehearsals', name), 'utf8'));
-  const rb = builtinRunbook(raw.runbook);
-  if (!rb) throw new Error(raw.runbook);
-  const target = targetViewSchema.parse(raw.target);
-  const results = raw.results as Record<string, unknown>;
-  let t = start(rb, { runId: 'INC-R', target, startedBy: 'U_ONCALL', approvalTtlMs: 900_000 }, 0);
-  const queue = [...t.commands];
-  for (let at = 1000; queue.length > 0; at += 1000) {
-    const cmd = queue.shift();
-    if (cmd?.type !== 'execute') continue;
-    const r = execResultSchema.parse(results[cmd.stepKey]);
-    t = advance(
-      t.state,
-      { type: 'step-result', stepKey: cmd.stepKey, attempt: cmd.attempt, results: [r] },
-      at,
-      builtinRunbook,
-    );
-    queue.push(...t.commands);
-  }
-  return t.state;
-}
+const rehearsal = (name: string): RunState => replayRehearsal(loadRehearsal(name)).state;
 
 describe('incident report: recorded lab runs', () => {
   it('rdb-permission, approved and resolved', async () => {
@@ -223,13 +194,13 @@ describe('incident report: every way a run can end', () => {
     const state = advance(
       waiting,
       { type: 'approval-expired', approvalId: id },
-      999_000,
+      waiting.approvals[id]?.expiresAt ?? 0,
       builtinRunbook,
     ).state;
     const report = buildReport(state, builtinRunbook(state.runbookId) as Runbook);
     expect(report.header.status).toBe('expired');
     expect(report.notDone[0]).toMatch(
-      /was not run: nobody decided before the approval expired at 1970-01-01/,
+      /was not run: nobody decided before the approval expired at 2026-12-01 03:/,
     );
     expect(renderMarkdown(report)).toContain('⌛ APPROVAL EXPIRED');
   });
