@@ -12,6 +12,7 @@ import type {
   VerificationItem,
 } from '../runbooks/report.js';
 import { humanUtc } from '../runbooks/report.js';
+import { repairResult } from '../runbooks/report-narrative.js';
 import type { RunStatus } from '../runbooks/state.js';
 import { codeSpan, fencedBlock, inlineText, normaliseText, tableCell } from './markdown-text.js';
 
@@ -174,16 +175,8 @@ export function renderMarkdown(report: Report, secrets: readonly string[] = []):
 
   function renderRepair(r: ResolutionStep, n: number) {
     para(`### Step ${n}: ${t(r.title)}${r.round > 1 ? ` (attempt ${r.round})` : ''}`);
-    const state =
-      r.status === 'done'
-        ? '✅ succeeded'
-        : r.status === 'failed'
-          ? '❌ failed'
-          : r.status === 'running'
-            ? '⏳ no result yet'
-            : r.status === 'skipped'
-              ? '⏭️ not run'
-              : `⚠️ ${r.status}, result unknown`;
+    const said = repairResult(r.status);
+    const state = `${said.mark} ${said.shown}`;
     para(
       ...[
         r.risk ? `- **Risk:** ${r.risk}` : undefined,

@@ -11,12 +11,32 @@ import type {
   VerificationItem,
 } from './report-types.js';
 import { blindSpots, blindSummary, isTerminal, placeOf } from './run-queries.js';
-import type { RunState } from './state.js';
+import type { RunState, StepRun } from './state.js';
 
 export const sentence = (s: string) => {
   const t = s.trim();
   return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
 };
+
+/** What became of a repair, worded once for the report's summary (`said`) and its steps (`shown`). */
+export function repairResult(status: StepRun['status']): { mark: string; shown: string; said: string } {
+  switch (status) {
+    case 'done':
+      return { mark: '✅', shown: 'succeeded', said: 'succeeded' };
+    case 'failed':
+      return { mark: '❌', shown: 'failed', said: 'failed' };
+    case 'skipped':
+      return { mark: '⏭️', shown: 'not run', said: 'was not run' };
+    case 'running':
+      return { mark: '⏳', shown: 'no result yet', said: 'had not finished' };
+    default:
+      return {
+        mark: '⚠️',
+        shown: `${status}, result unknown`,
+        said: `was ${status}, with no recorded result`,
+      };
+  }
+}
 
 export function whereOf(state: RunState): string {
   const p = placeOf(state);
@@ -130,16 +150,7 @@ export function summarise(
   }
   for (const step of r.resolution) {
     const by = step.approvedBy ? `, approved by ${step.approvedBy.by},` : '';
-    const result =
-      step.status === 'done'
-        ? 'succeeded'
-        : step.status === 'failed'
-          ? 'failed'
-          : step.status === 'skipped'
-            ? 'was not run'
-            : step.status === 'running'
-              ? 'had not finished'
-              : `was ${step.status}, with no recorded result`;
+    const result = repairResult(step.status).said;
     parts.push(`The repair "${step.title}"${by} ${result}.`);
   }
   if (r.resolution.length === 0 && r.notDone[0]) parts.push(r.notDone[0]);

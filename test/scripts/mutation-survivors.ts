@@ -16,12 +16,27 @@ const report = JSON.parse(
 
 /** Why a mutant is left, from what it changed and the line it is on. */
 function reasonOf(m: Mutant, line: string): string {
-  if (/\blog\.(info|warn|error)\(|d\.log\./.test(line)) return 'log line fields: what is logged, not what happens';
-  if (m.mutatorName === 'StringLiteral') return 'wording of a message: tests check codes and statuses, not every word';
-  if (/`|'[A-Z][a-z]/.test(line) && ['ConditionalExpression', 'LogicalOperator', 'EqualityOperator', 'OptionalChaining', 'ArrayDeclaration', 'ObjectLiteral', 'ArithmeticOperator'].includes(m.mutatorName))
+  if (/\blog\.(info|warn|error)\(|d\.log\./.test(line))
+    return 'log line fields: what is logged, not what happens';
+  if (m.mutatorName === 'StringLiteral')
+    return 'wording of a message: tests check codes and statuses, not every word';
+  if (
+    /`|'[A-Z][a-z]/.test(line) &&
+    [
+      'ConditionalExpression',
+      'LogicalOperator',
+      'EqualityOperator',
+      'OptionalChaining',
+      'ArrayDeclaration',
+      'ObjectLiteral',
+      'ArithmeticOperator',
+    ].includes(m.mutatorName)
+  )
     return 'inside a sentence built for people (plural, a clause, a fallback name)';
-  if (m.mutatorName === 'OptionalChaining') return 'a guard against a value the types allow but the engine never stores';
-  if (/for \(let (hops|guard|i) = 0/.test(line)) return 'a loop bound against a runaway graph (validation refuses such graphs first)';
+  if (m.mutatorName === 'OptionalChaining')
+    return 'a guard against a value the types allow but the engine never stores';
+  if (/for \(let (hops|guard|i) = 0/.test(line))
+    return 'a loop bound against a runaway graph (validation refuses such graphs first)';
   return 'a branch the unit suite does not tell apart: open, next to kill';
 }
 
