@@ -2,11 +2,14 @@ import { parseInspect } from '../analyzers/container-inspect.js';
 import { LOG_CODES } from '../analyzers/log-patterns.js';
 import { scanLogs } from '../analyzers/log-scan.js';
 import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
-import { classifyReply, type Reply } from '../analyzers/redis-reply.js';
+import { classifyReply } from '../analyzers/redis-reply.js';
 import type { Analysis, DiagnoseStep, Finding, StepContext, VerifyStep } from '../model.js';
 import type { ExecResult } from '../result.js';
 import { allOutput } from '../result.js';
 import { SAFE_NAME, SAFE_PATH } from './facts.js';
+import { whyUnread } from './unread.js';
+
+export { whyUnread };
 
 /** The code of a finding that says a check could not be read; every diagnose step may emit it. */
 export const UNREAD = 'probe-failed';
@@ -37,25 +40,6 @@ export const verify = (s: VerifyInput): VerifyStep => ({
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
-
-/** Why a probe got no usable answer, in words a person can act on. */
-export function whyUnread(r: ExecResult, reply: Reply = classifyReply(r)): string {
-  if (r.unreachable) return `the target could not be reached (${r.error ?? 'no connection'})`;
-  switch (reply.kind) {
-    case 'noperm':
-      return `the bot's Redis user may not run it (${reply.line})`;
-    case 'tool-missing':
-      return `the command is not installed there (${reply.line})`;
-    case 'wrongpass':
-    case 'noauth':
-      return `Redis refused the bot's credentials (${reply.line})`;
-    default:
-      break;
-  }
-  if (r.timedOut) return `no answer within ${Math.round(r.durationMs / 1000)} s`;
-  if (r.exitCode === null && r.error) return r.error;
-  return reply.kind !== 'ok' && reply.line ? reply.line : `exit code ${r.exitCode}`;
-}
 
 /** Output cut at the executor's cap is not the whole answer: what is missing may be what matters. */
 export const CUT = 'the output was cut at the size limit, so part of it is missing';
