@@ -80,18 +80,6 @@ function onStepResult(
   run.results = [redactResult(result, f.redact)];
   if (step.kind === 'diagnose') {
     const analysis = declared(step, step.analyze(result, ctx));
-    // Success with no output at all, where the step needed some to read, is the container engine
-    // losing the output (seen with Podman's exec under load), not an answer: a read-only step asks
-    // once more before it counts as unread.
-    if (
-      (analysis.unread ?? unknownStatements(analysis)) !== undefined &&
-      outputLost(result) &&
-      run.attempt < 2
-    ) {
-      run.attempt += 1;
-      issue(f, run, step.timeoutMs);
-      return undefined;
-    }
     // A secret cut short by the output cap may end any line taken from that output.
     const cut = { cut: result.truncated };
     run.findings = analysis.findings.map((x) => ({
@@ -108,9 +96,7 @@ function onStepResult(
     const check = step.check(result, ctx);
     // No answer at all (unreachable, no reply in time) is not a failed check: it is an unread one.
     const noAnswer =
-      !check.passed &&
-      !check.unread &&
-      (result.unreachable || result.timedOut || result.exitCode === null || outputLost(result));
+      !check.passed && !check.unread && (result.unreachable || result.timedOut || result.exitCode === null);
     if ((check.pending || noAnswer) && step.retry && run.attempt < step.retry.attempts) {
       run.attempt += 1;
       issue(f, run, step.timeoutMs, step.retry.delayMs);
@@ -122,10 +108,7 @@ function onStepResult(
       evidence: check.evidence.map((e) => f.redact(e, { cut: result.truncated })),
       ...(check.otherFault && !check.passed ? { otherFault: check.otherFault } : {}),
     };
-    if (noAnswer)
-      run.unread = outputLost(result)
-        ? 'it succeeded but printed nothing: its output did not arrive'
-        : f.redact(whyNoAnswer(result));
+    if (noAnswer) run.unread = f.redact(whyNoAnswer(result));
     else if (check.unread && !check.passed) run.unread = f.redact(check.unread);
   }
   run.status = 'done';
@@ -134,9 +117,6 @@ function onStepResult(
   pump(f);
   return undefined;
 }
-
-const outputLost = (r: { exitCode: number | null; stdout: string; stderr: string; truncated: boolean }) =>
-  r.exitCode === 0 && r.stdout.trim() === '' && r.stderr.trim() === '' && !r.truncated;
 
 /** An analyzer that emits a code its step does not declare is a bug: conditions would not see it. */
 function declared(step: DiagnoseStep, a: Analysis): Analysis {

@@ -35,9 +35,13 @@ const RULES: readonly Rule[] = [
     pattern: new RegExp(`(\\bredis-cli\\b[^\\n]*?[ \\t]-a[ \\t]+)${TOKEN}`, 'g'),
     replace: (_m, prefix) => `${prefix}${REDACTED}`,
   },
-  // Config lines and CONFIG GET output (which puts the value on the next line).
+  // Config lines and CONFIG GET output (which puts the value on the next line). One line break at
+  // most: an empty value must not take the next key's name with it (CONFIG GET's order is random).
   {
-    pattern: new RegExp(`\\b(requirepass|masterauth)(["']?\\s+(?:\\d+\\)[ \\t]+)?)${TOKEN}`, 'gi'),
+    pattern: new RegExp(
+      `\\b(requirepass|masterauth)(["']?(?:[ \\t]+|[ \\t]*\\r?\\n)(?:\\d+\\)[ \\t]+)?)${TOKEN}`,
+      'gi',
+    ),
     replace: (_m, key, sep) => `${key}${sep}${REDACTED}`,
   },
   // AUTH [user] password, as typed or as MONITOR prints it ("AUTH" "pw"). Not redis-cli's own

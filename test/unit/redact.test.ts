@@ -40,6 +40,10 @@ describe('redact', () => {
     );
     expect(redact('1) "requirepass"\n2) "p4ss"', [])).toBe(`1) "requirepass"\n2) ${REDACTED}`);
     expect(redact('requirepass\np4ss\n', [])).toBe(`requirepass\n${REDACTED}\n`);
+    // An empty value is not a password, and the key after it (in CONFIG GET's random order) stays.
+    expect(redact('masterauth\n\nrequirepass\n\ndir\n/data\n', [])).toBe(
+      'masterauth\n\nrequirepass\n\ndir\n/data\n',
+    );
   });
 
   it('redacts AUTH arguments but keeps the error texts analyzers match', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { engineDriver } from '../support/engine-driver.js';
 import { loadRehearsal, type Rehearsal, replayRehearsal } from '../support/rehearsal-fixture.js';
 import { EXPECTATIONS, fixtureName } from '../support/scenarios.js';
 
@@ -98,42 +97,5 @@ describe('rehearsals of the seed incidents', () => {
       .flatMap((s) => s.findings)
       .find((x) => x.code === 'service-user-mismatch');
     expect(f?.statement).toMatch(/runs as autobot, but the service is meant to run as redis/);
-  });
-});
-
-describe('output lost by the container engine', () => {
-  const empty = {
-    exitCode: 0,
-    stdout: '',
-    stderr: '',
-    durationMs: 5,
-    timedOut: false,
-    unreachable: false,
-    truncated: false,
-  };
-  const withConfig = (answers: (n: number) => 'empty' | 'recorded') => {
-    const fx = loadRehearsal('rdb-permission.redis-permissions.json');
-    let asked = 0;
-    return engineDriver(fx.runbook, {
-      target: fx.target,
-      answer: (_id, _round, key) => {
-        if (key === 'config' && answers(asked++) === 'empty') return empty;
-        return fx.results[key];
-      },
-    }).run();
-  };
-
-  it('a read-only step that succeeds with no output at all is asked once more, and then read', () => {
-    const d = withConfig((n) => (n === 0 ? 'empty' : 'recorded'));
-    expect(d.state.steps.config?.attempt).toBe(2);
-    expect(d.state.steps.config?.unread).toBeUndefined();
-    expect(d.state.status).toBe('awaiting-approval');
-  });
-
-  it('twice empty: the step counts as unread, and no healthy or repaired conclusion rests on it', () => {
-    const d = withConfig(() => 'empty');
-    expect(d.state.steps.config?.attempt).toBe(2);
-    expect(d.state.steps.config?.unread).toBe('it succeeded but printed nothing');
-    expect(d.issued.filter((c) => c.type === 'execute' && c.stepKey === 'config')).toHaveLength(2);
   });
 });
