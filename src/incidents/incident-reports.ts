@@ -24,10 +24,14 @@ export class IncidentReports {
     },
   ) {}
 
-  private render(rec: IncidentRecord): IncidentReport {
+  private build(rec: IncidentRecord) {
     const runbook = this.d.runbooks(rec.state.runbookId);
     if (!runbook) throw new Error(`no runbook ${rec.state.runbookId} for ${rec.id}`);
-    const report = buildReport(rec.state, runbook, { generatedAt: this.d.now() });
+    return buildReport(rec.state, runbook, { generatedAt: this.d.now() });
+  }
+
+  private render(rec: IncidentRecord): IncidentReport {
+    const report = this.build(rec);
     return {
       markdown: renderMarkdown(report, this.d.secrets()),
       summary: report.summary,
@@ -47,6 +51,7 @@ export class IncidentReports {
     if (!isTerminal(rec.state)) return this.render(rec);
     const stored = await this.d.store.load(rec.id);
     if (stored === undefined) return this.file(rec);
-    return { markdown: stored, summary: this.render(rec).summary, finished: true };
+    // The filed Markdown is what is shown; only its one-line summary is derived again, not rendered.
+    return { markdown: stored, summary: this.build(rec).summary, finished: true };
   }
 }

@@ -6,11 +6,12 @@ import { mayDecide } from '../../src/incidents/approval-policy.js';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
 import type { Dispatcher, StepJob } from '../../src/incidents/ports.js';
-import type { EngineCommand, ExecuteCommand, RunState } from '../../src/runbooks/index.js';
-import { advance, catalogueOf, repairClearance, start } from '../../src/runbooks/index.js';
+import type { EngineCommand, RunState } from '../../src/runbooks/index.js';
+import { advance, catalogueOf, repairClearance } from '../../src/runbooks/index.js';
 import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
+import { toyApprovedRepair } from '../support/toy-incident.js';
+import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
 // The approval path, one guard at a time: each test fails if its guard is removed (they were found
 // by mutation testing, which showed these guards could go without a test noticing).
@@ -67,37 +68,14 @@ describe('a click with a bad button value', () => {
     });
 });
 
-/** The toy incident with its repair approved and issued. */
-function approved() {
-  let t = start(rb, { runId: 'INC-0001', target: toyTarget, startedBy: 'U_ON', approvalTtlMs: 60_000 }, 0);
-  for (const key of ['a', 'b', 'c', 'd@api', 'd@worker'])
-    t = advance(
-      t.state,
-      { type: 'step-result', stepKey: key, attempt: 1, results: [result(key === 'b' ? 'bad' : 'fine')] },
-      1,
-      look,
-    );
-  const approval = Object.values(t.state.approvals)[0];
-  if (!approval) throw new Error('no approval');
-  t = advance(
-    t.state,
-    { type: 'approval-decision', approvalId: approval.id, decision: 'approve', by: 'U_A' },
-    2,
-    look,
-  );
-  const cmd = t.commands.find((c): c is ExecuteCommand => c.type === 'execute' && c.kind === 'repair');
-  if (!cmd) throw new Error('no repair issued');
-  return { state: t.state, cmd };
-}
-
 describe('may this repair run now', () => {
   it('while the run waits for exactly this repair under its approval: yes, with the approved actions', () => {
-    const { state, cmd } = approved();
+    const { state, cmd } = toyApprovedRepair();
     expect(repairClearance(state, cmd)).toEqual({ ok: true, actions: cmd.actions });
   });
 
   it('once the incident is cancelled: no, it is no longer waiting for this repair', () => {
-    const { state, cmd } = approved();
+    const { state, cmd } = toyApprovedRepair();
     const cancelled = advance(state, { type: 'cancel', by: 'U_ON' }, 3, look).state;
     expect(repairClearance(cancelled, cmd)).toEqual({
       ok: false,
@@ -106,7 +84,7 @@ describe('may this repair run now', () => {
   });
 
   it('another step key, another approval or other actions: no', () => {
-    const { state, cmd } = approved();
+    const { state, cmd } = toyApprovedRepair();
     expect(repairClearance(state, { ...cmd, stepKey: 'a' })).toMatchObject({ ok: false });
     expect(repairClearance(state, { ...cmd, approvalId: 'INC-0001-other-1' })).toEqual({
       ok: false,
@@ -121,7 +99,7 @@ describe('may this repair run now', () => {
 
 describe('the orchestrator and a finished run', () => {
   it('drops diagnosis steps left in the outbox of a finished run, but still hands on a repair already decided', async () => {
-    const { state, cmd } = approved();
+    const { state, cmd } = toyApprovedRepair();
     const finished: RunState = { ...state, status: 'cancelled' };
     const store = new MemoryStore();
     const diagnose: EngineCommand = {
@@ -173,7 +151,7 @@ describe('a click on a real card', () => {
   }) {
     const calls: string[] = [];
     let loads = 0;
-    const { state } = approved();
+    const { state } = toyApprovedRepair();
     const d: EdgeDeps = {
       orchestrator: {
         start: async () => {

@@ -5,7 +5,7 @@ import { ReportDelivery } from '../../src/bot/report-delivery.js';
 import { WebSlackApi } from '../../src/bot/slack-api.js';
 import { SlackNotifier } from '../../src/bot/slack-notifier.js';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
-import type { IncidentRecord } from '../../src/incidents/ports.js';
+import type { IncidentRecord, RunStore } from '../../src/incidents/ports.js';
 import { advance, start } from '../../src/runbooks/index.js';
 import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -16,16 +16,10 @@ import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const rb = toyRunbook();
 
-runNotifierContract('RecordingNotifier', async () => {
-  const notifier = new RecordingNotifier();
-  return { notifier, shown: async () => [...notifier.shown], close: async () => undefined };
-});
-
-// The real Slack notifier against the local Slack: what is shown is read back from the messages the
-// local Slack holds, each named by the ts the notifier recorded for it.
-runNotifierContract('SlackNotifier', async (store) => {
-  const slack = await createLocalSlack({ signingSecret: 's', botToken: 'xoxb-contract' });
-  const client = new webApi.WebClient('xoxb-contract', {
+/** The Slack notifier for the toy runbook, posting to a fresh local Slack through Bolt's Web API client. */
+async function slackNotifierOn(store: RunStore) {
+  const slack = await createLocalSlack({ signingSecret: 's', botToken: 'xoxb-notifier' });
+  const client = new webApi.WebClient('xoxb-notifier', {
     slackApiUrl: slack.url,
     retryConfig: { retries: 0 },
   });
@@ -44,6 +38,18 @@ runNotifierContract('SlackNotifier', async (store) => {
     secrets: () => [],
     log: silent,
   });
+  return { slack, notifier };
+}
+
+runNotifierContract('RecordingNotifier', async () => {
+  const notifier = new RecordingNotifier();
+  return { notifier, shown: async () => [...notifier.shown], close: async () => undefined };
+});
+
+// The real Slack notifier against the local Slack: what is shown is read back from the messages the
+// local Slack holds, each named by the ts the notifier recorded for it.
+runNotifierContract('SlackNotifier', async (store) => {
+  const { slack, notifier } = await slackNotifierOn(store);
   const shown = async () => {
     const rec = await store.load('INC-0001');
     const root = rec?.meta.rootTs;
@@ -71,35 +77,16 @@ runNotifierContract('SlackNotifier', async (store) => {
 
 describe('the Slack notifier works from the record it is handed', () => {
   it('a status change and the finish of an incident whose root is posted read the store not once', async () => {
-    const slack = await createLocalSlack({ signingSecret: 's', botToken: 'xoxb-loads' });
+    const store = new MemoryStore();
+    let loads = 0;
+    const counted = Object.assign(Object.create(store), {
+      load: (id: string) => {
+        loads += 1;
+        return store.load(id);
+      },
+    }) as MemoryStore;
+    const { slack, notifier } = await slackNotifierOn(counted);
     try {
-      const client = new webApi.WebClient('xoxb-loads', {
-        slackApiUrl: slack.url,
-        retryConfig: { retries: 0 },
-      });
-      const api = new WebSlackApi(client, () => []);
-      const store = new MemoryStore();
-      let loads = 0;
-      const counted = Object.assign(Object.create(store), {
-        load: (id: string) => {
-          loads += 1;
-          return store.load(id);
-        },
-      }) as MemoryStore;
-      const reports = new IncidentReports({
-        runbooks: () => rb,
-        store: new MemoryReportStore(),
-        secrets: () => [],
-        now: () => 9,
-      });
-      const notifier = new SlackNotifier({
-        slack: api,
-        store: counted,
-        runbooks: () => rb,
-        reports: new ReportDelivery({ slack: api, reports }),
-        secrets: () => [],
-        log: silent,
-      });
       const t = start(
         rb,
         { runId: 'INC-0001', target: toyTarget, startedBy: 'U_ON', approvalTtlMs: 60_000 },

@@ -6,7 +6,8 @@ import type { EngineEvent, Runbook } from '../../src/runbooks/index.js';
 import { catalogueOf } from '../../src/runbooks/index.js';
 import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
+import { toyToApproval } from '../support/toy-incident.js';
+import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
 // The orchestrator's refusals, retries and side commands, each checked for what it says and for
 // what it leaves unchanged.
@@ -43,32 +44,6 @@ function setup(
     log: silent,
   });
   return { o: o2, store, steps, events, rb };
-}
-
-async function toApproval(s: ReturnType<typeof setup>) {
-  const started = await s.o.start({
-    runbookId: 'toy',
-    targetName: 'cache',
-    startedBy: 'U_ON',
-    meta: { channel: 'C1' },
-  });
-  if (!started.ok) throw new Error('not started');
-  for (let i = 0; i < 10; i++) {
-    const running = Object.values((await s.store.load(started.id))?.state.steps ?? {}).filter(
-      (r) => r.status === 'running',
-    );
-    if (running.length === 0) break;
-    for (const r of running)
-      await s.o.apply(started.id, {
-        type: 'step-result',
-        stepKey: r.key,
-        attempt: 1,
-        results: [result(r.stepId === 'b' ? 'bad' : 'fine')],
-      });
-  }
-  const a = Object.values((await s.store.load(started.id))?.state.approvals ?? {})[0];
-  if (!a) throw new Error('no approval');
-  return { id: started.id, approvalId: a.id, expiresAt: a.expiresAt };
 }
 
 describe('starting an incident', () => {
@@ -108,7 +83,7 @@ describe('applying events', () => {
   it('an unknown incident gives null; an ignored event says why and writes nothing', async () => {
     const s = setup();
     expect(await s.o.apply('INC-0404', { type: 'cancel', by: 'U_ON' })).toBeNull();
-    const { id } = await toApproval(s);
+    const { id } = await toyToApproval(s.o, s.store, { channel: 'C1' });
     const before = await s.store.load(id);
     const r = await s.o.apply(id, { type: 'step-result', stepKey: 'nope', attempt: 1, results: [] });
     expect(r?.ignored).toBe('unknown-step');
@@ -134,7 +109,7 @@ describe('applying events', () => {
 
   it('the expiry of an approval is scheduled for when it expires, as an event of its own', async () => {
     const s = setup();
-    const { id, approvalId, expiresAt } = await toApproval(s);
+    const { id, approvalId, expiresAt } = await toyToApproval(s.o, s.store, { channel: 'C1' });
     expect(s.events).toContainEqual({
       runId: id,
       event: { type: 'approval-expired', approvalId },
@@ -151,7 +126,7 @@ describe('decisions', () => {
       ok: false,
       refusal: { code: 'unknown-incident', message: 'There is no incident INC-0404.' },
     });
-    const { id } = await toApproval(s);
+    const { id } = await toyToApproval(s.o, s.store, { channel: 'C1' });
     expect(await s.o.decide(id, `${id}-nope-1`, 'approve', 'U_A')).toMatchObject({
       ok: false,
       refusal: { code: 'unknown-approval' },
@@ -160,7 +135,7 @@ describe('decisions', () => {
 
   it('a second decision is told who decided, and when, as data', async () => {
     const s = setup();
-    const { id, approvalId } = await toApproval(s);
+    const { id, approvalId } = await toyToApproval(s.o, s.store, { channel: 'C1' });
     expect(await s.o.decide(id, approvalId, 'reject', 'U_B')).toMatchObject({ ok: true });
     expect(await s.o.decide(id, approvalId, 'approve', 'U_A')).toEqual({
       ok: false,
@@ -177,7 +152,7 @@ describe('decisions', () => {
   it('an expired approval is refused as expired, with its expiry', async () => {
     let now = 1_000;
     const s = setup({ now: () => now });
-    const { id, approvalId, expiresAt } = await toApproval(s);
+    const { id, approvalId, expiresAt } = await toyToApproval(s.o, s.store, { channel: 'C1' });
     now = expiresAt + 1;
     expect(await s.o.decide(id, approvalId, 'approve', 'U_A')).toEqual({
       ok: false,
@@ -191,7 +166,7 @@ describe('decisions', () => {
 
   it('on an incident that has ended, a pending card is refused as finished or withdrawn, never run', async () => {
     const s = setup();
-    const { id, approvalId } = await toApproval(s);
+    const { id, approvalId } = await toyToApproval(s.o, s.store, { channel: 'C1' });
     await s.o.cancel(id, 'U_ON');
     const r = await s.o.decide(id, approvalId, 'approve', 'U_A');
     expect(r.ok).toBe(false);

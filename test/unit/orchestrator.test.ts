@@ -5,7 +5,8 @@ import type { Dispatcher, Notifier, StepJob } from '../../src/incidents/ports.js
 import { catalogueOf } from '../../src/runbooks/index.js';
 import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
+import { toyToApproval } from '../support/toy-incident.js';
+import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
 // The orchestrator's own duties, with the store, queue and Slack replaced by fakes: the outbox
 // survives a failing command, and approvals are consumed exactly once.
@@ -49,25 +50,6 @@ function setup(opts: { notifierFails?: () => boolean } = {}) {
   return { store, steps, seen, o, reportStore };
 }
 
-async function toApproval(s: ReturnType<typeof setup>) {
-  const started = await s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' });
-  if (!started.ok) throw new Error('not started');
-  for (let i = 0; i < 10; i++) {
-    const running = Object.values((await s.store.load(started.id))?.state.steps ?? {}).filter(
-      (r) => r.status === 'running',
-    );
-    if (running.length === 0) break;
-    for (const r of running)
-      await s.o.apply(started.id, {
-        type: 'step-result',
-        stepKey: r.key,
-        attempt: 1,
-        results: [result(r.stepId === 'b' ? 'bad' : 'fine')],
-      });
-  }
-  return started.id;
-}
-
 describe('orchestrator', () => {
   it('a failing notifier command stays in the outbox while the step jobs still go out; the next flush delivers it', async () => {
     let down = true;
@@ -87,7 +69,7 @@ describe('orchestrator', () => {
 
   it('ten concurrent approvals: one wins, nine are told who decided, one repair job', async () => {
     const s = setup();
-    const id = await toApproval(s);
+    const id = (await toyToApproval(s.o, s.store)).id;
     const a = Object.values((await s.store.load(id))?.state.approvals ?? {})[0];
     if (!a) throw new Error('no approval');
     const answers = await Promise.all(
@@ -100,7 +82,7 @@ describe('orchestrator', () => {
 
   it('the starter and strangers are refused before the engine sees anything', async () => {
     const s = setup();
-    const id = await toApproval(s);
+    const id = (await toyToApproval(s.o, s.store)).id;
     const a = Object.values((await s.store.load(id))?.state.approvals ?? {})[0];
     if (!a) throw new Error('no approval');
     const before = (await s.store.load(id))?.version;
@@ -118,7 +100,7 @@ describe('orchestrator', () => {
 
   it('an incident started without Slack still files its report when it ends, once per finish', async () => {
     const s = setup();
-    const id = await toApproval(s);
+    const id = (await toyToApproval(s.o, s.store)).id;
     expect(s.reportStore.reports.size).toBe(0);
     expect(await s.o.cancel(id, 'U_ON')).toMatchObject({ state: { status: 'cancelled' } });
     expect(s.seen).toContain('finish');

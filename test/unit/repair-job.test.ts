@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StepJob } from '../../src/incidents/ports.js';
 import { runRepairJob } from '../../src/queue/repair-job.js';
-import type { Action, EngineEvent, ExecuteCommand } from '../../src/runbooks/index.js';
-import { advance, start } from '../../src/runbooks/index.js';
+import type { Action, EngineEvent } from '../../src/runbooks/index.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
+import { toyApprovedRepair } from '../support/toy-incident.js';
+import { result, toyRunbook } from '../support/toy-runbook.js';
 
 // The repair worker's duties with its edges faked: what runs, what is refused, and that the
 // incident always hears back.
@@ -14,26 +14,9 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 /** A toy incident with its repair approved and issued: the job the queue would carry. */
 async function approvedRepair() {
-  let t = start(rb, { runId: 'INC-0001', target: toyTarget, startedBy: 'U_ON', approvalTtlMs: 60_000 }, 0);
-  for (const key of ['a', 'b', 'c', 'd@api', 'd@worker'])
-    t = advance(
-      t.state,
-      { type: 'step-result', stepKey: key, attempt: 1, results: [result(key === 'b' ? 'bad' : 'fine')] },
-      1,
-      look,
-    );
-  const approval = Object.values(t.state.approvals)[0];
-  if (!approval) throw new Error('no approval');
-  t = advance(
-    t.state,
-    { type: 'approval-decision', approvalId: approval.id, decision: 'approve', by: 'U_A' },
-    2,
-    look,
-  );
-  const cmd = t.commands.find((c): c is ExecuteCommand => c.type === 'execute' && c.kind === 'repair');
-  if (!cmd) throw new Error('no repair issued');
+  const { state, cmd } = toyApprovedRepair();
   const store = new MemoryStore();
-  await store.create({ id: 'INC-0001', targetName: 'cache', state: t.state, meta: {} }, []);
+  await store.create({ id: 'INC-0001', targetName: 'cache', state, meta: {} }, []);
   const { type: _t, ...rest } = cmd;
   const job: StepJob = { ...rest, targetName: 'cache', runbookId: 'toy' };
   return { store, job };

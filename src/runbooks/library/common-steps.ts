@@ -9,8 +9,6 @@ import { allOutput } from '../result.js';
 import { SAFE_NAME, SAFE_PATH } from './facts.js';
 import { whyUnread } from './unread.js';
 
-export { whyUnread };
-
 /** The code of a finding that says a check could not be read; every diagnose step may emit it. */
 export const UNREAD = 'probe-failed';
 
