@@ -43,7 +43,9 @@ async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
     return 2;
   }
   const parsed = parseConfig(env, roleArg);
-  const targets = parsed.ok ? loadTargets(parsed.config.TARGETS_FILE) : undefined;
+  const targets = parsed.ok
+    ? loadTargets(parsed.config.TARGETS_FILE, { keyFiles: roleArg !== 'bot' })
+    : undefined;
   const errors = [...(parsed.ok ? [] : parsed.errors), ...(targets && !targets.ok ? targets.errors : [])];
   const secrets: Record<string, string> = {};
   if (targets?.ok)
@@ -60,6 +62,10 @@ async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
   }
   const { createLogger, serve } = await import('./main.js');
   const log = createLogger(parsed.config);
+  const { installCrashGuard } = await import('./crash-guard.js');
+  const { credentialValues } = await import('./config.js');
+  const known = [...Object.values(secrets), ...credentialValues(parsed.config)];
+  installCrashGuard(process, log, () => known);
   // The bot role builds its Slack edge (and its notifier) inside serve().
   const running = await serve({
     config: parsed.config,

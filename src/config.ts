@@ -14,15 +14,33 @@ const duration = z
     return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1);
   });
 
-const ids = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^[UW][A-Z0-9_]+$/, 'Slack user ids like U012ABCDEF')));
+// Floor 1s, low on purpose: the end-to-end tests let an approval expire in 3s rather than wait
+// minutes; 0 would expire every request before anyone saw it. Ceiling a day: a repair approved
+// the next day was approved for a system that has moved on.
+const approvalTtl = duration.pipe(
+  z.number().min(1000, 'at least 1s (e.g. 15m)').max(86_400_000, 'at most 24h (e.g. 15m)'),
+);
+
+const list = (item: z.ZodString) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
+const ids = list(z.string().regex(/^[UW][A-Z0-9_]+$/, 'Slack user ids like U012ABCDEF'));
+const groupIds = list(z.string().regex(/^S[A-Z0-9]+$/, 'Slack user group ids like S012ABCDEF'));
+
+const count = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `at least ${min}`).max(max, `at most ${max}`));
 
 export const envSchema = z.object({
   SLACK_BOT_TOKEN: z
@@ -46,8 +64,14 @@ export const envSchema = z.object({
     .default('unix:///var/run/docker.sock'),
   TARGETS_FILE: z.string().min(1).default('./targets.yaml'),
   APPROVERS: ids.default([]),
+  /** Members of these Slack user groups may approve too, beside APPROVERS. */
+  APPROVER_GROUPS: groupIds.default([]),
   ALLOW_SELF_APPROVAL: bool.default(false),
-  APPROVAL_TTL: duration.default(15 * 60_000),
+  /** Distinct people who must approve a high-risk repair. */
+  HIGH_RISK_APPROVALS: count(1, 5).default(1),
+  /** Approvers may see `status` and `list` of every channel, not only the one they are in. */
+  APPROVER_CROSS_CHANNEL: bool.default(false),
+  APPROVAL_TTL: approvalTtl.default(15 * 60_000),
   REPORTS_DIR: z.string().min(1).default('./reports'),
   QUEUE_PREFIX: z
     .string()
@@ -61,6 +85,19 @@ export const envSchema = z.object({
 
 export type Config = z.infer<typeof envSchema>;
 export type Role = 'all' | 'bot' | 'worker';
+
+// Settings whose values are credentials. ALERT_WEBHOOK_TOKEN is read by name, so it counts as soon
+// as the schema has it.
+const CREDENTIALS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'ALERT_WEBHOOK_TOKEN'];
+
+/** The credential values this configuration holds: to be redacted wherever output is kept or shown. */
+export function credentialValues(config: Config): string[] {
+  const byName: Partial<Record<string, unknown>> = config;
+  return CREDENTIALS.flatMap((name) => {
+    const v = byName[name];
+    return typeof v === 'string' && v !== '' ? [v] : [];
+  });
+}
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 

@@ -1,7 +1,14 @@
 import Dockerode from 'dockerode';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { startSlackBot } from './bot/index.js';
-import type { Config, Role } from './config.js';
+import {
+  MemorySeenRequests,
+  retryForever,
+  type SeenRequests,
+  startHttpServer,
+  startSlackBot,
+} from './bot/index.js';
+import { type Config, credentialValues, type Role } from './config.js';
 import { TargetExecutor } from './executors/target-executor.js';
 
 import { IncidentReports } from './incidents/incident-reports.js';
@@ -25,9 +32,41 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Log {
 
 export interface Running {
   orchestrator?: Orchestrator;
-  /** The port /slack/events, /healthz and /readyz listen on (bot role). */
+  /** The port /slack/events, /healthz and /readyz listen on (bot role), open before anything else. */
   port?: number;
+  /** Resolves once Redis has answered and the orchestrator takes commands (false: closed first). */
+  ready: Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Replays are refused across processes and restarts; with Redis down, this process's memory still refuses. */
+function seenRequests(redis: Redis, prefix: string): SeenRequests {
+  const memory = new MemorySeenRequests();
+  return {
+    async firstTime(key, ttlMs) {
+      if (!memory.firstTimeNow(key, ttlMs)) return false;
+      try {
+        return (await redis.set(`${prefix}:seen:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+      } catch {
+        return true;
+      }
+    },
+  };
+}
+
+/** ioredis reports every failed reconnect: the same reason is logged once per ten seconds, with a count. */
+function connectionErrors(log: Log, what: string) {
+  let last = '';
+  let lastAt = 0;
+  let repeats = 0;
+  return (err: Error) => {
+    const now = Date.now();
+    if (err.message === last && now - lastAt < 10_000) return void repeats++;
+    log.warn({ err: err.message, ...(repeats ? { repeats } : {}) }, `${what}: redis connection error`);
+    last = err.message;
+    lastAt = now;
+    repeats = 0;
+  };
 }
 
 /** True when the bot's Redis answers within a second; a separate fail-fast connection, never queued. */
@@ -51,7 +90,7 @@ function redisPing(url: string, log: Log) {
       clearTimeout(timer);
     }
   };
-  return { ping, close: () => probe.disconnect() };
+  return { ping, redis: probe, close: () => probe.disconnect() };
 }
 
 /** Executors per target, built on first use; the secrets come in as values, never as env reads. */
@@ -90,7 +129,7 @@ export async function serve(opts: {
   const { config, role, targets, log } = opts;
   const prefix = config.QUEUE_PREFIX;
   const connection = redisFor(config.REDIS_URL, 'worker');
-  connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  connection.on('error', connectionErrors(log, 'bot/worker'));
   const store = new RedisRunStore(connection, prefix);
   const dispatcher = new BullDispatcher(connection, prefix);
   const closers: (() => Promise<unknown>)[] = [];
@@ -109,17 +148,34 @@ export async function serve(opts: {
       concurrency: config.WORKER_CONCURRENCY,
       lockMs: config.JOB_LOCK_MS,
       log,
+      secrets: credentialValues(config),
     });
     closers.push(() => workers.close(), executors.close);
   }
   let port: number | undefined;
+  let closing = false;
+  let ready: Promise<boolean> = Promise.resolve(true);
   if (role !== 'worker') {
     const probe = redisPing(config.REDIS_URL, log);
     closers.push(async () => probe.close());
-    const secretValues = [
-      ...Object.values(opts.secrets),
-      ...(config.SLACK_SIGNING_SECRET ? [config.SLACK_SIGNING_SECRET] : []),
-    ];
+    const secretValues = [...Object.values(opts.secrets), ...credentialValues(config)];
+    let attached = false;
+    let slackWaiting: () => string | undefined = () => undefined;
+    // The port opens first: health answers at once, readiness says what is still awaited.
+    const http = await startHttpServer({
+      port: config.PORT,
+      log,
+      ready: async () => {
+        const up = await probe.ping();
+        const waiting: Record<string, string> = {};
+        if (!up) waiting.redis = 'down: the bot’s Redis does not answer PING';
+        const slack = slackWaiting();
+        if (slack) waiting.slack = slack;
+        if (!attached) waiting.orchestrator = 'starting: waiting for Redis to recover open incidents';
+        return waiting;
+      },
+    });
+    port = http.port;
     const reports = new IncidentReports({
       runbooks: opts.catalogue.get,
       store: new FileReportStore(config.REPORTS_DIR),
@@ -136,46 +192,71 @@ export async function serve(opts: {
           reports,
           secrets: secretValues,
           ping: probe.ping,
+          http,
+          seen: seenRequests(probe.redis, prefix),
+          now: Date.now,
           log,
         });
-    orchestrator = new Orchestrator({
+    const o = new Orchestrator({
       store,
       dispatcher,
       notifier: opts.notifier ?? (slack as NonNullable<typeof slack>).notifier,
       targets,
       catalogue: opts.catalogue,
       reports,
-      policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
+      policy: {
+        approvers: config.APPROVERS,
+        approverGroups: config.APPROVER_GROUPS,
+        allowSelfApproval: config.ALLOW_SELF_APPROVAL,
+      },
+      highRiskApprovals: config.HIGH_RISK_APPROVALS,
+      ...(slack ? { approverDirectory: slack.approverDirectory } : {}),
       approvalTtlMs: config.APPROVAL_TTL,
       now: Date.now,
       log,
-      redact: (text, o) => redact(text, secretValues, o),
+      redact: (text, opt) => redact(text, secretValues, opt),
     });
-    const events = startEventWorker({ connection, prefix, orchestrator, concurrency: 16, log });
+    orchestrator = o;
+    if (slack) {
+      slackWaiting = slack.waiting;
+      slack.connect();
+      // Stop taking commands first, so nothing new starts while the workers wind down.
+      closers.unshift(() => slack.stop());
+    }
+    closers.push(() => http.close());
+    const events = startEventWorker({ connection, prefix, orchestrator: o, concurrency: 16, log });
     closers.push(() => events.close());
-    const recovered = await orchestrator.recover();
-    if (recovered)
-      log.info({ incidents: recovered }, 'dispatched commands left over from a previous process');
-    // And again every half minute, for commands whose dispatch failed while this process ran.
-    const o = orchestrator;
     const sweep = setInterval(
       () => void o.recover().catch((e: unknown) => log.warn({ err: String(e) }, 'outbox sweep failed')),
       30_000,
     );
     sweep.unref();
     closers.push(async () => clearInterval(sweep));
-    if (slack) {
-      // Stop taking commands first, so nothing new starts while the workers wind down.
-      closers.unshift(() => slack.stop());
-      port = await slack.start(orchestrator);
-      log.info({ port, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'slack edge listening');
-    }
+    log.info({ port, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'listening');
+    ready = (async () => {
+      const reached = await retryForever(
+        async () => {
+          if (!(await probe.ping())) throw new Error('no answer to PING');
+          const recovered = await o.recover();
+          if (recovered)
+            log.info({ incidents: recovered }, 'dispatched commands left over from a previous process');
+        },
+        { what: 'the bot’s Redis', log, stopped: () => closing },
+      );
+      if (!reached) return false;
+      // Commands are taken only now: before, they are answered "starting up".
+      slack?.attach(o);
+      attached = true;
+      return true;
+    })();
   }
   log.info({ role, prefix, targets: targets.names().length }, 'serving');
   return {
     ...(orchestrator ? { orchestrator } : {}),
     ...(port !== undefined ? { port } : {}),
+    ready,
     close: async () => {
+      closing = true;
       for (const c of closers) await c();
       await dispatcher.close();
       connection.disconnect();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { TargetDirectory } from './incidents/ports.js';
 import type { TargetConfig } from './runbooks/index.js';
@@ -45,7 +45,12 @@ export function parseTargets(text: string, source: string): TargetsResult {
   };
 }
 
-export function loadTargets(path: string): TargetsResult {
+/**
+ * Reads and validates the targets file. `keyFiles` (default true): also check that every SSH
+ * target's private key can be read, so a missing key stops start-up rather than a run. Off where
+ * no step runs: the bot role is deliberately not given the keys.
+ */
+export function loadTargets(path: string, opts: { keyFiles?: boolean } = {}): TargetsResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -55,5 +60,24 @@ export function loadTargets(path: string): TargetsResult {
       errors: [`TARGETS_FILE: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`],
     };
   }
-  return parseTargets(text, path);
+  const parsed = parseTargets(text, path);
+  if (!parsed.ok || opts.keyFiles === false) return parsed;
+  const errors = keyFileErrors(parsed.targets, path);
+  return errors.length > 0 ? { ok: false, errors } : parsed;
+}
+
+/** One error per SSH target whose key cannot be read: the target and the path, never the content. */
+function keyFileErrors(targets: Targets, source: string): string[] {
+  return targets.names().flatMap((name) => {
+    const key = targets.config(name)?.redis.ssh?.privateKeyFile;
+    if (key === undefined) return [];
+    const at = `${source}: targets.${name}.redis.ssh.privateKeyFile`;
+    try {
+      if (!statSync(key).isFile()) return [`${at}: ${key} is not a file`];
+      accessSync(key, constants.R_OK);
+      return [];
+    } catch (e) {
+      return [`${at}: cannot read ${key}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`];
+    }
+  });
 }

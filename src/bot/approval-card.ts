@@ -2,7 +2,7 @@
 // that one request. Once decided, expired or withdrawn, the buttons give way to who did what and when.
 
 import type { ApprovalRun, Runbook, RunState } from '../runbooks/index.js';
-import { causeEvidence } from '../runbooks/run-queries.js';
+import { approvalsNeeded, causeEvidence } from '../runbooks/run-queries.js';
 import {
   type Block,
   clamp,
@@ -23,9 +23,48 @@ const RISK: Record<ApprovalRun['risk'], string> = {
   high: ':red_circle: high',
 };
 
+/** Who may approve, as configured: the card names them, so people know whom to ask. */
+export interface WhoMayApprove {
+  users: readonly string[];
+  /** Slack user group ids (S…). */
+  groups: readonly string[];
+}
+
 /** The state of the card as shown; stored so a card is only rewritten when it changes. */
 export const cardState = (a: ApprovalRun) =>
-  a.status === 'pending' ? 'pending' : `${a.status}:${a.decidedBy ?? ''}`;
+  a.status !== 'pending'
+    ? `${a.status}:${a.decidedBy ?? ''}`
+    : a.approvedBy?.length
+      ? `pending:${a.approvedBy.map((g) => g.by).join(',')}`
+      : 'pending';
+
+const mention = (id: string) => `<@${escapeMrkdwn(id)}>`;
+
+/** "<@A>", "<@A> and <@B>", "<@A>, <@B> and <@C>". */
+const mentions = (ids: readonly string[]) =>
+  ids.length <= 1
+    ? ids.map(mention).join('')
+    : `${ids.slice(0, -1).map(mention).join(', ')} and ${mention(ids.at(-1) ?? '')}`;
+
+/** "Approvals: 1 of 2 — <@U_BOB>", for a request that needs more than one approver. */
+function approvalsLine(a: ApprovalRun): string[] {
+  const needed = approvalsNeeded(a);
+  if (needed <= 1) return [];
+  const given = (a.approvedBy ?? []).map((g) => g.by);
+  return [
+    `*Approvals:* ${given.length} of ${needed}${given.length ? ` — ${given.map(mention).join(', ')}` : ''}`,
+  ];
+}
+
+function whoLine(who: WhoMayApprove | undefined, a: ApprovalRun): string[] {
+  if (!who || a.status !== 'pending') return [];
+  const named = [...who.users.map(mention), ...who.groups.map((g) => `<!subteam^${escapeMrkdwn(g)}>`)];
+  return [
+    named.length
+      ? `*Who may approve:* ${named.join(', ')}`
+      : '*Who may approve:* nobody: APPROVERS and APPROVER_GROUPS are both empty, so this repair cannot be approved.',
+  ];
+}
 
 function causeLines(state: RunState, runbook: Runbook | undefined, a: ApprovalRun): string[] {
   const id = a.cause ?? state.cause;
@@ -48,12 +87,15 @@ function causeLines(state: RunState, runbook: Runbook | undefined, a: ApprovalRu
 function outcomeLine(a: ApprovalRun): string {
   const when = a.decidedAt === undefined ? '' : ` at ${utc(a.decidedAt)}`;
   switch (a.status) {
-    case 'approved':
-      return `:white_check_mark: *Approved* by <@${escapeMrkdwn(a.decidedBy ?? '?')}>${when}. The repair runs now.`;
+    case 'approved': {
+      const all =
+        (a.approvedBy?.length ?? 0) > 1 ? (a.approvedBy ?? []).map((g) => g.by) : [a.decidedBy ?? '?'];
+      return `:white_check_mark: *Approved* by ${mentions(all)}${when}. The repair runs now.`;
+    }
     case 'rejected':
       return `:no_entry: *Rejected* by <@${escapeMrkdwn(a.decidedBy ?? '?')}>${when}. Nothing was run.`;
     case 'expired':
-      return `:hourglass: *Expired* unanswered at ${utc(a.expiresAt)}. Nothing was run.`;
+      return `:hourglass: *Expired*${a.approvedBy?.length ? '' : ' unanswered'} at ${utc(a.expiresAt)}. Nothing was run.`;
     case 'withdrawn':
       return ':no_entry_sign: *Withdrawn*: the incident was cancelled. Nothing was run.';
     default:
@@ -66,6 +108,7 @@ export function approvalCard(
   state: RunState,
   runbook: Runbook | undefined,
   a: ApprovalRun,
+  who?: WhoMayApprove,
 ): { text: string; blocks: Block[]; overflow: boolean; fullText: string } {
   const blocks: Block[] = [
     header(`Approval needed: ${a.title}`),
@@ -78,6 +121,8 @@ export function approvalCard(
         `*Verified afterwards:* ${a.verify.length ? a.verify.map(escapeMrkdwn).join('; ') : 'nothing'}`,
         `*Undo:* ${a.undo ? escapeMrkdwn(a.undo) : 'none declared'}`,
         `*Expires:* ${utc(a.expiresAt)}`,
+        ...approvalsLine(a),
+        ...whoLine(who, a),
       ].join('\n'),
     ),
   ];
@@ -108,7 +153,13 @@ export function approvalCard(
   );
   const body =
     fitted.blocks.length >= LIMITS.blocks ? fitted.blocks.slice(0, LIMITS.blocks - 1) : fitted.blocks;
-  const status = a.status === 'pending' ? 'waiting for a decision' : a.status;
+  const given = a.approvedBy?.length ?? 0;
+  const status =
+    a.status !== 'pending'
+      ? a.status
+      : given > 0
+        ? `${given} of ${approvalsNeeded(a)} approvals`
+        : 'waiting for a decision';
   return {
     text: `${incidentId}: approval for "${a.title}" on ${state.target.name} (${status})`,
     blocks: [...body, tail],

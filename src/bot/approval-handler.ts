@@ -1,7 +1,9 @@
 // A click on Approve or Reject. The value must parse and name an approval request, the click must
 // come from that request's own card, and then the orchestrator decides (who may, expiry, already
 // decided): every refusal is an ephemeral reason for the person who clicked, and runs nothing.
+import { moreApprovers } from '../incidents/approval-policy.js';
 import { metaKey } from '../incidents/meta.js';
+import { approvalsMissing, approvalsNeeded } from '../runbooks/index.js';
 import { escapeMrkdwn } from './blocks.js';
 import { decodeButtonValue } from './button-value.js';
 import type { EdgeDeps } from './command-handlers.js';
@@ -62,6 +64,8 @@ export async function handleDecision(
       'decision refused',
     );
     const f = r.refusal;
+    // Their approval stands: not a refusal of it, only of counting it twice.
+    if (f.code === 'already-approved') return `:information_source: ${escapeMrkdwn(f.message)}`;
     return f.code === 'already-decided' && f.decidedBy !== undefined
       ? `:no_entry: Already ${f.status} by <@${f.decidedBy}>${f.decidedAt === undefined ? '' : ` at ${utc(f.decidedAt)}`}.`
       : `:no_entry: ${escapeMrkdwn(f.message)}`;
@@ -71,6 +75,8 @@ export async function handleDecision(
     { incident: value.incident, approval: value.approval, user: who, decision },
     'decision recorded',
   );
+  if (decision === 'approve' && a?.status === 'pending')
+    return `:ballot_box_with_check: Recorded your approval (${a.approvedBy?.length ?? 0} of ${approvalsNeeded(a)}); it needs ${moreApprovers(approvalsMissing(a))} before it runs. Nothing has run yet.`;
   return decision === 'approve'
     ? `:white_check_mark: You approved "${escapeMrkdwn(a?.title ?? value.approval)}" at ${utc(a?.decidedAt ?? Date.now())}. The repair runs now; its result follows in the thread.`
     : `:no_entry: You rejected "${escapeMrkdwn(a?.title ?? value.approval)}". Nothing was run.`;

@@ -1,7 +1,15 @@
 // Block Kit building blocks that stay inside Slack's limits by construction. Long text is split over
 // several sections (never cut); what cannot fit in one message goes into a file (see fitOrFile).
 
-export const LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, buttonText: 75, contextText: 2000 };
+export const LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  headerText: 150,
+  buttonText: 75,
+  contextText: 2000,
+  /** A message's top-level `text` and a file's comment: Slack refuses longer (msg_too_long). */
+  messageText: 40_000,
+};
 
 export type Block = Record<string, unknown>;
 
@@ -18,6 +26,13 @@ export function codeText(text: string): string {
 /** For our own short labels (headers, button text): these are ours, so shortening them loses nothing. */
 export function clamp(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Bounds a whole message's text, saying how much was left out (the full text is in the report). */
+export function boundText(text: string, max = LIMITS.messageText): string {
+  if (text.length <= max) return text;
+  const note = `\n… (${text.length - max + 60} more characters not shown)`;
+  return `${text.slice(0, max - note.length)}${note}`;
 }
 
 export const header = (text: string): Block => ({

@@ -1,11 +1,13 @@
 // What each `/incident` subcommand does once it has been acknowledged and parsed. Each returns the
 // ephemeral reply for the person who typed it; nothing here talks to Slack directly.
+import type { ApproverAnswer } from '../incidents/approval-policy.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { IncidentRecord, Logger, RunStore } from '../incidents/ports.js';
 import { isTerminal, pendingApproval } from '../runbooks/index.js';
 import { escapeMrkdwn } from './blocks.js';
 import { plainStatus, STATUS_LABEL, utc } from './incident-blocks.js';
 import type { IncidentCommand } from './parse-command.js';
+import { explainFailure, REDIS_DOWN_READ, slackErrorOf } from './reply-errors.js';
 import type { ReportDelivery } from './report-delivery.js';
 
 export interface EdgeDeps {
@@ -16,6 +18,10 @@ export interface EdgeDeps {
   refresh(id: string): Promise<void>;
   /** Who may approve repairs; they may also cancel any incident (the starter may cancel their own). */
   approvers: readonly string[];
+  /** The orchestrator's check of who may approve, groups included; absent: APPROVERS alone count. */
+  mayApprove?(userId: string): Promise<ApproverAnswer>;
+  /** Approvers may see and act on incidents of every channel (APPROVER_CROSS_CHANNEL). */
+  crossChannel?: boolean;
   /** True when the bot's Redis answers; checked before any work that needs it. */
   ping(): Promise<boolean>;
   log: Logger;
@@ -28,9 +34,6 @@ export interface Caller {
 
 export const REDIS_DOWN =
   ':warning: The bot cannot start runs right now: its Redis (incident state and queues) does not answer. Nothing was started; try again in a minute.';
-
-const REDIS_DOWN_READ =
-  ':warning: The bot cannot reach its Redis right now, so it cannot read or change incidents. Try again in a minute.';
 
 /** An answer within this time or a clear "no answer" (Redis can fail after the ping). */
 const WORK_TIMEOUT_MS = 15_000;
@@ -61,6 +64,28 @@ function detail(r: IncidentRecord): string {
   return out.join('\n');
 }
 
+/**
+ * An incident is seen in the channel it lives in. Approvers see every channel's when the setting
+ * allows; an incident with no channel (started outside Slack) is seen by approvers only.
+ */
+async function seesEveryChannel(who: Caller, d: EdgeDeps): Promise<boolean> {
+  if (!d.crossChannel) return false;
+  if (d.approvers.includes(who.userId)) return true;
+  return (await d.mayApprove?.(who.userId)) === 'yes';
+}
+
+async function visible(r: IncidentRecord, who: Caller, d: EdgeDeps): Promise<boolean> {
+  return r.meta.channel === who.channelId || (await seesEveryChannel(who, d));
+}
+
+async function inScope(rs: IncidentRecord[], who: Caller, d: EdgeDeps): Promise<IncidentRecord[]> {
+  const all = await seesEveryChannel(who, d);
+  return rs.filter((r) => all || r.meta.channel === who.channelId);
+}
+
+const elsewhere = (r: IncidentRecord) =>
+  `${r.id} belongs to another channel${r.meta.channel ? ` (<#${escapeMrkdwn(r.meta.channel)}>)` : ''}: ask there.`;
+
 export async function runCommand(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<string> {
   if (cmd.kind === 'help') return '';
   if (!(await d.ping())) return cmd.kind === 'run' ? REDIS_DOWN : REDIS_DOWN_READ;
@@ -71,7 +96,7 @@ export async function runCommand(cmd: IncidentCommand, who: Caller, d: EdgeDeps)
     // Redis answered the ping, so the incident may have been created before the failure.
     return cmd.kind === 'run'
       ? `:warning: The bot did not get a confirmation from its Redis (${e instanceof Error ? escapeMrkdwn(e.message) : 'error'}). The incident may still start: check \`/incident list\` before trying again.`
-      : REDIS_DOWN_READ;
+      : explainFailure(cmd.kind, e);
   }
 }
 
@@ -90,24 +115,30 @@ async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<
     case 'status': {
       if (cmd.incidentId) {
         const rec = await d.orchestrator.load(cmd.incidentId);
-        return rec
-          ? detail(rec)
-          : `There is no incident ${cmd.incidentId}. \`/incident list\` shows recent ones.`;
+        if (!rec) return `There is no incident ${cmd.incidentId}. \`/incident list\` shows recent ones.`;
+        return (await visible(rec, who, d)) ? detail(rec) : elsewhere(rec);
       }
-      const active = (await d.store.recent(50)).filter((r) => !isTerminal(r.state));
+      const active = (await inScope(await d.store.recent(50), who, d)).filter((r) => !isTerminal(r.state));
       return active.length === 0
-        ? 'No incident is running. `/incident list` shows recent ones.'
+        ? 'No incident is running in this channel. `/incident list` shows recent ones.'
         : active.map(detail).join('\n\n');
     }
     case 'list': {
-      const recent = await d.store.recent(15);
-      return recent.length === 0 ? 'No incidents yet.' : recent.map(line).join('\n');
+      const recent = (await inScope(await d.store.recent(50), who, d)).slice(0, 15);
+      return recent.length === 0 ? 'No incidents in this channel yet.' : recent.map(line).join('\n');
     }
     case 'cancel': {
       const rec = await d.orchestrator.load(cmd.incidentId);
       if (!rec) return `There is no incident ${cmd.incidentId}.`;
-      if (rec.state.startedBy !== who.userId && !d.approvers.includes(who.userId))
-        return `Only the person who started ${rec.id} or someone in APPROVERS may cancel it.`;
+      if (!(await visible(rec, who, d))) return elsewhere(rec);
+      if (rec.state.startedBy !== who.userId && !d.approvers.includes(who.userId)) {
+        // A member of an approver group may cancel too; a group that cannot be read lets nobody in.
+        const may = (await d.mayApprove?.(who.userId)) ?? 'no';
+        if (may === 'unresolved')
+          return `:warning: The bot could not check who may cancel ${rec.id} (a Slack user group in APPROVER_GROUPS could not be read). Nothing was cancelled; try again in a minute.`;
+        if (may === 'no')
+          return `Only the person who started ${rec.id} or someone allowed to approve repairs (APPROVERS, APPROVER_GROUPS) may cancel it.`;
+      }
       if (isTerminal(rec.state))
         return `${rec.id} has already ended (${plainStatus(rec.state.status)}); nothing to cancel.`;
       const r = await d.orchestrator.cancel(rec.id, who.userId);
@@ -119,8 +150,16 @@ async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<
     case 'report': {
       const rec = await d.orchestrator.load(cmd.incidentId);
       if (!rec) return `There is no incident ${cmd.incidentId}.`;
+      if (!(await visible(rec, who, d))) return elsewhere(rec);
       const channel = rec.meta.channel ?? who.channelId;
-      await d.reports.deliver(rec, channel, rec.meta.rootTs);
+      try {
+        await d.reports.deliver(rec, channel, rec.meta.rootTs);
+      } catch (e) {
+        // The thread was deleted (or Slack was reset): the report still belongs in the channel.
+        if (!rec.meta.rootTs || slackErrorOf(e) !== 'thread_not_found') throw e;
+        await d.reports.deliver(rec, channel);
+        return `The thread of ${rec.id} is gone from Slack (\`thread_not_found\`), so its report was posted in the channel instead.`;
+      }
       return `Posted the report of ${rec.id} ${rec.meta.rootTs ? 'in its thread' : 'in this channel'}.`;
     }
     default:

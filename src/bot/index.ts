@@ -5,12 +5,18 @@ import type { IncidentReports } from '../incidents/incident-reports.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { Logger, RunStore, TargetDirectory } from '../incidents/ports.js';
 import type { RunbookCatalogue } from '../runbooks/index.js';
+import type { HttpServer } from './http-server.js';
 import { ReportDelivery } from './report-delivery.js';
+import type { SeenRequests } from './seen-requests.js';
 import { WebSlackApi } from './slack-api.js';
 import { createSlackEdge } from './slack-app.js';
+import { SlackApproverDirectory } from './slack-approvers.js';
 import { SlackNotifier } from './slack-notifier.js';
 
+export { type HttpServer, type Readiness, startHttpServer } from './http-server.js';
 export { parseIncidentCommand } from './parse-command.js';
+export { retryForever } from './retry.js';
+export { MemorySeenRequests, type SeenRequests } from './seen-requests.js';
 export { SlackNotifier } from './slack-notifier.js';
 
 /** The settings the edge needs; the root's parsed configuration satisfies this as it is. */
@@ -19,8 +25,9 @@ export interface SlackBotSettings {
   SLACK_SIGNING_SECRET?: string | undefined;
   SLACK_APP_TOKEN?: string | undefined;
   SLACK_API_URL?: string | undefined;
-  PORT: number;
   APPROVERS: readonly string[];
+  APPROVER_GROUPS: readonly string[];
+  APPROVER_CROSS_CHANNEL?: boolean;
 }
 
 export function startSlackBot(o: {
@@ -32,6 +39,11 @@ export function startSlackBot(o: {
   /** Values to redact wherever they would appear: the targets' Redis passwords, the signing secret. */
   secrets: readonly string[];
   ping(): Promise<boolean>;
+  /** The process's HTTP server, already listening. */
+  http: HttpServer;
+  /** Signatures of accepted requests, against replays. */
+  seen: SeenRequests;
+  now: () => number;
   log: Logger;
 }) {
   const c = o.config;
@@ -45,10 +57,17 @@ export function startSlackBot(o: {
     ...(c.SLACK_SIGNING_SECRET ? { signingSecret: c.SLACK_SIGNING_SECRET } : {}),
     ...(c.SLACK_APP_TOKEN ? { appToken: c.SLACK_APP_TOKEN } : {}),
     ...(apiUrl ? { apiUrl } : {}),
-    port: c.PORT,
+    http: o.http,
+    seen: o.seen,
+    now: o.now,
     known: () => ({ runbookIds: o.catalogue.ids, targetNames: o.targets.names() }),
-    ping: o.ping,
     secrets,
+    log: o.log,
+  });
+  const approverDirectory = new SlackApproverDirectory({
+    client: edge.client,
+    approvers: c.APPROVERS,
+    groups: c.APPROVER_GROUPS,
     log: o.log,
   });
   const slack = new WebSlackApi(edge.client, secrets);
@@ -59,21 +78,28 @@ export function startSlackBot(o: {
     runbooks: o.catalogue.get,
     reports,
     secrets,
+    approvers: { users: c.APPROVERS, groups: c.APPROVER_GROUPS },
     log: o.log,
   });
   return {
     notifier,
-    start(orchestrator: Orchestrator): Promise<number> {
+    approverDirectory,
+    /** Why Slack is not usable yet, or undefined. */
+    waiting: () => edge.waiting(),
+    /** Starts connecting to Slack (in the background); commands get "starting up" until attach. */
+    connect: () => edge.start(),
+    attach(orchestrator: Orchestrator): void {
       edge.attach({
         orchestrator,
         store: o.store,
         reports,
         refresh: (id) => notifier.refresh(id),
         approvers: c.APPROVERS,
+        crossChannel: c.APPROVER_CROSS_CHANNEL ?? false,
+        mayApprove: (u) => orchestrator.mayApprove(u),
         ping: o.ping,
         log: o.log,
       });
-      return edge.start();
     },
     stop: () => edge.stop(),
   };

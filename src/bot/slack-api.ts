@@ -1,8 +1,10 @@
 // The few Web API calls the bot makes, behind one small interface, with redaction on the way out:
-// whatever reaches Slack (text, blocks, files) passes through redact() with the known secrets first.
+// whatever reaches Slack (text, blocks, files) passes through redact() with the known secrets first,
+// and is bounded to Slack's limits. A message's top-level text is its notification fallback, built
+// from findings and titles: it is escaped here as a whole, so no text from a target can ping anyone.
 import type { webApi } from '@slack/bolt';
 import { redact } from '../runbooks/redact.js';
-import type { Block } from './blocks.js';
+import { type Block, boundText, escapeMrkdwn } from './blocks.js';
 
 export interface SlackApi {
   post(m: { channel: string; text: string; blocks?: Block[]; threadTs?: string }): Promise<string>;
@@ -38,12 +40,13 @@ export class WebSlackApi implements SlackApi {
   ) {}
 
   private r = (s: string) => redact(s, this.secrets());
+  private fallback = (s: string) => boundText(escapeMrkdwn(this.r(s)));
   private blocks = (b: Block[] | undefined) => (b ? { blocks: redactDeep(b, this.secrets()) } : {});
 
   async post(m: Parameters<SlackApi['post']>[0]): Promise<string> {
     const res = await this.client.chat.postMessage({
       channel: m.channel,
-      text: this.r(m.text),
+      text: this.fallback(m.text),
       ...this.blocks(m.blocks),
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     });
@@ -55,7 +58,7 @@ export class WebSlackApi implements SlackApi {
     await this.client.chat.update({
       channel: m.channel,
       ts: m.ts,
-      text: this.r(m.text),
+      text: this.fallback(m.text),
       ...this.blocks(m.blocks),
     });
   }
@@ -64,7 +67,7 @@ export class WebSlackApi implements SlackApi {
     await this.client.chat.postEphemeral({
       channel: m.channel,
       user: m.user,
-      text: this.r(m.text),
+      text: boundText(this.r(m.text)),
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     });
   }
@@ -75,7 +78,7 @@ export class WebSlackApi implements SlackApi {
       filename: f.filename,
       title: this.r(f.title),
       file: Buffer.from(this.r(f.content), 'utf8'),
-      initial_comment: this.r(f.comment),
+      initial_comment: boundText(this.r(f.comment)),
     };
     await this.client.filesUploadV2(
       f.threadTs

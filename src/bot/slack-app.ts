@@ -1,15 +1,19 @@
-// The Bolt app: `/incident` and the approval buttons over HTTP (signed requests on POST /slack/events)
-// or Socket Mode, plus /healthz and /readyz. Every handler acknowledges first, then parses, then
-// delegates; Bolt verifies signatures and the 5-minute timestamp window before any handler runs.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { App, type Logger as BoltLogger, LogLevel, type webApi } from '@slack/bolt';
+// The Bolt app: `/incident` and the approval buttons, over HTTP (our own receiver on the process's
+// port, POST /slack/events) or Socket Mode. Every handler acknowledges first, then parses, then
+// delegates. Reaching Slack is retried in the background: the process serves its health routes and
+// answers "starting up" until then, and a Slack that is down at start never stops it.
+import { App, type Logger as BoltLogger, LogLevel, SocketModeReceiver, type webApi } from '@slack/bolt';
 import type { Logger } from '../incidents/ports.js';
 import { redact } from '../runbooks/redact.js';
 import { handleDecision } from './approval-handler.js';
+import { boundText } from './blocks.js';
 import { ACTIONS } from './button-value.js';
 import { type EdgeDeps, runCommand } from './command-handlers.js';
+import { HttpReceiver } from './http-receiver.js';
+import type { HttpServer } from './http-server.js';
 import { HELP, type Known, parseIncidentCommand, quote } from './parse-command.js';
+import { retryForever } from './retry.js';
+import type { SeenRequests } from './seen-requests.js';
 
 export interface SlackEdgeOptions {
   botToken: string;
@@ -18,10 +22,12 @@ export interface SlackEdgeOptions {
   appToken?: string;
   /** A Slack-compatible Web API (the local Slack); keeps its trailing slash. */
   apiUrl?: string;
-  port: number;
+  /** The process's HTTP server; POST /slack/events is mounted on it in HTTP mode. */
+  http: HttpServer;
+  seen: SeenRequests;
   known: () => Known;
-  ping(): Promise<boolean>;
   secrets: () => readonly string[];
+  now: () => number;
   log: Logger;
 }
 
@@ -29,8 +35,10 @@ export interface SlackEdge {
   readonly client: webApi.WebClient;
   /** Handlers answer "starting up" until the orchestrator is attached. */
   attach(deps: EdgeDeps): void;
-  /** Listens; returns the HTTP port (health routes, and the events endpoint in HTTP mode). */
-  start(): Promise<number>;
+  /** Connects to Slack in the background, retrying; resolves at once. */
+  start(): void;
+  /** Why the edge is not ready yet, or undefined once Slack has answered. */
+  waiting(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,7 +48,11 @@ function boltLogger(log: Logger, secrets: () => readonly string[]): BoltLogger {
   return {
     debug: () => undefined,
     info: (...m) => log.info({ component: 'bolt' }, text(m)),
-    warn: (...m) => log.warn({ component: 'bolt' }, text(m)),
+    // The Web API client warns of every failed request; its callers log the failure once, with context.
+    warn: (...m) =>
+      /^http request failed/.test(text(m))
+        ? log.info({ component: 'bolt' }, text(m))
+        : log.warn({ component: 'bolt' }, text(m)),
     error: (...m) => log.error({ component: 'bolt' }, text(m)),
     setLevel: () => undefined,
     getLevel: () => LogLevel.INFO,
@@ -48,52 +60,31 @@ function boltLogger(log: Logger, secrets: () => readonly string[]): BoltLogger {
   };
 }
 
-function json(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
   let deps: EdgeDeps | undefined;
-  const customRoutes = [
-    {
-      path: '/healthz',
-      method: ['GET'],
-      handler: (_q: IncomingMessage, res: ServerResponse) => json(res, 200, { ok: true }),
-    },
-    {
-      path: '/readyz',
-      method: ['GET'],
-      handler: (_q: IncomingMessage, res: ServerResponse) => {
-        o.ping().then(
-          (up) => json(res, up ? 200 : 503, { ok: up, redis: up ? 'up' : 'down' }),
-          () => json(res, 503, { ok: false, redis: 'down' }),
-        );
-      },
-    },
-  ];
   // Against a local Slack a failing call must fail now, not after half an hour of retries.
   const clientOptions = o.apiUrl
     ? { slackApiUrl: o.apiUrl, retryConfig: { retries: 0 } }
     : { retryConfig: { retries: 2, factor: 2 } };
   const logger = boltLogger(o.log, o.secrets);
-  const app = o.appToken
-    ? new App({
-        token: o.botToken,
-        appToken: o.appToken,
-        socketMode: true,
-        customRoutes,
-        installerOptions: { port: o.port },
-        clientOptions,
-        logger,
-      })
-    : new App({
-        token: o.botToken,
-        ...(o.signingSecret ? { signingSecret: o.signingSecret } : {}),
-        customRoutes,
-        clientOptions,
-        logger,
-      });
+  const http =
+    o.appToken || !o.signingSecret
+      ? undefined
+      : new HttpReceiver({ signingSecret: o.signingSecret, seen: o.seen, now: o.now, log: o.log });
+  const receiver =
+    http ??
+    new SocketModeReceiver({ appToken: o.appToken ?? '', logger, installerOptions: { clientOptions } });
+  // auth.test is ours to call (below, retried): Bolt's own call at construction rejects unhandled.
+  const app = new App({
+    token: o.botToken,
+    receiver,
+    tokenVerificationEnabled: false,
+    clientOptions,
+    logger,
+  });
+  if (http) o.http.route('POST', '/slack/events', (req, res, body) => http.handle(req, res, body));
+  let waiting: string | undefined = 'connecting to Slack';
+  let stopped = false;
 
   app.command('/incident', async ({ ack, command, respond }) => {
     // Parsing is pure and in memory, so a mistake is answered in the acknowledgement itself.
@@ -113,7 +104,7 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
         : undefined,
     );
     const text = await runCommand(c, { userId: command.user_id, channelId: command.channel_id }, d);
-    if (text) await respond({ response_type: 'ephemeral', text: redact(text, o.secrets()) });
+    if (text) await respond({ response_type: 'ephemeral', text: boundText(redact(text, o.secrets())) });
   });
 
   for (const decision of ['approve', 'reject'] as const)
@@ -126,7 +117,7 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
         await respond({
           response_type: 'ephemeral',
           replace_original: false,
-          text: redact(reply, o.secrets()),
+          text: boundText(redact(reply, o.secrets())),
         });
     });
 
@@ -139,14 +130,24 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
     attach: (d) => {
       deps = d;
     },
-    start: async () => {
-      if (o.appToken) {
-        await app.start();
-        return o.port;
-      }
-      const server = (await app.start(o.port)) as Server;
-      return (server.address() as AddressInfo).port;
+    start: () => {
+      const connect = async () => {
+        await app.client.auth.test();
+        if (!http) await app.start();
+      };
+      void retryForever(connect, {
+        what: o.appToken ? 'Slack (Socket Mode)' : 'Slack (auth.test)',
+        log: o.log,
+        stopped: () => stopped,
+        describe: (e) => redact(e instanceof Error ? e.message : String(e), o.secrets()),
+      }).then((reached) => {
+        if (reached) waiting = undefined;
+      });
     },
-    stop: () => app.stop().then(() => undefined),
+    waiting: () => waiting,
+    stop: async () => {
+      stopped = true;
+      if (!http) await app.stop().catch(() => undefined);
+    },
   };
 }

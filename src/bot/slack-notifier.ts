@@ -6,7 +6,8 @@ import { type IncidentMeta, metaKey, type PostKey } from '../incidents/meta.js';
 import type { IncidentRecord, Logger, Notifier, RunStore } from '../incidents/ports.js';
 import type { RunbookLookup } from '../runbooks/index.js';
 import { redact } from '../runbooks/redact.js';
-import { approvalCard, cardState } from './approval-card.js';
+import { approvalCard, cardState, type WhoMayApprove } from './approval-card.js';
+import { escapeMrkdwn } from './blocks.js';
 import { findingsMessage, rootMessage } from './incident-blocks.js';
 import type { ReportDelivery } from './report-delivery.js';
 import type { SlackApi } from './slack-api.js';
@@ -20,6 +21,8 @@ export interface SlackNotifierDeps {
   reports: ReportDelivery;
   secrets: () => readonly string[];
   log: Logger;
+  /** Who may approve, named on each approval card; absent: the card does not say. */
+  approvers?: WhoMayApprove;
   /** How long a second handler waits for the first one's root message (ms). */
   rootWaitMs?: number;
 }
@@ -73,7 +76,7 @@ export class SlackNotifier implements Notifier {
               filename: m.filename,
               title: m.filename,
               content: m.fullText,
-              comment: `Full findings: ${m.text}`,
+              comment: `Full findings: ${escapeMrkdwn(m.text)}`,
             });
           return ts;
         });
@@ -117,7 +120,7 @@ export class SlackNotifier implements Notifier {
       const ts = rec.meta[metaKey.card(a.id)];
       const shown = cardState(a);
       if (!ts || rec.meta[metaKey.cardState(a.id)] === shown) continue;
-      const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
+      const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a, this.d.approvers);
       await this.d.slack.update({ channel, ts, text: card.text, blocks: card.blocks });
       await this.remember(rec, { [metaKey.cardState(a.id)]: shown });
     }
@@ -170,7 +173,7 @@ export class SlackNotifier implements Notifier {
     const a = rec.state.approvals[approvalId];
     if (!a) return;
     await this.once(rec, metaKey.card(approvalId), async () => {
-      const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a);
+      const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a, this.d.approvers);
       const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: card.text, blocks: card.blocks });
       await this.remember(rec, { [metaKey.cardState(a.id)]: cardState(a) });
       if (card.overflow)
@@ -180,7 +183,7 @@ export class SlackNotifier implements Notifier {
           filename: `${approvalId}-commands.txt`,
           title: `Commands of ${approvalId}`,
           content: card.fullText,
-          comment: `All commands the repair "${a.title}" will run.`,
+          comment: `All commands the repair "${escapeMrkdwn(a.title)}" will run.`,
         });
       return ts;
     });

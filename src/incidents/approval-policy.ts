@@ -1,21 +1,79 @@
 export interface ApprovalPolicy {
   approvers: readonly string[];
+  /** User groups whose members may approve too; who is in them is asked of an ApproverDirectory. */
+  approverGroups?: readonly string[];
   allowSelfApproval: boolean;
 }
 
-export type PolicyRefusal = { code: 'not-an-approver' | 'self-approval'; message: string };
+/** Whether someone may approve: 'unresolved' when who may could not be found out (Slack did not answer). */
+export type ApproverAnswer = 'yes' | 'no' | 'unresolved';
 
-/** Who may decide on a repair; a refusal is data the Slack edge shows to the person who clicked. */
-export function mayDecide(policy: ApprovalPolicy, userId: string, startedBy: string): PolicyRefusal | null {
-  if (!policy.approvers.includes(userId))
+/** Who is in the approver groups: a question for Slack, so it is a port, asked once per decision. */
+export interface ApproverDirectory {
+  mayApprove(userId: string): Promise<ApproverAnswer>;
+}
+
+export type PolicyRefusal = {
+  code: 'not-an-approver' | 'self-approval' | 'approvers-unresolved';
+  message: string;
+};
+
+const listed = (policy: ApprovalPolicy, userId: string): ApproverAnswer =>
+  policy.approvers.includes(userId) ? 'yes' : 'no';
+
+/**
+ * Whether a person may approve: the listed APPROVERS without asking anyone, then the groups through
+ * the directory. A directory that fails, or groups with no directory to ask, leave it unresolved:
+ * not knowing must never let someone in.
+ */
+export async function approverAnswer(
+  policy: ApprovalPolicy,
+  directory: ApproverDirectory | undefined,
+  userId: string,
+): Promise<ApproverAnswer> {
+  const answer = listed(policy, userId);
+  if (answer === 'yes' || !policy.approverGroups?.length) return answer;
+  if (!directory) return 'unresolved';
+  try {
+    return await directory.mayApprove(userId);
+  } catch {
+    return 'unresolved';
+  }
+}
+
+/** "one more approver", "2 more approvers". */
+export const moreApprovers = (n: number) => (n === 1 ? 'one more approver' : `${n} more approvers`);
+
+/**
+ * Who may decide on a repair; a refusal is data the Slack edge shows to the person who clicked.
+ * `answer` is what approverAnswer found; without it only the listed APPROVERS count.
+ */
+export function mayDecide(
+  policy: ApprovalPolicy,
+  userId: string,
+  startedBy: string,
+  answer: ApproverAnswer = listed(policy, userId),
+): PolicyRefusal | null {
+  const selfRefused = userId === startedBy && !policy.allowSelfApproval;
+  // The starter is refused whatever the groups say, so a group that could not be read does not matter.
+  if (answer === 'unresolved' && !selfRefused)
+    return {
+      code: 'approvers-unresolved',
+      message:
+        'The bot could not check who may approve (a Slack user group in APPROVER_GROUPS could not be read), so your decision was not recorded. Nothing was run; try again in a minute.',
+    };
+  const groups = policy.approverGroups?.length ?? 0;
+  if (answer === 'no')
     return {
       code: 'not-an-approver',
       message:
-        policy.approvers.length === 0
+        policy.approvers.length === 0 && groups === 0
           ? 'Nobody is allowed to approve repairs: APPROVERS is empty.'
-          : 'You are not in the list of people allowed to approve repairs (APPROVERS).',
+          : groups === 0
+            ? 'You are not in the list of people allowed to approve repairs (APPROVERS).'
+            : 'You are not allowed to approve repairs: you are neither in APPROVERS nor in a user group of APPROVER_GROUPS.',
     };
-  if (userId === startedBy && !policy.allowSelfApproval)
+  if (selfRefused)
     return {
       code: 'self-approval',
       message:

@@ -1,7 +1,7 @@
 import type { EngineCommand, EngineEvent, Ignored, RunbookCatalogue, RunState } from '../runbooks/index.js';
-import { advance, isTerminal, RunbookBotError, start, utcIso } from '../runbooks/index.js';
-import type { ApprovalPolicy, PolicyRefusal } from './approval-policy.js';
-import { mayDecide } from './approval-policy.js';
+import { advance, approvalsMissing, isTerminal, RunbookBotError, start, utcIso } from '../runbooks/index.js';
+import type { ApprovalPolicy, ApproverAnswer, ApproverDirectory, PolicyRefusal } from './approval-policy.js';
+import { approverAnswer, mayDecide, moreApprovers } from './approval-policy.js';
 import type { IncidentReports } from './incident-reports.js';
 import type { IncidentMeta } from './meta.js';
 import type { Dispatcher, IncidentRecord, Logger, Notifier, RunStore, TargetDirectory } from './ports.js';
@@ -15,7 +15,11 @@ export interface OrchestratorDeps {
   targets: TargetDirectory;
   catalogue: RunbookCatalogue;
   policy: ApprovalPolicy;
+  /** Who is in the policy's approver groups; without it, group members cannot be told apart. */
+  approverDirectory?: ApproverDirectory;
   approvalTtlMs: number;
+  /** Distinct approvers a high-risk repair needs (1–5), fixed in each incident as it starts; default 1. */
+  highRiskApprovals?: number;
   now: () => number;
   log: Logger;
   /** Removes the targets' secrets from what the engine stores; analyzers still read raw output. */
@@ -29,6 +33,8 @@ export type StartRefusal =
 export type DecisionRefusal =
   | PolicyRefusal
   | { code: 'unknown-incident' | 'unknown-approval' | 'expired' | 'finished'; message: string }
+  // The same person approving twice: their approval stands, and it still needs `missing` others.
+  | { code: 'already-approved'; message: string; missing: number }
   // Who decided is data: an edge names the person its own way (Slack as a mention).
   | { code: 'already-decided'; message: string; status: string; decidedBy?: string; decidedAt?: number };
 
@@ -81,6 +87,7 @@ export class Orchestrator {
         target,
         startedBy: req.startedBy,
         approvalTtlMs: this.d.approvalTtlMs,
+        ...(this.d.highRiskApprovals === undefined ? {} : { highRiskApprovals: this.d.highRiskApprovals }),
         ...(req.handedOverFrom ? { handedOverFrom: req.handedOverFrom } : {}),
       },
       this.d.now(),
@@ -133,7 +140,8 @@ export class Orchestrator {
         ok: false,
         refusal: { code: 'unknown-approval', message: 'This approval request does not exist.' },
       };
-    const refused = mayDecide(this.d.policy, userId, rec.state.startedBy);
+    const answer = await this.mayApprove(userId);
+    const refused = mayDecide(this.d.policy, userId, rec.state.startedBy, answer);
     if (refused) return { ok: false, refusal: refused };
     const r = await this.apply(id, { type: 'approval-decision', approvalId, decision, by: userId });
     if (!r)
@@ -141,19 +149,31 @@ export class Orchestrator {
     if (!r.ignored) return { ok: true, state: r.state };
     const a = r.state.approvals[approvalId];
     const when = (ms?: number) => (ms ? utcIso(ms).replace(/\.\d{3}Z$/, 'Z') : '?');
+    const missing = a ? approvalsMissing(a) : 0;
     const refusal: DecisionRefusal =
-      r.ignored === 'approval-expired' || a?.status === 'expired'
-        ? { code: 'expired', message: `This approval expired at ${when(a?.expiresAt)}; nothing was run.` }
-        : a && a.status !== 'pending' && a.status !== 'withdrawn'
-          ? {
-              code: 'already-decided',
-              message: `Already ${a.status} by ${a.decidedBy ?? 'someone'} at ${when(a.decidedAt)}.`,
-              status: a.status,
-              ...(a.decidedBy === undefined ? {} : { decidedBy: a.decidedBy }),
-              ...(a.decidedAt === undefined ? {} : { decidedAt: a.decidedAt }),
-            }
-          : { code: 'finished', message: `Incident ${id} has already ended (${r.state.status}).` };
+      r.ignored === 'already-approved'
+        ? {
+            code: 'already-approved',
+            message: `You have already approved this; it needs ${moreApprovers(missing)} before it runs. Nothing has run yet.`,
+            missing,
+          }
+        : r.ignored === 'approval-expired' || a?.status === 'expired'
+          ? { code: 'expired', message: `This approval expired at ${when(a?.expiresAt)}; nothing was run.` }
+          : a && a.status !== 'pending' && a.status !== 'withdrawn'
+            ? {
+                code: 'already-decided',
+                message: `Already ${a.status} by ${a.decidedBy ?? 'someone'} at ${when(a.decidedAt)}.`,
+                status: a.status,
+                ...(a.decidedBy === undefined ? {} : { decidedBy: a.decidedBy }),
+                ...(a.decidedAt === undefined ? {} : { decidedAt: a.decidedAt }),
+              }
+            : { code: 'finished', message: `Incident ${id} has already ended (${r.state.status}).` };
     return { ok: false, refusal };
+  }
+
+  /** Whether someone may approve (and so cancel): the policy's list, then its groups. */
+  mayApprove(userId: string): Promise<ApproverAnswer> {
+    return approverAnswer(this.d.policy, this.d.approverDirectory, userId);
   }
 
   cancel(id: string, by: string) {

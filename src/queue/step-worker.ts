@@ -4,6 +4,8 @@ import { parsePayload, stepJobSchema } from '../incidents/payloads.js';
 import type { Logger, RunStore, StepJob } from '../incidents/ports.js';
 import { notRunResult, runActions } from '../incidents/run-actions.js';
 import type { ActionRunner, EngineEvent, ExecResult, RunbookLookup } from '../runbooks/index.js';
+import { redactResult } from '../runbooks/index.js';
+import { redactKnown } from '../runbooks/redact.js';
 
 import { QUEUES } from './connection.js';
 import type { BullDispatcher } from './dispatcher.js';
@@ -21,16 +23,57 @@ export interface StepWorkerDeps {
   /** How long a job's lock lives without renewal; a dead worker's job is noticed after about this. */
   lockMs: number;
   log: Logger;
+  /**
+   * Credentials of this process (the Slack tokens and signing secret), removed from every result,
+   * reason and log line before it leaves the worker: a queued event stays in Redis until handled,
+   * and for days when handling fails. Not the targets' Redis passwords: the analyzers read the
+   * output after the queue, and a password such as "ok" would erase what they match (the engine
+   * removes those from what it stores).
+   */
+  secrets?: readonly string[];
+}
+
+/** An event with the given secret values removed from every text that came from a target. */
+export function scrubEvent(event: EngineEvent, secrets: readonly string[]): EngineEvent {
+  if (secrets.length === 0) return event;
+  const clean = (t: string, o?: { cut?: boolean }) => redactKnown(t, secrets, o);
+  if (event.type === 'repair-interrupted') return { ...event, reason: clean(event.reason) };
+  if (event.type !== 'step-result') return event;
+  return {
+    ...event,
+    results: event.results.map((r) => redactResult(r, clean)),
+    ...(event.notRun !== undefined ? { notRun: clean(event.notRun) } : {}),
+  };
+}
+
+/** A logger that removes the given secret values from the message and every string field. */
+export function scrubbedLogger(log: Logger, secrets: readonly string[]): Logger {
+  if (secrets.length === 0) return log;
+  const clean = (obj: object) =>
+    Object.fromEntries(
+      Object.entries(obj).map(([k, v]) => [k, typeof v === 'string' ? redactKnown(v, secrets) : v]),
+    );
+  const msg = (m: string | undefined) => (m === undefined ? m : redactKnown(m, secrets));
+  return {
+    info: (obj, m) => log.info(clean(obj), msg(m)),
+    warn: (obj, m) => log.warn(clean(obj), msg(m)),
+    error: (obj, m) => log.error(clean(obj), msg(m)),
+  };
 }
 
 const failure = notRunResult;
 
 /** Runs diagnose/verify steps (at least once) and repairs (at most once) for any incident. */
-export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } {
+export function startStepWorkers(deps: StepWorkerDeps): { close(): Promise<void> } {
+  const secrets = deps.secrets ?? [];
+  const d = { ...deps, log: scrubbedLogger(deps.log, secrets) };
   const lease = new TargetLease(d.connection, d.prefix);
+  // Every event leaves through here, so none carries this process's credentials into Redis.
+  const send = (job: StepJob, event: EngineEvent, jobId: string) =>
+    d.dispatcher.enqueueEvent(job.runId, scrubEvent(event, secrets), { jobId });
   const report = (job: StepJob, results: ExecResult[], notRun?: string) =>
-    d.dispatcher.enqueueEvent(
-      job.runId,
+    send(
+      job,
       {
         type: 'step-result',
         stepKey: job.stepKey,
@@ -38,7 +81,7 @@ export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } 
         results,
         ...(notRun ? { notRun } : {}),
       },
-      { jobId: `${job.jobId}.result` },
+      `${job.jobId}.result`,
     );
 
   // A payload that does not parse names no step to report to: it is logged and failed for good.
@@ -64,7 +107,7 @@ export function startStepWorkers(d: StepWorkerDeps): { close(): Promise<void> } 
   };
 
   const emit = (job: StepJob, event: EngineEvent, suffix: string) =>
-    d.dispatcher.enqueueEvent(job.runId, event, { jobId: `${job.jobId}.${suffix}` });
+    send(job, event, `${job.jobId}.${suffix}`);
   const repair = (job: Job<StepJob>) =>
     runRepairJob(
       { store: d.store, runbooks: d.runbooks, runnerFor: d.runnerFor, lease, emit, log: d.log },

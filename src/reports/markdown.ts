@@ -12,7 +12,7 @@ import type {
   VerificationItem,
 } from '../runbooks/report.js';
 import { humanUtc } from '../runbooks/report.js';
-import { repairResult } from '../runbooks/report-narrative.js';
+import { approvalCount, repairResult } from '../runbooks/report-narrative.js';
 import type { RunStatus } from '../runbooks/state.js';
 import { codeSpan, fencedBlock, inlineText, normaliseText, tableCell } from './markdown-text.js';
 
@@ -180,13 +180,18 @@ export function renderMarkdown(report: Report, secrets: readonly string[] = []):
     para(
       ...[
         r.risk ? `- **Risk:** ${r.risk}` : undefined,
-        `- **Approved by:** ${r.approvedBy ? `${t(r.approvedBy.by)} at ${humanUtc(r.approvedBy.at)}` : 'no approval on record'}`,
+        `- **Approved by:** ${approvedBy(r)}`,
         `- **Ran:** ${when(r.issuedAt)} → ${r.finishedAt ? humanUtc(r.finishedAt) : 'not finished'}: ${state}`,
         r.note === undefined ? undefined : `- **Why:** ${t(r.note)}`,
         r.late ? '- **Note:** the result arrived after the run had been cancelled.' : undefined,
       ].filter((x): x is string => x !== undefined),
     );
     for (const a of r.actions) renderAction(a);
+  }
+
+  function approvedBy(r: ResolutionStep) {
+    const all = r.approvers?.length ? r.approvers : r.approvedBy ? [r.approvedBy] : [];
+    return all.map((d) => `${t(d.by)} at ${humanUtc(d.at)}`).join('; ') || 'no approval on record';
   }
 
   function renderAction(a: ActionOutcome) {
@@ -217,17 +222,18 @@ export function renderMarkdown(report: Report, secrets: readonly string[] = []):
       p.status === 'rejected'
         ? `rejected by ${t(p.rejected?.by ?? '?')} at ${when(p.rejected?.at)}`
         : p.status === 'expired'
-          ? `expired unanswered at ${humanUtc(p.expiresAt)}`
+          ? `expired ${p.approvals?.length ? '' : 'unanswered '}at ${humanUtc(p.expiresAt)}`
           : p.status === 'withdrawn'
             ? 'withdrawn when the run was cancelled'
             : `waiting for a decision until ${humanUtc(p.expiresAt)}`;
+    const count = p.needed === undefined ? '' : `; it had ${t(approvalCount(p))}`;
     para(
       `### ${p.status === 'pending' ? 'Proposed, awaiting a decision' : 'Proposed, not run'}: ${t(p.title)}`,
     );
     para(
       `- **Risk:** ${p.risk}`,
       `- **Requested:** ${humanUtc(p.requestedAt)}`,
-      `- **Approval:** ${fate}`,
+      `- **Approval:** ${fate}${count}`,
       `- **Would have been verified by:** ${p.verify.map(t).join(', ') || 'nothing listed'}`,
     );
     para('Commands it would have run:', '', block(p.commands.join('\n'), 'bash'));

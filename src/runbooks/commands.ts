@@ -45,6 +45,8 @@ export type Ignored =
   | 'stale-attempt'
   | 'unknown-approval'
   | 'approval-not-pending'
+  /** An approve from someone whose approval is already counted: it does not make a second approver. */
+  | 'already-approved'
   | 'approval-expired';
 
 export interface Transition {

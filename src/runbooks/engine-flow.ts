@@ -216,6 +216,8 @@ export function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
     return;
   }
   const visit = f.s.visits[gateId] ?? 1;
+  // Fixed per request from the count the run started with, so the card and the engine agree on it.
+  const needed = repair.risk === 'high' ? (f.s.highRiskApprovals ?? 1) : 1;
   const approval: ApprovalRun = {
     id: `${f.s.runId}-${gateId}-${visit}`,
     gateId,
@@ -225,6 +227,7 @@ export function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
     requestedAt: f.at,
     expiresAt: f.at + f.s.approvalTtlMs,
     risk: repair.risk,
+    ...(needed > 1 ? { needed } : {}),
     actions,
     commands: actions.map((a) => renderAction(a, f.s.target)),
     verify: repair.verify.map((v) => stepOf(f.rb, v)?.title ?? v),
@@ -236,7 +239,8 @@ export function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
   f.s.approvals[approval.id] = approval;
   f.s.phase = { kind: 'approval', approvalId: approval.id };
   setStatus(f, 'awaiting-approval');
-  note(f, 'approval-requested', `Approval requested for "${repair.title}" (risk ${repair.risk})`, {
+  const many = needed > 1 ? `, ${needed} approvers needed` : '';
+  note(f, 'approval-requested', `Approval requested for "${repair.title}" (risk ${repair.risk}${many})`, {
     step: gateId,
   });
   f.out.push({ type: 'request-approval', runId: f.s.runId, approval });

@@ -6,7 +6,7 @@ import { goTo } from './engine-route.js';
 import { RunbookBotError } from './errors.js';
 import type { RepairStep } from './model.js';
 import { redactResult, succeeded } from './result.js';
-import { isTerminal } from './run-queries.js';
+import { approvalsNeeded, isTerminal } from './run-queries.js';
 import type { ApprovalRun, EngineEvent, StepRun } from './state.js';
 
 // What happens around a repair: the decision on its approval, its result, its interruption, a cancel.
@@ -90,7 +90,12 @@ export function expire(f: Flow, a: ApprovalRun) {
 /** The only place a repair is issued: from an approval that is approved, for its own repair. */
 export function issueRepair(f: Flow, a: ApprovalRun) {
   const repair = stepOf(f.rb, a.repairId);
-  if (a.status !== 'approved' || repair?.kind !== 'repair' || repair.approval !== a.gateId)
+  if (
+    a.status !== 'approved' ||
+    (a.approvedBy?.length ?? 0) < approvalsNeeded(a) ||
+    repair?.kind !== 'repair' ||
+    repair.approval !== a.gateId
+  )
     throw new RunbookBotError('ENGINE_INVARIANT', `refusing to issue ${a.repairId} without its approval`);
   const round = (f.s.visits[repair.id] ?? 0) + 1;
   f.s.visits[repair.id] = round;
@@ -129,10 +134,23 @@ export function onDecision(
     expire(f, a);
     return 'approval-expired';
   }
+  const needed = approvalsNeeded(a);
+  if (e.decision === 'approve') {
+    const given = a.approvedBy ?? [];
+    // The same person twice is still one approver; saying so lets the edge tell them.
+    if (given.some((g) => g.by === e.by)) return 'already-approved';
+    a.approvedBy = [...given, { by: e.by, at: f.at }];
+    if (a.approvedBy.length < needed) {
+      const text = `"${a.title}" approved by ${e.by} (${a.approvedBy.length} of ${needed})`;
+      note(f, 'approval-recorded', text, { step: a.gateId, by: e.by });
+      return undefined;
+    }
+  }
   a.status = e.decision === 'approve' ? 'approved' : 'rejected';
   a.decidedBy = e.by;
   a.decidedAt = f.at;
-  note(f, 'approval-decided', `"${a.title}" ${a.status} by ${e.by}`, { step: a.gateId, by: e.by });
+  const count = needed > 1 && a.status === 'approved' ? ` (${needed} of ${needed})` : '';
+  note(f, 'approval-decided', `"${a.title}" ${a.status} by ${e.by}${count}`, { step: a.gateId, by: e.by });
   if (a.status === 'approved') {
     issueRepair(f, a);
     return undefined;

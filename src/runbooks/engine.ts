@@ -24,6 +24,8 @@ export interface StartInput {
   target: TargetView;
   startedBy: string;
   approvalTtlMs: number;
+  /** Distinct approvers a high-risk repair needs (1–5); absent: one. */
+  highRiskApprovals?: number;
   /** Runbooks that already ran on this fault (a handover chain), oldest first. */
   handedOverFrom?: string[];
 }
@@ -33,6 +35,10 @@ export type RunbookLookup = (id: string) => Runbook | undefined;
 const keep: Redactor = (t) => t;
 
 export function start(rb: Runbook, input: StartInput, at: number, redact: Redactor = keep): Transition {
+  const n = input.highRiskApprovals;
+  // A count outside 1–5 would be stored and then refused when the state is read back: refuse it now.
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 5))
+    throw new RunbookBotError('CONFIG_INVALID', `highRiskApprovals must be 1 to 5, not ${n}`);
   const s: RunState = {
     schema: STATE_SCHEMA_VERSION,
     runId: input.runId,
@@ -42,6 +48,7 @@ export function start(rb: Runbook, input: StartInput, at: number, redact: Redact
     startedAt: at,
     updatedAt: at,
     approvalTtlMs: input.approvalTtlMs,
+    ...(n === undefined ? {} : { highRiskApprovals: n }),
     ...(input.handedOverFrom?.length ? { handedOverFrom: input.handedOverFrom } : {}),
     status: 'diagnosing',
     phase: { kind: 'diagnosis' },

@@ -25,6 +25,34 @@ const RULES: readonly Rule[] = [
     pattern: /\b(rediss?:\/\/[^\s:@/]*:)[^\s@]+@/gi,
     replace: (_m, prefix) => `${prefix}${REDACTED}@`,
   },
+  // The same in any other URL. No `/`, `?` or `#` in the password: `http://h:80/p?to=a@b` is a port.
+  {
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/?#]+@/gi,
+    replace: (_m, prefix) => `${prefix}${REDACTED}@`,
+  },
+  // Slack incoming webhooks, workflow and trigger URLs: the path is the credential.
+  {
+    pattern: /\b(https?:\/\/hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/)[\w/-]+/gi,
+    replace: (_m, prefix) => `${prefix}${REDACTED}`,
+  },
+  // Authorization headers as curl -v prints them, in `-H "…"`, or as JSON. The scheme is required:
+  // without it "Authorization failed for …" in a log would lose a word.
+  {
+    pattern: /\b(Authorization["']?[ \t]*[:=][ \t]*["']?(?:Basic|Bearer|Token)[ \t]+)[^\s"',]+/gi,
+    replace: (_m, prefix) => `${prefix}${REDACTED}`,
+  },
+  // curl's `-u user:password` (also `-su`, `--user=`), only on a curl command line: elsewhere `-u`
+  // is `runuser -u redis` or `sort -u`. A quoted pair loses everything after the colon.
+  {
+    pattern:
+      /(\bcurl\b[^\n]*?[ \t](?:-[A-Za-z]*u[ \t]*|--user(?:[ \t]+|=)))(?:"([^"\n:]*):[^"\n]*"|'([^'\n:]*):[^'\n]*'|([^\s:"']*):[^\s"']+)/g,
+    replace: (_m, prefix, dq, sq, bare) =>
+      typeof dq === 'string'
+        ? `${prefix}"${dq}:${REDACTED}"`
+        : typeof sq === 'string'
+          ? `${prefix}'${sq}:${REDACTED}'`
+          : `${prefix}${bare}:${REDACTED}`,
+  },
   // Options that carry a password as their value: `--pass pw`, `--requirepass=pw`.
   {
     pattern: new RegExp(`(--(?:pass|password|requirepass|masterauth))(=|[ \\t]+)${TOKEN}`, 'gi'),
@@ -50,9 +78,12 @@ const RULES: readonly Rule[] = [
     pattern: new RegExp(`(\\bAUTH"?[ \\t]+)(?!failed\\b|<password>)${TOKEN}(?:[ \\t]+${TOKEN})?`, 'g'),
     replace: (_m, prefix) => `${prefix}${REDACTED}`,
   },
-  // Environment assignments such as REDISCLI_AUTH=… or REDIS_PASSWORD=… (docker inspect's Env).
+  // Environment assignments such as REDISCLI_AUTH=… or REDIS_PASSWORD=… (docker inspect's Env), also
+  // quoted as `export -p` prints them. A quoted value must end where a value ends: in a JSON list,
+  // `"A_TOKEN=", "PATH=…"` is an empty value, not a quoted one that swallows the next element.
   {
-    pattern: /\b([A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|AUTH|API_KEY|APIKEY))=[^\s"',]+/g,
+    pattern:
+      /\b([A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|AUTH|API_KEY|APIKEY))=(?:"[^"\n]*"(?=[\s;,)\]}]|$)|'[^'\n]*'(?=[\s;,)\]}]|$)|[^\s"',]+)/g,
     replace: (_m, name) => `${name}=${REDACTED}`,
   },
   // Slack tokens.
@@ -66,9 +97,21 @@ const RULES: readonly Rule[] = [
  * a known secret is redacted too.
  */
 export function redact(text: string, secrets: readonly string[], opts: { cut?: boolean } = {}): string {
-  let out = text;
+  let out = redactKnown(text, secrets, opts);
+  for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
+  return out;
+}
+
+/**
+ * Replaces known secret values only, no pattern: for text an analyzer has yet to read, where a
+ * pattern could change what it matches. `cut` as for redact().
+ */
+export function redactKnown(text: string, secrets: readonly string[], opts: { cut?: boolean } = {}): string {
+  // Also as JSON, redis-cli and docker inspect escape it: a `"` or `\` in a password must not save it.
+  const forms = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
   // Longest first, so a secret that contains another is removed whole.
-  const known = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  const known = [...new Set(forms.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  let out = text;
   for (const secret of known) out = out.split(secret).join(REDACTED);
   if (opts.cut) {
     for (const secret of known) {
@@ -80,7 +123,6 @@ export function redact(text: string, secrets: readonly string[], opts: { cut?: b
       }
     }
   }
-  for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
   return out;
 }
 

@@ -13,6 +13,16 @@ import type {
 import { blindSpots, blindSummary, isTerminal, placeOf } from './run-queries.js';
 import type { RunState, StepRun } from './state.js';
 
+/** "A", "A and B", "A, B and C". */
+export const andList = (xs: readonly string[]) =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`;
+
+/** Of a request that needed several approvers: "1 of 2 approvals (by A)". */
+export const approvalCount = (p: Pick<Proposal, 'needed' | 'approvals'>) => {
+  const given = p.approvals ?? [];
+  return `${given.length} of ${p.needed ?? 1} approvals${given.length ? ` (by ${andList(given.map((d) => d.by))})` : ''}`;
+};
+
 export const sentence = (s: string) => {
   const t = s.trim();
   return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
@@ -60,14 +70,20 @@ export function whatWasNotDone(
       );
     else if (p.status === 'expired')
       out.push(
-        `${name} was not run: nobody decided before the approval expired at ${humanUtc(p.expiresAt)}.`,
+        p.approvals?.length
+          ? `${name} was not run: it had ${approvalCount(p)} when the approval expired at ${humanUtc(p.expiresAt)}.`
+          : `${name} was not run: nobody decided before the approval expired at ${humanUtc(p.expiresAt)}.`,
       );
     else if (p.status === 'withdrawn')
       out.push(
         `${name} was not run: its approval was withdrawn when the run was cancelled${cancel?.by ? ` by ${person(cancel.by)}` : ''}.`,
       );
     else if (p.status === 'pending')
-      out.push(`${name} has not run: its approval is still waiting for a decision.`);
+      out.push(
+        p.needed === undefined
+          ? `${name} has not run: its approval is still waiting for a decision.`
+          : `${name} has not run: it has ${approvalCount(p)} so far.`,
+      );
   }
   for (const r of resolution) {
     const why = r.note === undefined ? '' : ` (${r.note.replace(/\.$/, '')})`;
@@ -149,7 +165,8 @@ export function summarise(
     parts.push('It found nothing wrong.');
   }
   for (const step of r.resolution) {
-    const by = step.approvedBy ? `, approved by ${step.approvedBy.by},` : '';
+    const who = step.approvers?.length ? andList(step.approvers.map((d) => d.by)) : step.approvedBy?.by;
+    const by = who ? `, approved by ${who},` : '';
     const result = repairResult(step.status).said;
     parts.push(`The repair "${step.title}"${by} ${result}.`);
   }

@@ -96,6 +96,9 @@ export interface Proposal {
   expiresAt: string;
   approved?: Decision;
   rejected?: Decision;
+  /** Present when more than one approver was needed: how many, and every approval given, in order. */
+  needed?: number;
+  approvals?: Decision[];
 }
 
 export interface ResolutionStep {
@@ -106,6 +109,8 @@ export interface ResolutionStep {
   risk?: ApprovalRun['risk'];
   approvalId?: string;
   approvedBy?: Decision;
+  /** Every approver, in order, when the repair needed more than one (`approvedBy` is the last). */
+  approvers?: Decision[];
   issuedAt?: string;
   finishedAt?: string;
   /** The repair's result arrived after the run had ended (it was cancelled while the repair ran). */

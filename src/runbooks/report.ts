@@ -23,7 +23,7 @@ import { REPORT_SCHEMA_VERSION, SHORT_OUTPUT } from './report-types.js';
 import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
 import { causeEvidence, isTerminal } from './run-queries.js';
-import type { RunState, StepRun } from './state.js';
+import type { ApprovalRun, RunState, StepRun } from './state.js';
 
 export * from './report-time.js';
 export * from './report-types.js';
@@ -147,6 +147,10 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
   const decision = (by: string | undefined, at: number | undefined): Decision | undefined =>
     by === undefined || at === undefined ? undefined : { by: person(by), at: utcIso(at) };
 
+  // Only a request that needed several approvers lists them: one approver is its decision.
+  const approvalsOf = (a: ApprovalRun): Decision[] =>
+    (a.approvedBy ?? []).map((g) => ({ by: person(g.by), at: utcIso(g.at) }));
+
   const approvals = Object.values(state.approvals);
   const proposals: Proposal[] = approvals.map((a) => {
     const d = decision(a.decidedBy, a.decidedAt);
@@ -162,6 +166,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
       expiresAt: utcIso(a.expiresAt),
       ...(d && a.status === 'approved' ? { approved: d } : {}),
       ...(d && a.status === 'rejected' ? { rejected: d } : {}),
+      ...(a.needed === undefined ? {} : { needed: a.needed, approvals: approvalsOf(a) }),
     };
   });
 
@@ -181,6 +186,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
       ...(a ? { risk: a.risk } : {}),
       ...(run.approvalId === undefined ? {} : { approvalId: run.approvalId }),
       ...(approvedBy ? { approvedBy } : {}),
+      ...(a?.needed === undefined ? {} : { approvers: approvalsOf(a) }),
       ...(run.issuedAt === undefined ? {} : { issuedAt: utcIso(run.issuedAt) }),
       ...(run.finishedAt === undefined ? {} : { finishedAt: utcIso(run.finishedAt) }),
       late: lateKeys.has(run.key),

@@ -55,6 +55,13 @@ export const diagnoseSteps = (rb: Runbook) =>
 /** The run has ended: nothing of it runs any more except a repair already under way. */
 export const isTerminal = (s: Pick<RunState, 'status'>) => TERMINAL.has(s.status);
 
+/** How many distinct people must approve this request before its repair runs. */
+export const approvalsNeeded = (a: Pick<ApprovalRun, 'needed'>) => a.needed ?? 1;
+
+/** Approvals still missing before the repair runs. */
+export const approvalsMissing = (a: Pick<ApprovalRun, 'needed' | 'approvedBy'>) =>
+  Math.max(0, approvalsNeeded(a) - (a.approvedBy?.length ?? 0));
+
 /** The approval request a person may decide now, if any (at most one is pending at a time). */
 export const pendingApproval = (s: RunState): ApprovalRun | undefined =>
   Object.values(s.approvals).find((a) => a.status === 'pending');
@@ -73,7 +80,13 @@ export function repairClearance(
   const approval = run?.approvalId ? s.approvals[run.approvalId] : undefined;
   if (s.status !== 'repairing' || s.phase.kind !== 'repair' || s.phase.stepKey !== job.stepKey)
     return { ok: false, refused: `the incident is no longer waiting for this repair (${s.status})` };
-  if (run?.status !== 'running' || run.approvalId !== job.approvalId || approval?.status !== 'approved')
+  if (
+    run?.status !== 'running' ||
+    run.approvalId !== job.approvalId ||
+    approval?.status !== 'approved' ||
+    // Asked only where a count was set: approvals from before it did not record their approvers.
+    (approval.needed !== undefined && approvalsMissing(approval) > 0)
+  )
     return { ok: false, refused: 'its approval is not in force' };
   if (JSON.stringify(approval.actions) !== JSON.stringify(job.actions))
     return { ok: false, refused: 'the queued repair is not the one that was approved' };

@@ -63,8 +63,13 @@ export const approvalRunSchema = z.object({
   status: z.enum(['pending', 'approved', 'rejected', 'expired', 'withdrawn']),
   requestedAt: z.number(),
   expiresAt: z.number(),
+  /** Who decided: the rejecter, or the approver whose approval made up the number needed. */
   decidedBy: z.string().optional(),
   decidedAt: z.number().optional(),
+  /** How many distinct people must approve before the repair runs; absent: one. */
+  needed: z.number().int().min(1).max(5).optional(),
+  /** Every approval so far, in the order given; no person twice. */
+  approvedBy: z.array(z.object({ by: z.string(), at: z.number() })).optional(),
   risk: z.enum(['low', 'medium', 'high']),
   actions: z.array(actionSchema),
   commands: z.array(z.string()),
@@ -89,6 +94,7 @@ export const timelineEntrySchema = z.object({
     'decision',
     'approval-requested',
     'approval-decided',
+    'approval-recorded',
     'approval-expired',
     'repair-issued',
     'repair-finished',
@@ -125,6 +131,8 @@ export const runStateSchema = z.object({
   startedAt: z.number(),
   updatedAt: z.number(),
   approvalTtlMs: z.number().int().positive(),
+  /** Approvers a high-risk repair needs, fixed when the run starts; absent (older runs): one. */
+  highRiskApprovals: z.number().int().min(1).max(5).optional(),
   /** Runbooks that ran on this fault before this one handed it on, oldest first. */
   handedOverFrom: z.array(z.string()).optional(),
   status: runStatusSchema,

@@ -102,7 +102,7 @@ describe('the Slack edge end to end', () => {
     expect(h.slack.messages(CHANNEL)).toHaveLength(0);
     const list = await h.run('list');
     expect(list.status).toBe(200);
-    await ephemeralTo(h, 'U_ALICE', /No incidents yet/);
+    await ephemeralTo(h, 'U_ALICE', /No incidents in this channel yet/);
     expect((await fetch(`${h.origin}/healthz`)).status).toBe(200);
     expect((await fetch(`${h.origin}/readyz`)).status).toBe(200);
   });

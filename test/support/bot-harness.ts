@@ -71,6 +71,7 @@ export async function botHarness(o: BotHarnessOptions) {
     secrets,
     log,
   });
+  if (!(await running.ready)) throw new Error('serve() closed before it was ready');
   const origin = `http://127.0.0.1:${running.port}`;
   slack.botUrl = `${origin}/slack/events`;
   const orchestrator = running.orchestrator;

@@ -28,6 +28,7 @@ export interface DriverOptions {
   runId?: string;
   startedBy?: string;
   approvalTtlMs?: number;
+  highRiskApprovals?: number;
 }
 
 const ok = (): ExecResult => ({
@@ -54,6 +55,7 @@ export function engineDriver(rb: Runbook, o: DriverOptions) {
       target: o.target,
       startedBy: o.startedBy ?? 'U_STARTER',
       approvalTtlMs: o.approvalTtlMs ?? 15 * 60_000,
+      ...(o.highRiskApprovals ? { highRiskApprovals: o.highRiskApprovals } : {}),
       ...(o.handedOverFrom ? { handedOverFrom: o.handedOverFrom } : {}),
     },
     at,

@@ -19,7 +19,10 @@ const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
   executors: { layers: ['runbooks', 'executors'], packages: /^(node:.*|dockerode|node-ssh|ioredis|zod)$/ },
   queue: { layers: ['runbooks', 'incidents', 'queue'], packages: /^(node:.*|bullmq|ioredis|zod|pino)$/ },
   // The Slack edge shows incidents and files nothing: no file system, and no report rendering of its own.
-  bot: { layers: ['runbooks', 'incidents', 'bot'], packages: /^(node:(http|net)|@slack\/.*|zod|pino)$/ },
+  bot: {
+    layers: ['runbooks', 'incidents', 'bot'],
+    packages: /^(node:(http|net|crypto)|@slack\/.*|zod|pino)$/,
+  },
   root: {
     layers: ['runbooks', 'library', 'reports', 'incidents', 'executors', 'queue', 'bot', 'root'],
     packages: /^(node:.*|zod|yaml|pino|dockerode|ioredis|bullmq)$/,

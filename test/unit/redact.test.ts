@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redact, redactValue } from '../../src/runbooks/redact.js';
+import { scrubbedLogger, scrubEvent } from '../../src/queue/step-worker.js';
+import { REDACTED, redact, redactKnown, redactValue } from '../../src/runbooks/redact.js';
 
 describe('redact', () => {
   it('replaces every occurrence of each known secret, longest first', () => {
@@ -109,5 +110,147 @@ describe('redactValue', () => {
       },
       State: { Running: true, ExitCode: 0 },
     });
+  });
+});
+
+describe('redact: credentials recognised without knowing their value', () => {
+  it('redacts Slack webhook URLs, keeping which kind of hook it was', () => {
+    const text = [
+      'url=https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcDEF123ghiJKL456mnoPQR',
+      'wf "https://hooks.slack.com/workflows/T0123ABCD/A0456/789/xyzSecret"',
+      'tr https://hooks.slack.com/triggers/T0123ABCD/456/abc123def.',
+    ].join('\n');
+    expect(redact(text, [])).toBe(
+      [
+        `url=https://hooks.slack.com/services/${REDACTED}`,
+        `wf "https://hooks.slack.com/workflows/${REDACTED}"`,
+        `tr https://hooks.slack.com/triggers/${REDACTED}.`,
+      ].join('\n'),
+    );
+    // Slack's own pages are not hooks.
+    expect(redact('see https://api.slack.com/messaging/webhooks', [])).toBe(
+      'see https://api.slack.com/messaging/webhooks',
+    );
+  });
+
+  it('redacts Authorization headers, as printed and in curl -H form, and nothing past them', () => {
+    expect(redact('> Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig_-x\n> Accept: */*', [])).toBe(
+      `> Authorization: Bearer ${REDACTED}\n> Accept: */*`,
+    );
+    expect(redact('authorization: basic dXNlcjpwYXNz==', [])).toBe(`authorization: basic ${REDACTED}`);
+    expect(
+      redact(`curl -H "Authorization: Bearer abc123" -H 'Authorization:Basic dXNlcg==' https://x`, []),
+    ).toBe(`curl -H "Authorization: Bearer ${REDACTED}" -H 'Authorization:Basic ${REDACTED}' https://x`);
+    expect(redact('{"Authorization": "Bearer t0k3n", "Accept": "json"}', [])).toBe(
+      `{"Authorization": "Bearer ${REDACTED}", "Accept": "json"}`,
+    );
+    expect(redact('Proxy-Authorization: Basic cHJveHk6cHc=', [])).toBe(
+      `Proxy-Authorization: Basic ${REDACTED}`,
+    );
+    // A header with no value must not take the next line.
+    expect(redact('Authorization: Bearer\nnext line', [])).toBe('Authorization: Bearer\nnext line');
+    expect(redact('Authorization failed for user bob', [])).toBe('Authorization failed for user bob');
+  });
+
+  it("redacts curl's -u user:password, keeping the user, and leaves other -u alone", () => {
+    expect(redact('curl -sS -u alice:s3cr3t https://x', [])).toBe(`curl -sS -u alice:${REDACTED} https://x`);
+    expect(redact('curl --user "bob:p w" https://x', [])).toBe(`curl --user "bob:${REDACTED}" https://x`);
+    expect(redact('curl -fsSu carol:pw https://x', [])).toBe(`curl -fsSu carol:${REDACTED} https://x`);
+    const kept = 'runuser -u redis -- redis-server /etc/redis.conf\nid -u redis:x\nsort -u a:b';
+    expect(redact(kept, [])).toBe(kept);
+  });
+
+  it('redacts credentials in any URL, not only redis://, and not a port or a path', () => {
+    expect(redact('GET https://deploy:hunter2@git.example.com/repo.git', [])).toBe(
+      `GET https://deploy:${REDACTED}@git.example.com/repo.git`,
+    );
+    expect(redact('amqp://guest:guest@rabbit:5672/', [])).toBe(`amqp://guest:${REDACTED}@rabbit:5672/`);
+    const kept = 'http://cache:6379/path?mail=ops@example.com';
+    expect(redact(kept, [])).toBe(kept);
+  });
+
+  it('redacts every kind of Slack token', () => {
+    for (const prefix of ['xoxb', 'xoxp', 'xoxa', 'xoxr', 'xoxs', 'xapp'])
+      expect(redact(`token ${prefix}-1-2345-abcDEF end`, []), prefix).toBe(`token ${REDACTED} end`);
+  });
+
+  it('redacts quoted values in environment listings (export -p, env files)', () => {
+    expect(redact('declare -x SLACK_SIGNING_SECRET="8f14e45fceea167a"\ndeclare -x HOME="/root"', [])).toBe(
+      `declare -x SLACK_SIGNING_SECRET=${REDACTED}\ndeclare -x HOME="/root"`,
+    );
+    expect(redact("ALERT_WEBHOOK_TOKEN='abc def'", [])).toBe(`ALERT_WEBHOOK_TOKEN=${REDACTED}`);
+    // An empty value in a JSON list must not swallow the next element.
+    const env = '"Env": ["APP_TOKEN=", "PATH=/usr/bin"]';
+    expect(redact(env, [])).toBe(env);
+  });
+
+  it('stays idempotent with the new patterns', () => {
+    const text =
+      'Authorization: Bearer x\ncurl -u a:b https://u:p@h/x https://hooks.slack.com/services/T1/B2/c3 xoxb-1';
+    const once = redact(text, []);
+    expect(redact(once, [])).toBe(once);
+  });
+});
+
+describe('redactKnown', () => {
+  it('replaces known values only, also cut at the end, and applies no pattern', () => {
+    expect(redactKnown('requirepass x and SIGNING-0123 and xoxb-1', ['SIGNING-0123'])).toBe(
+      `requirepass x and ${REDACTED} and xoxb-1`,
+    );
+    expect(redactKnown('tail SIGN', ['SIGNING-0123'], { cut: true })).toBe(`tail ${REDACTED}`);
+  });
+
+  it('also finds a known value as JSON or a quoting tool escaped it', () => {
+    expect(redactKnown('{"pw":"a\\"b\\\\c"}', ['a"b\\c'])).toBe(`{"pw":"${REDACTED}"}`);
+  });
+});
+
+describe("the step worker's scrub of the process's own credentials", () => {
+  const SIGNING = 'e2e-signing-secret-0123456789';
+  const out = (stdout: string, truncated = false) => ({
+    exitCode: 0,
+    stdout,
+    stderr: `err ${SIGNING}`,
+    durationMs: 1,
+    timedOut: false,
+    unreachable: false,
+    truncated,
+  });
+
+  it('redacts them from queued results and reasons, and leaves what analyzers read', () => {
+    const event = {
+      type: 'step-result' as const,
+      stepKey: 'env',
+      attempt: 1,
+      results: [
+        out(`SIGNING=${SIGNING}\nrdb_last_bgsave_status:ok\nrequirepass ok`),
+        out(`x ${SIGNING.slice(0, 9)}`, true),
+      ],
+      notRun: `probe said ${SIGNING}`,
+    };
+    expect(scrubEvent(event, [SIGNING])).toEqual({
+      ...event,
+      results: [
+        {
+          ...out(`SIGNING=${REDACTED}\nrdb_last_bgsave_status:ok\nrequirepass ok`),
+          stderr: `err ${REDACTED}`,
+        },
+        { ...out(`x ${REDACTED}`, true), stderr: `err ${REDACTED}` },
+      ],
+      notRun: `probe said ${REDACTED}`,
+    });
+    const interrupted = { type: 'repair-interrupted' as const, stepKey: 'fix', attempt: 1, reason: SIGNING };
+    expect(scrubEvent(interrupted, [SIGNING])).toEqual({ ...interrupted, reason: REDACTED });
+    expect(scrubEvent(event, [])).toBe(event);
+  });
+
+  it('redacts them from what the worker logs', () => {
+    const lines: unknown[] = [];
+    const keep = (obj: object, msg?: string) => void lines.push({ obj, msg });
+    const log = scrubbedLogger({ info: keep, warn: keep, error: keep }, [SIGNING]);
+    log.error({ jobId: 'j1', err: `boom ${SIGNING}`, attempt: 2 }, `failed: ${SIGNING}`);
+    expect(lines).toEqual([
+      { obj: { jobId: 'j1', err: `boom ${REDACTED}`, attempt: 2 }, msg: `failed: ${REDACTED}` },
+    ]);
   });
 });

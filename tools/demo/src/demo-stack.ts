@@ -32,6 +32,7 @@ export const DEMO_USERS = [
 export interface Demo {
   consoleUrl: string;
   reportsDir: string;
+  slackMode: 'http' | 'socket';
   close(): Promise<void>;
 }
 
@@ -49,7 +50,13 @@ export async function startDemo(o: {
   consolePort?: number;
   /** Five hex digits naming this demo's lab resources (rbb-<base><n>-); tests pass their own. */
   prefixBase?: string;
+  /**
+   * How the local Slack reaches the bot: signed HTTP to its /slack/events (the default), or Socket Mode,
+   * the product then connecting out with an app-level token as it would behind a firewall.
+   */
+  slackMode?: 'http' | 'socket';
 }): Promise<Demo> {
+  const socket = o.slackMode === 'socket';
   const base = o.prefixBase ?? 'dec00';
   const prefixOf = (t: (typeof DEMO_TARGETS)[number]) => `rbb-${base}${DEMO_TARGETS.indexOf(t) + 1}-`;
   const docker = labDocker(o.lab);
@@ -80,9 +87,11 @@ export async function startDemo(o: {
 
     const signingSecret = randomBytes(16).toString('hex');
     const botToken = `xoxb-demo-${randomBytes(8).toString('hex')}`;
+    const appToken = `xapp-1-demo-${randomBytes(8).toString('hex')}`;
     const slack = await createLocalSlack({
       signingSecret,
       botToken,
+      ...(socket ? { appToken, mode: 'socket' as const } : {}),
       ...(o.consolePort !== undefined ? { port: o.consolePort } : {}),
       users: DEMO_USERS,
       consoleExtras: {
@@ -104,7 +113,8 @@ export async function startDemo(o: {
       onLog: o.log,
       env: {
         SLACK_BOT_TOKEN: botToken,
-        SLACK_SIGNING_SECRET: signingSecret,
+        // With an app-level token the product runs Bolt in Socket Mode and needs no signing secret.
+        ...(socket ? { SLACK_APP_TOKEN: appToken } : { SLACK_SIGNING_SECRET: signingSecret }),
         SLACK_API_URL: slack.url,
         REDIS_URL: redis.url,
         DOCKER_HOST: `unix://${o.lab.dockerSocket}`,
@@ -120,7 +130,9 @@ export async function startDemo(o: {
     });
     undo.push(() => product.close());
     slack.botUrl = `http://127.0.0.1:${product.port}/slack/events`;
-    return { consoleUrl: slack.origin, reportsDir, close };
+    // /readyz can answer before Bolt's socket is up; the first command would otherwise wait for it.
+    if (socket) await slack.waitFor((s) => s.openConnections().length > 0, 30_000);
+    return { consoleUrl: slack.origin, reportsDir, slackMode: socket ? 'socket' : 'http', close };
   } catch (e) {
     await close();
     throw e;

@@ -1,4 +1,5 @@
 // `npm run demo`: the product, lab targets and the local Slack's console on this machine.
+// `npm run demo -- --socket` (or DEMO_SLACK_MODE=socket) runs the bot in Socket Mode instead of HTTP.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,11 @@ async function demo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   }
   const port = opt('--port');
   const verbose = env.LOG_LEVEL !== undefined;
+  const mode = args.includes('--socket') ? 'socket' : (env.DEMO_SLACK_MODE ?? 'http');
+  if (mode !== 'http' && mode !== 'socket') {
+    process.stderr.write(`DEMO_SLACK_MODE must be http or socket, not ${mode}\n`);
+    return 1;
+  }
   const running = await startDemo({
     repoRoot,
     dataDir: resolve(opt('--data') ?? '.demo'),
@@ -25,9 +31,11 @@ async function demo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       if (verbose || !line.startsWith('{')) process.stderr.write(`${line}\n`);
     },
     consolePort: port === undefined ? 8080 : Number(port),
+    slackMode: mode,
   });
   process.stdout.write(
-    `\nrunbook-bot demo is running.\n\n  Open the console: ${running.consoleUrl}\n\n` +
+    `\nrunbook-bot demo is running (Slack over ${running.slackMode === 'socket' ? 'Socket Mode' : 'HTTP'}).\n\n` +
+      `  Open the console: ${running.consoleUrl}\n\n` +
       'Act as alice and type /incident run redis-permissions cache, then act as bob and press Approve.\n' +
       `Reports are written to ${running.reportsDir}. Ctrl-C stops everything.\n`,
   );

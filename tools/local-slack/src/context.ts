@@ -18,6 +18,8 @@ export interface ApiContext {
   workspace: Workspace;
   /** e.g. `http://127.0.0.1:PORT` (no trailing slash). */
   origin: () => string;
+  /** A fresh Socket Mode URL with a one-time ticket (what apps.connections.open hands out). */
+  socketUrl?: () => string;
 }
 
 export type ApiHandler = (args: Record<string, unknown>, ctx: ApiContext) => SlackResult;

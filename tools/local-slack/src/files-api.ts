@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { postAsBot, readContent, resolveThread } from './chat-api.js';
+import { MAX_TEXT, postAsBot, readContent, resolveThread } from './chat-api.js';
 import type { ApiHandler } from './context.js';
 import { jsonArg, parseMultipart, stringArg } from './http-util.js';
 import type { SlackStore } from './store.js';
@@ -107,6 +107,8 @@ export const completeUploadExternal: ApiHandler = (args, ctx) => {
   const channel = channelArg === undefined ? undefined : ctx.store.channel(channelArg);
   if (channelArg !== undefined && !channel) return slackError('channel_not_found');
   const comment = stringArg(args, 'initial_comment');
+  // The comment becomes the share's message text, so it is held to the message text limit.
+  if (comment !== undefined && comment.length > MAX_TEXT) return slackError('msg_too_long');
   // Slack ignores blocks when initial_comment is given.
   const content = comment !== undefined ? { text: comment } : readContent(args, true);
   if ('ok' in content) return content;

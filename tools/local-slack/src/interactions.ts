@@ -3,8 +3,9 @@ import { type ApiContext, toSlackMessage } from './context.js';
 import type { ResponseUrls } from './response-urls.js';
 import type { LocalChannel, LocalMessage, LocalUser } from './types.js';
 
-// The requests Slack sends to an app, field for field: a slash command is an x-www-form-urlencoded
-// body; an interaction is one form field, `payload`, holding JSON.
+// The requests Slack sends to an app, field for field. Over HTTP a slash command is an
+// x-www-form-urlencoded body and an interaction is one form field, `payload`, holding JSON; over Socket
+// Mode the same fields are an envelope's `payload` object.
 
 export interface SlashCommandInput {
   userId: string;
@@ -45,10 +46,15 @@ function actionTs(): string {
   return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 }
 
-export function slashCommandBody(ctx: ApiContext, urls: ResponseUrls, input: SlashCommandInput): string {
+/** A slash command's fields: every value a string, as in the form body. */
+export function slashCommandFields(
+  ctx: ApiContext,
+  urls: ResponseUrls,
+  input: SlashCommandInput,
+): Record<string, string> {
   const [user, channel] = lookup(ctx, input.userId, input.channelId);
   const w = ctx.workspace;
-  return new URLSearchParams({
+  return {
     token: w.verificationToken,
     team_id: w.teamId,
     team_domain: w.teamDomain,
@@ -62,7 +68,11 @@ export function slashCommandBody(ctx: ApiContext, urls: ResponseUrls, input: Sla
     is_enterprise_install: 'false',
     response_url: urls.create('slash_command', channel.id, user.id),
     trigger_id: triggerId(),
-  }).toString();
+  };
+}
+
+export function slashCommandBody(ctx: ApiContext, urls: ResponseUrls, input: SlashCommandInput): string {
+  return new URLSearchParams(slashCommandFields(ctx, urls, input)).toString();
 }
 
 interface Button {
@@ -89,7 +99,12 @@ export function findButton(m: LocalMessage, actionId: string, blockId?: string):
   return undefined;
 }
 
-export function blockActionsBody(ctx: ApiContext, urls: ResponseUrls, input: ClickInput): string {
+/** The block_actions payload object of a click. */
+export function blockActionsPayload(
+  ctx: ApiContext,
+  urls: ResponseUrls,
+  input: ClickInput,
+): Record<string, unknown> {
   const [user, channel] = lookup(ctx, input.userId, input.channelId);
   const message = ctx.store.message(channel.id, input.messageTs);
   if (!message) throw new Error(`local Slack: no message ${input.messageTs} in ${channel.id}`);
@@ -99,7 +114,7 @@ export function blockActionsBody(ctx: ApiContext, urls: ResponseUrls, input: Cli
   const button: Button = found ?? { blockId: input.blockId ?? '', text: '' };
   const value = input.value ?? button.value;
   const w = ctx.workspace;
-  const payload = {
+  return {
     type: 'block_actions',
     user: { id: user.id, username: user.name, name: user.name, team_id: w.teamId },
     api_app_id: w.appId,
@@ -124,5 +139,8 @@ export function blockActionsBody(ctx: ApiContext, urls: ResponseUrls, input: Cli
       },
     ],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export function blockActionsBody(ctx: ApiContext, urls: ResponseUrls, input: ClickInput): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionsPayload(ctx, urls, input)) }).toString();
 }

@@ -17,7 +17,11 @@ export interface SendOptions {
   timestampSec?: number;
 }
 
-/** Exactly what was sent, so a test can replay it byte for byte with `resend`. */
+/**
+ * Exactly what was sent, so a test can replay it byte for byte with `resend`. For a Socket Mode
+ * delivery it describes the envelope instead (`url` is `socket-mode:connection/N`, `body` the envelope
+ * JSON, no headers); replaying one is refused, as a replay is an HTTP attack.
+ */
 export interface SentRequest {
   url: string;
   headers: Record<string, string>;
@@ -25,13 +29,21 @@ export interface SentRequest {
 }
 
 export interface BotReply {
+  /**
+   * The HTTP status; over Socket Mode 200 for an ack, 504 when no ack came within Slack's 3 seconds
+   * and 502 when the connection closed before one did.
+   */
   status: number;
+  /** The HTTP body, or the ack's payload as JSON ('' for a bare ack, as for Bolt's empty HTTP ack). */
   body: string;
   /** The body parsed as JSON when it is JSON (Bolt acks with an empty body or a JSON message). */
   json?: unknown;
   /** How long the bot took to answer: Slack gives up after 3 seconds ("operation_timeout"). */
   elapsedMs: number;
   request: SentRequest;
+  transport: 'http' | 'socket';
+  /** Socket Mode only: which envelope on which connection, and how long delivery waited for one. */
+  socket?: { envelopeId: string; connection: number; waitedMs: number };
 }
 
 export function signedRequest(
@@ -52,6 +64,8 @@ export function signedRequest(
 }
 
 export async function send(request: SentRequest): Promise<BotReply> {
+  if (request.url.startsWith('socket-mode:'))
+    throw new Error('local Slack: resend replays HTTP requests only; this one went over Socket Mode');
   const started = performance.now();
   const res = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
   const body = await res.text();
@@ -62,5 +76,12 @@ export async function send(request: SentRequest): Promise<BotReply> {
     json = undefined;
   }
   const elapsedMs = Math.round(performance.now() - started);
-  return { status: res.status, body, ...(json !== undefined ? { json } : {}), elapsedMs, request };
+  return {
+    status: res.status,
+    body,
+    ...(json !== undefined ? { json } : {}),
+    elapsedMs,
+    request,
+    transport: 'http',
+  };
 }

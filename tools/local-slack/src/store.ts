@@ -1,12 +1,18 @@
 import { EventEmitter } from 'node:events';
+import type { Mention } from './mentions.js';
+import { type RenderedText, renderedMentions, renderedTexts } from './rendered-texts.js';
 import type {
   ApiCall,
+  CommandReply,
   LocalChannel,
   LocalEphemeral,
   LocalFile,
   LocalMessage,
   LocalUser,
+  LocalUserGroup,
   ResponseUrlPost,
+  SocketConnection,
+  SocketEnvelope,
 } from './types.js';
 
 /**
@@ -23,6 +29,14 @@ export class SlackStore extends EventEmitter {
   readonly ephemerals: LocalEphemeral[] = [];
   readonly responses: ResponseUrlPost[] = [];
   readonly calls: ApiCall[] = [];
+  readonly userGroups = new Map<string, LocalUserGroup>();
+  /** Web API methods told to fail (method → Slack error code), for tests of the bot's refusals. */
+  readonly failures = new Map<string, string>();
+  /** Socket Mode connections, oldest first, open or closed. */
+  readonly connections: SocketConnection[] = [];
+  readonly envelopes: SocketEnvelope[] = [];
+  /** The app's answers to slash commands, over either transport. */
+  readonly commandReplies: CommandReply[] = [];
   private lastMicros = 0;
   private nextChannel = 1;
 
@@ -66,6 +80,35 @@ export class SlackStore extends EventEmitter {
 
   user(id: string): LocalUser | undefined {
     return this.users.get(id);
+  }
+
+  addUserGroup(group: LocalUserGroup): void {
+    this.userGroups.set(group.id, { ...group, users: [...group.users] });
+    this.changed('usergroup');
+  }
+
+  /** Makes `method` answer `{ ok: false, error }` until `clearFailures()`. */
+  failMethod(method: string, error = 'internal_error'): void {
+    this.failures.set(method, error);
+  }
+
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
+  /** Socket Mode connections that are still open. */
+  openConnections(): SocketConnection[] {
+    return this.connections.filter((c) => c.closedAt === undefined);
+  }
+
+  /** Every text the bot had Slack render (messages, blocks, file comments, ephemerals, answers). */
+  renderedTexts(): RenderedText[] {
+    return renderedTexts(this);
+  }
+
+  /** The mentions and links in those texts that are mrkdwn, each with where it came from. */
+  renderedMentions(): (RenderedText & { mention: Mention })[] {
+    return renderedMentions(this);
   }
 
   message(channel: string, ts: string): LocalMessage | undefined {

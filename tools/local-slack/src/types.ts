@@ -96,3 +96,49 @@ export const slackError = (error: string, messages?: string[]): SlackError =>
   messages && messages.length > 0
     ? { ok: false, error, response_metadata: { messages } }
     : { ok: false, error };
+
+/** A user group (`<!subteam^S…>` in mrkdwn); `users` are user ids. */
+export interface LocalUserGroup {
+  id: string;
+  handle: string;
+  name?: string;
+  users: string[];
+}
+
+/** One Socket Mode WebSocket, from the upgrade to its close. */
+export interface SocketConnection {
+  id: number;
+  openedAt: number;
+  closedAt?: number;
+  /** Set when the local Slack sent `{type: 'disconnect'}` on it. */
+  disconnectReason?: string;
+  /**
+   * Who ended it: the app (its own close), a `disconnect` message followed by a close, an abrupt drop
+   * (`dropConnections`), or the local Slack shutting down.
+   */
+  closedBy?: 'app' | 'disconnect' | 'drop' | 'shutdown';
+  closeCode?: number;
+}
+
+/** One envelope sent over Socket Mode, and what became of it. */
+export interface SocketEnvelope {
+  envelopeId: string;
+  type: 'slash_commands' | 'interactive';
+  connection: number;
+  sentAt: number;
+  ackedAt?: number;
+  /** What the ack carried (`{}` for a bare ack). */
+  ackPayload?: unknown;
+  /** Acked after Slack had stopped waiting: Slack drops such an ack, and so does the local Slack. */
+  late?: boolean;
+}
+
+/** What the app answered to a slash command (HTTP body or Socket Mode ack payload), as Slack shows it. */
+export interface CommandReply {
+  channel: string;
+  user: string;
+  command: string;
+  status: number;
+  body: string;
+  json?: unknown;
+}

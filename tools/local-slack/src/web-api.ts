@@ -2,7 +2,7 @@ import { deleteMessage, postEphemeral, postMessage, update } from './chat-api.js
 import { type ApiContext, type ApiHandler, toSlackMessage } from './context.js';
 import { completeUploadExternal, getUploadURLExternal } from './files-api.js';
 import { stringArg } from './http-util.js';
-import type { LocalChannel } from './types.js';
+import type { LocalChannel, LocalUserGroup } from './types.js';
 import { type SlackResult, slackError } from './types.js';
 
 const authTest: ApiHandler = (_args, { workspace: w }) => ({
@@ -71,6 +71,45 @@ const usersInfo: ApiHandler = (args, ctx) => {
   };
 };
 
+const userGroupObject = (g: LocalUserGroup, teamId: string, withUsers: boolean) => ({
+  id: g.id,
+  team_id: teamId,
+  is_usergroup: true,
+  name: g.name ?? g.handle,
+  description: '',
+  handle: g.handle,
+  is_external: false,
+  date_create: 0,
+  date_update: 0,
+  date_delete: 0,
+  auto_type: null,
+  prefs: { channels: [], groups: [] },
+  user_count: g.users.length,
+  ...(withUsers ? { users: [...g.users] } : {}),
+});
+
+const truthy = (v: unknown) => v === true || v === 'true' || v === '1' || v === 1;
+
+const usergroupsList: ApiHandler = (args, ctx) => ({
+  ok: true,
+  usergroups: [...ctx.store.userGroups.values()].map((g) =>
+    userGroupObject(g, ctx.workspace.teamId, truthy(args.include_users)),
+  ),
+});
+
+const usergroupsUsersList: ApiHandler = (args, ctx) => {
+  const group = ctx.store.userGroups.get(stringArg(args, 'usergroup') ?? '');
+  return group ? { ok: true, users: [...group.users] } : slackError('no_such_subteam');
+};
+
+// Socket Mode's handshake is the one method that takes the app-level token, not the bot's.
+const connectionsOpen: ApiHandler = (_args, ctx) =>
+  ctx.socketUrl ? { ok: true, url: ctx.socketUrl() } : slackError('internal_error');
+
+const APP_TOKEN_METHODS: Record<string, ApiHandler> = {
+  'apps.connections.open': connectionsOpen,
+};
+
 const METHODS: Record<string, ApiHandler> = {
   'auth.test': authTest,
   'chat.postMessage': postMessage,
@@ -83,30 +122,45 @@ const METHODS: Record<string, ApiHandler> = {
   'users.info': usersInfo,
   'files.getUploadURLExternal': getUploadURLExternal,
   'files.completeUploadExternal': completeUploadExternal,
+  'usergroups.list': usergroupsList,
+  'usergroups.users.list': usergroupsUsersList,
 };
 
-export const SUPPORTED_METHODS = Object.keys(METHODS);
+export const SUPPORTED_METHODS = [...Object.keys(METHODS), ...Object.keys(APP_TOKEN_METHODS)];
+
+export interface Tokens {
+  botToken: string;
+  /** The app-level token (`xapp-…`); without one, Socket Mode cannot be opened. */
+  appToken?: string | undefined;
+}
 
 /**
  * Runs one Web API method. The token comes from `Authorization: Bearer` or, as Slack also allows for
- * form bodies, a `token` argument. No token is `not_authed`; a wrong one is `invalid_auth`.
+ * form bodies, a `token` argument. No token is `not_authed`; an unknown one is `invalid_auth`; a known
+ * token of the wrong kind (the bot's for apps.connections.open, the app's for anything else) is
+ * `not_allowed_token_type`. A method told to fail (`store.failMethod`) fails once the caller is known.
  */
 export function callMethod(
   method: string,
   authorization: string | undefined,
   args: Record<string, unknown>,
   ctx: ApiContext,
-  botToken: string,
+  tokens: Tokens,
 ): SlackResult {
   const { token: bodyToken, ...rest } = args;
   const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
   const token = bearer ?? (typeof bodyToken === 'string' && bodyToken !== '' ? bodyToken : undefined);
-  const handler = METHODS[method];
+  const kind =
+    token === tokens.botToken ? 'bot' : tokens.appToken && token === tokens.appToken ? 'app' : undefined;
+  const handler = (kind === 'app' ? APP_TOKEN_METHODS : METHODS)[method];
+  const otherKind = (kind === 'app' ? METHODS : APP_TOKEN_METHODS)[method];
+  const failure = ctx.store.failures.get(method);
   let result: SlackResult;
   if (token === undefined) result = slackError('not_authed');
-  else if (token !== botToken) result = slackError('invalid_auth');
-  else if (!handler) result = slackError('unknown_method');
-  else result = handler(rest, ctx);
+  else if (!kind) result = slackError('invalid_auth');
+  else if (failure !== undefined) result = slackError(failure);
+  else if (handler) result = handler(rest, ctx);
+  else result = slackError(otherKind ? 'not_allowed_token_type' : 'unknown_method');
   ctx.store.calls.push({
     method,
     args: rest,

@@ -14,8 +14,8 @@ import { type CommandLogEntry, type ConsoleExtras, consoleState } from './state.
 //   GET  /                      the page (HTML and CSS; its vanilla JS is /console/app.js, no build step)
 //   GET  /console/api/state     ?user=U… : channels, users, messages with threads, files, that user's ephemerals
 //   GET  /console/events        Server-Sent Events: `change` on every store change
-//   POST /console/api/command   {userId, channelId, text} → a signed slash command to the bot
-//   POST /console/api/click     {userId, channelId, messageTs, actionId, blockId?, value?} → a signed click
+//   POST /console/api/command   {userId, channelId, text} → a slash command to the bot (HTTP or Socket Mode)
+//   POST /console/api/click     {userId, channelId, messageTs, actionId, blockId?, value?} → a click
 //   POST /console/api/extras/ID {userId, channelId} → runs one of `consoleExtras`' actions
 //   GET  /console/files/ID      a file (Markdown rendered; `?raw=1` for the bytes)
 // Anyone who can reach the console can act as any user: it is for a machine of one's own. POSTs must be

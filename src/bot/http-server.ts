@@ -1,0 +1,94 @@
+// The process's one HTTP port, opened before anything else so that health and readiness answer while
+// Redis or Slack are still being reached. Routes are added by whoever owns them (Slack's events, later
+// alerts and metrics); a route that throws gets a 500 and a log line, never the process.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../incidents/ports.js';
+
+/** Slack's payloads are a few kilobytes; anything near this is not from Slack. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
+
+/** What the process is waiting for: empty when ready. */
+export type Readiness = () => Promise<Record<string, string>>;
+
+export interface HttpServer {
+  readonly port: number;
+  route(method: 'GET' | 'POST', path: string, handler: RouteHandler): void;
+  close(): Promise<void>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: object): void {
+  if (res.headersSent || res.writableEnded) return;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+class TooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Past the limit the rest is read and dropped, so that the client hears the 413 (the request
+    // timeout bounds how long that can take).
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= BODY_LIMIT_BYTES) chunks.push(c);
+    });
+    req.on('end', () =>
+      size > BODY_LIMIT_BYTES ? reject(new TooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
+    req.on('error', reject);
+  });
+}
+
+export async function startHttpServer(o: {
+  port: number;
+  ready: Readiness;
+  log: Logger;
+}): Promise<HttpServer> {
+  const routes = new Map<string, RouteHandler>();
+  routes.set('GET /healthz', (_q, res) => sendJson(res, 200, { ok: true }));
+  routes.set('GET /readyz', async (_q, res) => {
+    const waiting = await o.ready().catch((e: unknown) => ({ readiness: String(e) }));
+    const ok = Object.keys(waiting).length === 0;
+    sendJson(res, ok ? 200 : 503, ok ? { ok } : { ok, waiting });
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    const handler = routes.get(`${req.method} ${path}`);
+    if (!handler) return sendJson(res, 404, { ok: false, error: 'not found' });
+    const body = req.method === 'POST' ? await readBody(req) : '';
+    await handler(req, res, body);
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (e instanceof TooLarge) return sendJson(res, 413, { ok: false, error: 'body too large' });
+      o.log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'http route failed');
+      sendJson(res, 500, { ok: false, error: 'internal error' });
+    });
+  });
+  // A client that trickles its request ties up nothing for long.
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  server.on('clientError', (_e, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    route: (method, path, handler) => void routes.set(`${method} ${path}`, handler),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,119 @@
+import { signV0 } from '@runbook-bot/local-slack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EDGE_SECRET, edgeUnderTest } from '../support/edge-under-test.js';
+
+// What reaches POST /slack/events from outside, correctly signed or not: each of these once crashed
+// the process, slipped past Bolt's checks, or got no answer. Each must get its status and start nothing.
+let e: Awaited<ReturnType<typeof edgeUnderTest>>;
+
+beforeAll(async () => {
+  e = await edgeUnderTest();
+  e.state.redisUp = true;
+});
+afterAll(() => e.close());
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+async function post(body: string, o: { ts?: number; type?: string; sign?: boolean } = {}) {
+  const ts = o.ts ?? nowSec();
+  const res = await fetch(`${e.origin}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': o.type ?? 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      ...(o.sign === false ? {} : { 'x-slack-signature': signV0(EDGE_SECRET, ts, body) }),
+    },
+    body,
+  });
+  return res.status;
+}
+
+const command = (text: string) =>
+  new URLSearchParams({
+    command: '/incident',
+    text,
+    user_id: 'U_ALICE',
+    channel_id: 'C_INCIDENTS',
+    team_id: 'T_LOCAL',
+    response_url: `${e.slack.origin}/commands/T/none`,
+  }).toString();
+
+async function stillServing() {
+  expect((await fetch(`${e.origin}/healthz`)).status).toBe(200);
+  const reply = await e.slack.slashCommand({ userId: 'U_ALICE', channelId: 'C_INCIDENTS', text: 'help' });
+  expect(reply.status).toBe(200);
+}
+
+describe('the Slack receiver', () => {
+  it('answers 400 to signed bodies that are not a Slack payload, and keeps serving', async () => {
+    const bodies: [string, string?][] = [
+      ['payload=null'],
+      ['payload=%5B%5D'],
+      ['payload=42'],
+      ['payload=%7Bnot%20json'],
+      ['null', 'application/json'],
+      ['[1,2]', 'application/json'],
+      ['<xml/>', 'text/xml'],
+    ];
+    for (const [body, type] of bodies) expect(await post(body, type ? { type } : {}), body).toBe(400);
+    await stillServing();
+    expect(e.state.started).toEqual([]);
+  });
+
+  it('refuses a field given twice with 400 instead of guessing which one counts', async () => {
+    const body = `${command('help')}&text=${encodeURIComponent('run redis-permissions cache')}`;
+    expect(await post(body)).toBe(400);
+    expect(e.state.started).toEqual([]);
+  });
+
+  it('refuses requests signed more than five minutes ahead or behind, and unsigned ones', async () => {
+    const body = command('run redis-permissions cache');
+    for (const ts of [nowSec() + 6 * 60, nowSec() + 365 * 86_400, nowSec() - 6 * 60, 0])
+      expect(await post(body, { ts }), `ts ${ts}`).toBe(401);
+    expect(await post(body, { sign: false })).toBe(401);
+    expect(await post(body, { ts: Number.NaN })).toBe(401);
+    expect(e.state.started).toEqual([]);
+  });
+
+  it('opens one incident for a signed run sent four times', async () => {
+    const first = await e.slack.slashCommand({
+      userId: 'U_ALICE',
+      channelId: 'C_INCIDENTS',
+      text: 'run redis-permissions cache',
+    });
+    expect(first.status).toBe(200);
+    const replays = await Promise.all([1, 2, 3].map(() => e.slack.resend(first.request)));
+    expect(replays.map((r) => r.status)).toEqual([401, 401, 401]);
+    await e.slack.waitFor((s) => s.ephemerals.find((x) => /Started \*INC-0001\*/.test(x.text)));
+    expect(e.state.started).toEqual(['cache']);
+    expect(e.state.logs.some((l) => /replay/.test(JSON.stringify(l.fields)))).toBe(true);
+  });
+
+  it('answers 413 to a body far larger than anything Slack sends', async () => {
+    expect(await post(`text=${'x'.repeat(2 * 1024 * 1024)}`)).toBe(413);
+    await stillServing();
+  });
+});
+
+const attemptsOf = (x: typeof e) =>
+  x.state.logs.filter((l) => l.level === 'warn' && /not reachable yet/.test(l.msg));
+
+describe('start-up with Slack unreachable', () => {
+  it('serves health at once, says it waits for Slack, and logs one line per attempt', async () => {
+    const down = await edgeUnderTest({ apiUrl: () => 'http://127.0.0.1:1/api/' });
+    try {
+      down.state.redisUp = true;
+      expect((await fetch(`${down.origin}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${down.origin}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ok: false, waiting: { slack: expect.any(String) } });
+      for (let i = 0; i < 40 && attemptsOf(down).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const attempts = attemptsOf(down);
+      expect(attempts.map((l) => (l.fields as { attempt: number }).attempt).slice(0, 2)).toEqual([1, 2]);
+      for (const l of attempts) expect(JSON.stringify(l.fields)).not.toMatch(/\n\s+at /);
+    } finally {
+      await down.close();
+    }
+  });
+});
