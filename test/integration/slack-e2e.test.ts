@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { execIn, type LabScenario, labDocker, type ScenarioName, setupScenario } from '@runbook-bot/lab';
 import type { LocalUser } from '@runbook-bot/local-slack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BotHarness, botHarness, CHANNEL } from '../support/bot-harness.js';
+import { type BotHarness, botHarness, CHANNEL, type SlackMode } from '../support/bot-harness.js';
 import { BotRedis } from '../support/bot-redis.js';
 import { labEnv } from '../support/lab-run.js';
 
-// The whole bot through Slack: signed slash commands and clicks from the local Slack to the real Bolt
-// app wired by serve(), the run through BullMQ on a real Redis, the steps on the real lab.
+// The whole bot through Slack: slash commands and clicks from the local Slack to the real Bolt app
+// wired by serve(), the run through BullMQ on a real Redis, the steps on the real lab. The same suite
+// runs twice: signed HTTP requests, and Socket Mode envelopes (with the connection rotated mid-incident).
 let redis: BotRedis;
 let h: BotHarness | undefined;
 let scenario: LabScenario | undefined;
@@ -34,6 +35,8 @@ afterEach(async () => {
   scenario = undefined;
 });
 
+let mode: SlackMode = 'http';
+
 async function setup(name: ScenarioName | null, o: Partial<Parameters<typeof botHarness>[0]> = {}) {
   const env = labEnv();
   scenario = name ? await setupScenario(name, { env, docker: labDocker(env) }) : undefined;
@@ -42,6 +45,7 @@ async function setup(name: ScenarioName | null, o: Partial<Parameters<typeof bot
     scenarios: scenario ? [scenario] : [],
     users: USERS,
     approvers: ['U_BOB', 'U_ALICE', ...APPROVERS10],
+    mode,
     ...o,
   });
   return { s: scenario, h };
@@ -68,25 +72,33 @@ const threadText = (x: BotHarness, rootTs: string) =>
     .map((m) => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`)
     .join('\n');
 
-describe('the Slack edge end to end', () => {
+/** Only HTTP requests are signed: a forged or stale one is refused before anything runs. */
+async function refusesUnsigned(h: BotHarness) {
+  const forged = await h.slack.slashCommand({
+    userId: 'U_ALICE',
+    channelId: CHANNEL,
+    text: 'run redis-permissions cache',
+    forgeSignature: true,
+  });
+  const stale = await h.slack.slashCommand({
+    userId: 'U_ALICE',
+    channelId: CHANNEL,
+    text: 'run redis-permissions cache',
+    timestampSec: Math.floor(Date.now() / 1000) - 6 * 60,
+  });
+  expect([forged.status, stale.status]).toEqual([401, 401]);
+}
+
+describe.each(['http', 'socket'] as const)('the Slack edge end to end over %s', (m) => {
+  beforeAll(() => {
+    mode = m;
+  });
+
   it('refuses forged, stale and mistaken commands, and starts nothing', async () => {
     const { h } = await setup(null, {
       extraTargets: { cache: { redis: { docker: { container: 'rbb-never-started' } } } },
     });
-    const forged = await h.slack.slashCommand({
-      userId: 'U_ALICE',
-      channelId: CHANNEL,
-      text: 'run redis-permissions cache',
-      forgeSignature: true,
-    });
-    const stale = await h.slack.slashCommand({
-      userId: 'U_ALICE',
-      channelId: CHANNEL,
-      text: 'run redis-permissions cache',
-      timestampSec: Math.floor(Date.now() / 1000) - 6 * 60,
-    });
-    expect([forged.status, stale.status]).toEqual([401, 401]);
-
+    if (m === 'http') await refusesUnsigned(h);
     const unknownSub = await h.run('restart cache');
     expect(unknownSub.status).toBe(200);
     expect(JSON.stringify(unknownSub.json)).toMatch(/no subcommand `restart`.*\/incident run/s);
@@ -146,17 +158,28 @@ describe('the Slack edge end to end', () => {
     await click('U_BOB', { value: '{"v":1,"incident":"INC-0001; rm -rf /"}' });
     await ephemeralTo(h, 'U_BOB', /not valid/);
     await click('U_BOB', { value: 'approve-everything' });
-    const forged = await h.slack.clickButton({
-      userId: 'U_BOB',
-      channelId: CHANNEL,
-      messageTs: card.ts,
-      actionId: 'incident_approve',
-      forgeSignature: true,
-    });
-    expect(forged.status).toBe(401);
+    if (m === 'http') {
+      const forged = await h.slack.clickButton({
+        userId: 'U_BOB',
+        channelId: CHANNEL,
+        messageTs: card.ts,
+        actionId: 'incident_approve',
+        forgeSignature: true,
+      });
+      expect(forged.status).toBe(401);
+    }
     expect(await repairs(h, id)).toHaveLength(0);
     expect((await h.orchestrator.load(id))?.state.status).toBe('awaiting-approval');
 
+    if (m === 'socket') {
+      // Slack rotates the connection while the card waits: the bot reconnects and the clicks arrive.
+      const before = h.slack.store.connections.length;
+      await h.slack.disconnect('refresh_requested');
+      await h.slack.waitFor(
+        (st) => st.connections.length > before && st.openConnections().length > 0,
+        20_000,
+      );
+    }
     // Ten approvers click at once: one decision, one repair.
     const clicks = await Promise.all(APPROVERS10.map((u) => click(u)));
     expect(clicks.every((c) => c.status === 200 && c.elapsedMs < 3000)).toBe(true);

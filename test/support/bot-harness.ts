@@ -23,6 +23,10 @@ import { scenarioEnvironment } from './scenario-env.js';
 export const SIGNING_SECRET = 'e2e-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-e2e-local-token';
 export const CHANNEL = 'C_INCIDENTS';
+export const APP_TOKEN = 'xapp-e2e-local-app-token';
+
+/** How Slack reaches the bot: signed HTTP requests, or envelopes over a Socket Mode connection. */
+export type SlackMode = 'http' | 'socket';
 
 export interface BotHarnessOptions {
   redisUrl: string;
@@ -33,19 +37,26 @@ export interface BotHarnessOptions {
   allowSelfApproval?: boolean;
   approvalTtl?: string;
   users?: LocalUser[];
+  mode?: SlackMode;
+  userGroups?: { id: string; handle: string; users: string[] }[];
+  approverGroups?: string[];
 }
 
 export async function botHarness(o: BotHarnessOptions) {
+  const socket = o.mode === 'socket';
   const slack: LocalSlack = await createLocalSlack({
     signingSecret: SIGNING_SECRET,
     botToken: BOT_TOKEN,
     ...(o.users ? { users: o.users } : {}),
+    ...(o.userGroups ? { userGroups: o.userGroups } : {}),
+    ...(socket ? { appToken: APP_TOKEN, mode: 'socket' as const } : {}),
   });
   const { dir, targetsFile, targets, secrets } = scenarioEnvironment(o.scenarios, o.extraTargets);
   const reportsDir = join(dir, 'reports');
   const env = {
     SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...(socket ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
+    ...(o.approverGroups ? { APPROVER_GROUPS: o.approverGroups.join(',') } : {}),
     SLACK_API_URL: slack.url,
     PORT: '0',
     REDIS_URL: o.redisUrl,
@@ -74,6 +85,12 @@ export async function botHarness(o: BotHarnessOptions) {
   if (!(await running.ready)) throw new Error('serve() closed before it was ready');
   const origin = `http://127.0.0.1:${running.port}`;
   slack.botUrl = `${origin}/slack/events`;
+  // Ready means Redis, the orchestrator and Slack (auth.test, or the socket) all answered.
+  for (let i = 0; (await fetch(`${origin}/readyz`)).status !== 200; i++) {
+    if (i > 300) throw new Error('the bot never became ready');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (socket) await slack.waitFor((s) => s.openConnections().length > 0, 30_000);
   const orchestrator = running.orchestrator;
   if (!orchestrator) throw new Error('serve() built no orchestrator');
 
@@ -82,6 +99,7 @@ export async function botHarness(o: BotHarnessOptions) {
     slack.messages(CHANNEL).find((m) => m.text.startsWith(`${id} `));
 
   return {
+    mode: o.mode ?? 'http',
     slack,
     orchestrator,
     reportsDir,
