@@ -14,6 +14,7 @@ import type { HttpServer } from './http-server.js';
 import { HELP, type Known, parseIncidentCommand, quote } from './parse-command.js';
 import { retryForever } from './retry.js';
 import type { SeenRequests } from './seen-requests.js';
+import { checkPayload } from './slack-payload.js';
 
 export interface SlackEdgeOptions {
   botToken: string;
@@ -73,7 +74,17 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
       : new HttpReceiver({ signingSecret: o.signingSecret, seen: o.seen, now: o.now, log: o.log });
   const receiver =
     http ??
-    new SocketModeReceiver({ appToken: o.appToken ?? '', logger, installerOptions: { clientOptions } });
+    new SocketModeReceiver({
+      appToken: o.appToken ?? '',
+      logger,
+      installerOptions: { clientOptions },
+      // An envelope Bolt cannot even read fails before any middleware: acknowledge it, so Slack does
+      // not deliver it again, and log why.
+      processEventErrorHandler: async ({ error }) => {
+        o.log.warn({ err: redact(error.message, o.secrets()) }, 'refused a Socket Mode envelope');
+        return true;
+      },
+    });
   // auth.test is ours to call (below, retried): Bolt's own call at construction rejects unhandled.
   const app = new App({
     token: o.botToken,
@@ -85,6 +96,16 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
   if (http) o.http.route('POST', '/slack/events', (req, res, body) => http.handle(req, res, body));
   let waiting: string | undefined = 'connecting to Slack';
   let stopped = false;
+
+  // Over Socket Mode nothing passes our HTTP receiver, so the same shape check runs here, first.
+  if (!http)
+    app.use(async ({ body, next, ...rest }) => {
+      const shape = checkPayload(body as Record<string, unknown>);
+      if (shape.ok) return next();
+      o.log.warn({ reason: shape.reason }, 'refused a Socket Mode envelope');
+      const ack = (rest as { ack?: () => Promise<void> }).ack;
+      if (ack) await ack();
+    });
 
   app.command('/incident', async ({ ack, command, respond }) => {
     // Parsing is pure and in memory, so a mistake is answered in the acknowledgement itself.

@@ -16,8 +16,14 @@ export interface LogLine {
   msg: string;
 }
 
-export async function edgeUnderTest(o: { apiUrl?: (slack: LocalSlack) => string } = {}) {
-  const slack = await createLocalSlack({ signingSecret: EDGE_SECRET, botToken: EDGE_TOKEN });
+export const EDGE_APP_TOKEN = 'xapp-edge-test';
+
+export async function edgeUnderTest(o: { apiUrl?: (slack: LocalSlack) => string; socket?: boolean } = {}) {
+  const slack = await createLocalSlack({
+    signingSecret: EDGE_SECRET,
+    botToken: EDGE_TOKEN,
+    ...(o.socket ? { appToken: EDGE_APP_TOKEN, mode: 'socket' as const } : {}),
+  });
   const state = { redisUp: false, started: [] as string[], logs: [] as LogLine[] };
   const at =
     (level: LogLine['level']) =>
@@ -35,7 +41,7 @@ export async function edgeUnderTest(o: { apiUrl?: (slack: LocalSlack) => string 
   });
   const edge = createSlackEdge({
     botToken: EDGE_TOKEN,
-    signingSecret: EDGE_SECRET,
+    ...(o.socket ? { appToken: EDGE_APP_TOKEN } : { signingSecret: EDGE_SECRET }),
     apiUrl: o.apiUrl ? o.apiUrl(slack) : slack.url,
     http,
     seen: new MemorySeenRequests(),

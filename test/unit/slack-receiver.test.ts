@@ -117,3 +117,32 @@ describe('start-up with Slack unreachable', () => {
     }
   });
 });
+
+describe('Socket Mode envelopes', () => {
+  it('malformed envelopes are acknowledged and refused, and the next command still works', async () => {
+    const sock = await edgeUnderTest({ socket: true });
+    try {
+      sock.state.redisUp = true;
+      await sock.slack.waitFor((s) => s.openConnections().length > 0, 10_000);
+      const bad: ['slash_commands' | 'interactive', Record<string, unknown>][] = [
+        ['slash_commands', { command: '/incident' }],
+        ['slash_commands', { command: '/incident', text: 'run redis-permissions cache', user_id: null }],
+        ['interactive', { type: 'block_actions', user: null, actions: 42 }],
+        ['interactive', { type: 'block_actions', user: { id: 'U_BOB' }, actions: [{}] }],
+      ];
+      for (const [type, payload] of bad)
+        expect((await sock.slack.sendEnvelope(type, payload)).status).toBe(200);
+      expect(sock.state.logs.filter((l) => /refused a Socket Mode envelope/.test(l.msg))).toHaveLength(4);
+      const ok = await sock.slack.slashCommand({
+        userId: 'U_ALICE',
+        channelId: 'C_INCIDENTS',
+        text: 'run redis-permissions cache',
+      });
+      expect(ok.status).toBe(200);
+      await sock.slack.waitFor((s) => s.ephemerals.find((x) => /Started \*INC-0001\*/.test(x.text)));
+      expect(sock.state.started).toEqual(['cache']);
+    } finally {
+      await sock.close();
+    }
+  }, 20_000);
+});

@@ -69,6 +69,8 @@ export interface LocalSlack {
   disconnect(reason?: string): Promise<void>;
   /** Cuts every Socket Mode connection without a close frame, like a network failure. */
   dropConnections(): void;
+  /** Sends any envelope over Socket Mode, as a broken or hostile Slack might: for the bot's refusals. */
+  sendEnvelope(type: 'slash_commands' | 'interactive', payload: Record<string, unknown>): Promise<BotReply>;
   createChannel(name: string, id?: string): LocalChannel;
   addUser(user: LocalUser): void;
   addUserGroup(group: LocalUserGroup): void;
@@ -217,6 +219,7 @@ export async function createLocalSlack(opts: LocalSlackOptions): Promise<LocalSl
     resend: send,
     disconnect: (reason = 'refresh_requested') => hub.disconnect(reason),
     dropConnections: () => hub.drop(),
+    sendEnvelope: (type, payload) => hub.deliver(type, payload),
     createChannel: (name, id) => store.createChannel(name, id),
     addUser: (user) => store.addUser(user),
     addUserGroup: (group) => store.addUserGroup(group),
