@@ -49,7 +49,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 function line(r: IncidentRecord): string {
   const s = r.state;
   const tail = s.endedAt !== undefined ? `ended ${utc(s.endedAt)}` : `started ${utc(s.startedAt)}`;
-  return `*${r.id}* ${STATUS_LABEL[s.status]}: \`${s.runbookId}\` on \`${escapeMrkdwn(r.targetName)}\`, by <@${escapeMrkdwn(s.startedBy)}>, ${tail}`;
+  return `*${escapeMrkdwn(r.id)}* ${STATUS_LABEL[s.status]}: \`${s.runbookId}\` on \`${escapeMrkdwn(r.targetName)}\`, by <@${escapeMrkdwn(s.startedBy)}>, ${tail}`;
 }
 
 function detail(r: IncidentRecord): string {

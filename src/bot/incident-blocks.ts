@@ -116,7 +116,7 @@ export function findingsMessage(
     if (inline && f.evidence.length > 0) blocks.push(...codeSections(f.evidence));
   }
   const filename = `${id}-${run.key.replace(/[^A-Za-z0-9._-]/g, '_')}-findings.txt`;
-  const note = `The full findings with their evidence are in the attached file \`${filename}\`.`;
+  const note = `The full findings with their evidence are in the attached file \`${escapeMrkdwn(filename)}\`.`;
   if (!inline) blocks.push(context(note));
   const fitted = fitOrFile(blocks, note);
   const worst = run.findings.find((f) => f.severity === 'critical') ?? run.findings[0];

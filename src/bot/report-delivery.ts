@@ -18,7 +18,7 @@ export class ReportDelivery {
       filename: `${rec.id}.md`,
       title: `Incident report ${rec.id}`,
       content: report.markdown,
-      comment: `:page_facing_up: Incident report for *${rec.id}* (${status}): ${escapeMrkdwn(report.summary)}`,
+      comment: `:page_facing_up: Incident report for *${escapeMrkdwn(rec.id)}* (${status}): ${escapeMrkdwn(report.summary)}`,
     });
   }
 }

@@ -1,45 +1,13 @@
-import { createLocalSlack } from '@runbook-bot/local-slack';
-import { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { ReportDelivery } from '../../src/bot/report-delivery.js';
-import { WebSlackApi } from '../../src/bot/slack-api.js';
-import { SlackNotifier } from '../../src/bot/slack-notifier.js';
-import { IncidentReports } from '../../src/incidents/incident-reports.js';
-import type { IncidentRecord, RunStore } from '../../src/incidents/ports.js';
+import type { IncidentRecord } from '../../src/incidents/ports.js';
 import { advance, start } from '../../src/runbooks/index.js';
-import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { runNotifierContract } from '../support/notifier-contract.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
+import { slackNotifierOn } from '../support/slack-notifier-on.js';
 import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const rb = toyRunbook();
-
-/** The Slack notifier for the toy runbook, posting to a fresh local Slack through Bolt's Web API client. */
-async function slackNotifierOn(store: RunStore) {
-  const slack = await createLocalSlack({ signingSecret: 's', botToken: 'xoxb-notifier' });
-  const client = new webApi.WebClient('xoxb-notifier', {
-    slackApiUrl: slack.url,
-    retryConfig: { retries: 0 },
-  });
-  const api = new WebSlackApi(client, () => []);
-  const reports = new IncidentReports({
-    runbooks: () => rb,
-    store: new MemoryReportStore(),
-    secrets: () => [],
-    now: () => 9,
-  });
-  const notifier = new SlackNotifier({
-    slack: api,
-    store,
-    runbooks: () => rb,
-    reports: new ReportDelivery({ slack: api, reports }),
-    secrets: () => [],
-    log: silent,
-  });
-  return { slack, notifier };
-}
 
 runNotifierContract('RecordingNotifier', async () => {
   const notifier = new RecordingNotifier();
