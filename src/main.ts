@@ -13,6 +13,7 @@ import { TargetExecutor } from './executors/target-executor.js';
 
 import { IncidentReports } from './incidents/incident-reports.js';
 import { Orchestrator } from './incidents/orchestrator.js';
+import { LateBoundPeople } from './incidents/people.js';
 import type { Notifier } from './incidents/ports.js';
 import { redisFor } from './queue/connection.js';
 import { BullDispatcher } from './queue/dispatcher.js';
@@ -176,11 +177,15 @@ export async function serve(opts: {
       },
     });
     port = http.port;
+    // The reports come before the Slack edge that knows people's names: it is bound once it exists.
+    const people = new LateBoundPeople();
     const reports = new IncidentReports({
       runbooks: opts.catalogue.get,
       store: new FileReportStore(config.REPORTS_DIR),
       secrets: () => secretValues,
       now: Date.now,
+      people,
+      log,
     });
     const slack = opts.notifier
       ? undefined
@@ -218,6 +223,7 @@ export async function serve(opts: {
     });
     orchestrator = o;
     if (slack) {
+      people.bind(slack.people);
       slackWaiting = slack.waiting;
       slack.connect();
       // Stop taking commands first, so nothing new starts while the workers wind down.

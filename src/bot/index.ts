@@ -12,6 +12,7 @@ import { WebSlackApi } from './slack-api.js';
 import { createSlackEdge } from './slack-app.js';
 import { SlackApproverDirectory } from './slack-approvers.js';
 import { SlackNotifier } from './slack-notifier.js';
+import { SlackPeopleDirectory } from './slack-people.js';
 
 export { type HttpServer, type Readiness, startHttpServer } from './http-server.js';
 export { parseIncidentCommand } from './parse-command.js';
@@ -84,6 +85,8 @@ export function startSlackBot(o: {
   return {
     notifier,
     approverDirectory,
+    /** Who user ids are (users.info), for the reports the root builds before this edge exists. */
+    people: new SlackPeopleDirectory({ client: edge.client }),
     /** Why Slack is not usable yet, or undefined. */
     waiting: () => edge.waiting(),
     /** Starts connecting to Slack (in the background); commands get "starting up" until attach. */

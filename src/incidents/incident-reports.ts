@@ -2,8 +2,9 @@
 // ends, whoever started it (a person in Slack, an alert, a test), and an edge only shows it.
 import { renderMarkdown } from '../reports/markdown.js';
 import type { RunbookLookup } from '../runbooks/index.js';
-import { buildReport, isTerminal } from '../runbooks/index.js';
-import type { IncidentRecord, ReportStore } from './ports.js';
+import { buildReport, isTerminal, peopleIn } from '../runbooks/index.js';
+import { NAMES_TIMEOUT_MS, resolveNames } from './people.js';
+import type { IncidentRecord, Logger, PeopleDirectory, ReportStore } from './ports.js';
 
 export interface IncidentReport {
   markdown: string;
@@ -21,17 +22,27 @@ export class IncidentReports {
       /** Values that must never appear: the targets' Redis passwords, the signing secret. */
       secrets: () => readonly string[];
       now: () => number;
+      /** Who the user ids are; without it, reports show bare ids. */
+      people?: PeopleDirectory;
+      /** The most the names may hold a report up, all lookups together (default 2 s). */
+      namesTimeoutMs?: number;
+      log?: Logger;
     },
   ) {}
 
-  private build(rec: IncidentRecord) {
+  private async build(rec: IncidentRecord) {
     const runbook = this.d.runbooks(rec.state.runbookId);
     if (!runbook) throw new Error(`no runbook ${rec.state.runbookId} for ${rec.id}`);
-    return buildReport(rec.state, runbook, { generatedAt: this.d.now() });
+    const people = await resolveNames(peopleIn(rec.state), this.d.people, {
+      timeoutMs: this.d.namesTimeoutMs ?? NAMES_TIMEOUT_MS,
+      incident: rec.id,
+      log: this.d.log,
+    });
+    return buildReport(rec.state, runbook, { generatedAt: this.d.now(), people });
   }
 
-  private render(rec: IncidentRecord): IncidentReport {
-    const report = this.build(rec);
+  private async render(rec: IncidentRecord): Promise<IncidentReport> {
+    const report = await this.build(rec);
     return {
       markdown: renderMarkdown(report, this.d.secrets()),
       summary: report.summary,
@@ -42,7 +53,7 @@ export class IncidentReports {
   /** Builds and stores the report of a run that has ended; the same run filed twice stores it again. */
   async file(rec: IncidentRecord): Promise<IncidentReport & { location: string }> {
     if (!isTerminal(rec.state)) throw new Error(`${rec.id} has not ended: its report is not final`);
-    const r = this.render(rec);
+    const r = await this.render(rec);
     return { ...r, location: await this.d.store.save(rec.id, r.markdown) };
   }
 
@@ -52,6 +63,6 @@ export class IncidentReports {
     const stored = await this.d.store.load(rec.id);
     if (stored === undefined) return this.file(rec);
     // The filed Markdown is what is shown; only its one-line summary is derived again, not rendered.
-    return { markdown: stored, summary: this.build(rec).summary, finished: true };
+    return { markdown: stored, summary: (await this.build(rec)).summary, finished: true };
   }
 }

@@ -53,6 +53,12 @@ export interface ReportStore {
   load(id: string): Promise<string | undefined>;
 }
 
+/** Who a user id is, as people know them: for reports, which otherwise show bare ids. */
+export interface PeopleDirectory {
+  /** Undefined when the id is nobody the directory knows; rejects when it could not be asked. */
+  nameOf(userId: string): Promise<string | undefined>;
+}
+
 export interface TargetDirectory {
   view(name: string): TargetView | undefined;
   names(): string[];

@@ -10,7 +10,10 @@ export const SHORT_OUTPUT = { lines: 20, chars: 2000 } as const;
 export interface ReportMeta {
   /** Who started the run, as people know them; defaults to the state's user id. */
   startedBy?: string;
-  /** Display names of the people in the run (approvers, whoever cancelled), by user id. */
+  /**
+   * Names of the people in the run by user id (see peopleIn): each is shown as "Name (id)"; an id
+   * without one is shown bare.
+   */
   people?: Readonly<Record<string, string>>;
   /** When the report was written (epoch ms, from the caller's clock); omitted from the report if absent. */
   generatedAt?: number;

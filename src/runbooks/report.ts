@@ -87,6 +87,23 @@ function actionOutcome(command: string, r: ExecResult | undefined, unknown: bool
 // --- the report ---
 
 /**
+ * Every user id a report of this state names, once each: the starter, whoever a timeline entry is by
+ * (deciders, approvers, the canceller), and every approver of a request. A caller resolves these to
+ * names before building, since the build itself cannot ask anyone.
+ */
+export function peopleIn(state: RunState): string[] {
+  const ids = [
+    state.startedBy,
+    ...state.timeline.flatMap((e) => (e.by === undefined ? [] : [e.by])),
+    ...Object.values(state.approvals).flatMap((a) => [
+      ...(a.decidedBy === undefined ? [] : [a.decidedBy]),
+      ...(a.approvedBy ?? []).map((g) => g.by),
+    ]),
+  ];
+  return [...new Set(ids)];
+}
+
+/**
  * Builds the incident report of a run. Works for a finished run and for one still going (it then
  * says so). Text is kept as recorded; a renderer must escape it and redact it again.
  */

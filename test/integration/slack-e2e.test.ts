@@ -259,7 +259,8 @@ describe.each(['http', 'socket'] as const)('the Slack edge end to end over %s', 
     const r = reportOf(h, id);
     expect(r.uploaded).toBe(r.onDisk);
     expect(r.onDisk).toMatch(/## Root cause/);
-    expect(r.onDisk).toContain('U_BOB');
+    // People by name, from users.info, beside their ids.
+    expect(r.onDisk).toContain('bob (U_BOB)');
     expect(r.onDisk).toMatch(/docker network connect \S+ \S+/);
     expect(r.onDisk).toMatch(/✅/);
   });

@@ -8,14 +8,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(podman runc aardvark-dns redis-server openssh-server busybox-static procps iproute2)
+# The monitoring stack (tools/lab/src/monitoring.ts starts each binary itself, on loopback ports):
+# Prometheus 2.42 (with promtool), Alertmanager 0.25 and redis_exporter 1.45 from Debian.
+packages+=(prometheus prometheus-alertmanager prometheus-redis-exporter)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then
-  # Package scripts must not start redis-server or sshd on their default ports: the tests own
-  # port 6379 and the lab runs its own sshd on 2222.
+  # Package scripts must not start redis-server, sshd or the Prometheus daemons on their default
+  # ports: the tests own port 6379, the lab runs its own sshd on 2222 and its own monitoring.
   blocker_added=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -24,8 +27,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   trap '[ "$blocker_added" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y --no-install-recommends "${missing[@]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # Podman here only works with runc and with limits below the machine's hard limits (LAB.md).

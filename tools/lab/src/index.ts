@@ -14,6 +14,15 @@ export { runHost, type TcpProbe, tcpProbe } from './host.js';
 export { type SshPlace, shellWord, sshLoopback, writeKnownHosts } from './host-redis.js';
 export { isLabError, LabError } from './lab-error.js';
 export type { LabSshPlace, LabTarget, LabTargetInput } from './lab-target.js';
+export {
+  DEFAULT_RULES_FILE,
+  type Monitoring,
+  type MonitoringOptions,
+  monitoringTargetOf,
+  type PromSample,
+  startMonitoring,
+} from './monitoring.js';
+export type { AlertTimings, MonitoringTarget } from './monitoring-config.js';
 export { ensureLab, type Prerequisites } from './prerequisites.js';
 export { type RedisCliPlace, redisCli } from './probes.js';
 export {
