@@ -42,7 +42,10 @@ function launch(name: string, port: number, spec: DaemonSpec): Daemon {
   const fd = openSync(spec.logFile, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(spec.file, [...spec.args], { stdio: ['ignore', fd, fd], env: { ...BARE_ENV, ...spec.env } });
+    child = spawn(spec.file, [...spec.args], {
+      stdio: ['ignore', fd, fd],
+      env: { ...BARE_ENV, ...spec.env },
+    });
   } finally {
     // The child holds its own copy of the descriptor.
     closeSync(fd);

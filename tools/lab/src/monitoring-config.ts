@@ -26,7 +26,14 @@ export const redisUri = (t: MonitoringTarget) => `redis://${t.redisAddress}`;
 /** redis_exporter 1.45's -redis.password-file: a JSON map from the scraped URI to its password. */
 export function exporterPasswords(targets: readonly MonitoringTarget[]): string {
   const map: Record<string, string> = {};
-  for (const t of targets) if (t.password !== undefined) map[redisUri(t)] = t.password;
+  for (const t of targets) {
+    if (t.password === undefined) continue;
+    // The file is keyed by address: two targets on one Redis cannot hold different passwords.
+    const known = map[redisUri(t)];
+    if (known !== undefined && known !== t.password)
+      throw new LabError(`${t.redisAddress} is monitored twice with different passwords`);
+    map[redisUri(t)] = t.password;
+  }
   return `${JSON.stringify(map)}\n`;
 }
 

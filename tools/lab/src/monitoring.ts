@@ -81,7 +81,8 @@ async function promQuery(baseUrl: string, promql: string): Promise<PromSample[]>
     error?: string;
     data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
   };
-  if (body.status !== 'success') throw new LabError(`prometheus query ${promql}: ${body.error ?? res.status}`);
+  if (body.status !== 'success')
+    throw new LabError(`prometheus query ${promql}: ${body.error ?? res.status}`);
   return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
 
@@ -213,7 +214,8 @@ export async function startMonitoring(opts: MonitoringOptions): Promise<Monitori
 export async function monitoringTargetOf(scenario: LabScenario, docker: Docker): Promise<MonitoringTarget> {
   const { redis } = scenario.target;
   const password = scenario.redisPassword !== undefined ? { password: scenario.redisPassword } : {};
-  if (!redis.docker) return { name: scenario.targetName, redisAddress: `127.0.0.1:${redis.port}`, ...password };
+  if (!redis.docker)
+    return { name: scenario.targetName, redisAddress: `127.0.0.1:${redis.port}`, ...password };
   const info = await docker.getContainer(redis.docker.container).inspect();
   const ip = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
   if (!ip) throw new LabError(`${redis.docker.container} has no address (is it running?)`);

@@ -24,9 +24,18 @@ export function ensureLab(dockerSocket: string, isRoot: boolean, rerun: string):
       ok: false,
       message: `The lab (real containers through Podman, sshd, broken data dirs) needs root. Run:\n\n  sudo ${rerun}\n\nOn the first run it installs what is missing (${install}, then ${start}).\n`,
     };
-  const missing = ['podman', 'runc', 'redis-server', 'redis-cli', 'sshd', 'busybox'].filter(
-    (c) => !has(c) && !existsSync(`/usr/sbin/${c}`),
-  );
+  // The monitoring stack's binaries too: a machine set up before it existed must install it.
+  const missing = [
+    'podman',
+    'runc',
+    'redis-server',
+    'redis-cli',
+    'sshd',
+    'busybox',
+    'prometheus',
+    'prometheus-alertmanager',
+    'prometheus-redis-exporter',
+  ].filter((c) => !has(c) && !existsSync(`/usr/sbin/${c}`));
   const running = apiAnswers(dockerSocket);
   if (missing.length === 0 && running) return { ok: true, startedLab: false };
   const step = (script: string) => spawnSync('bash', [script], { stdio: 'inherit' }).status === 0;
