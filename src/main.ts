@@ -15,6 +15,7 @@ import { IncidentReports } from './incidents/incident-reports.js';
 import { Orchestrator } from './incidents/orchestrator.js';
 import { LateBoundPeople } from './incidents/people.js';
 import type { Notifier } from './incidents/ports.js';
+import { createMetrics } from './metrics.js';
 import { redisFor } from './queue/connection.js';
 import { BullDispatcher } from './queue/dispatcher.js';
 import { startEventWorker } from './queue/event-worker.js';
@@ -177,6 +178,13 @@ export async function serve(opts: {
       },
     });
     port = http.port;
+    const metrics = createMetrics({
+      log,
+      runbooks: opts.catalogue.ids,
+      queues: [dispatcher.diagnosis, dispatcher.repair, dispatcher.events],
+      recentIncidents: (n) => store.recent(n),
+    });
+    http.route('GET', '/metrics', metrics.route);
     // The reports come before the Slack edge that knows people's names: it is bound once it exists.
     const people = new LateBoundPeople();
     const reports = new IncidentReports({
@@ -220,6 +228,7 @@ export async function serve(opts: {
       now: Date.now,
       log,
       redact: (text, opt) => redact(text, secretValues, opt),
+      metrics: metrics.incidents,
     });
     orchestrator = o;
     if (slack) {

@@ -4,6 +4,8 @@ import type { ApprovalPolicy, ApproverAnswer, ApproverDirectory, PolicyRefusal }
 import { approverAnswer, mayDecide, moreApprovers } from './approval-policy.js';
 import type { IncidentReports } from './incident-reports.js';
 import type { IncidentMeta } from './meta.js';
+import type { IncidentMetrics, IncidentSource } from './metrics-port.js';
+import { observeStart, observeTransition } from './metrics-port.js';
 import type { Dispatcher, IncidentRecord, Logger, Notifier, RunStore, TargetDirectory } from './ports.js';
 
 export interface OrchestratorDeps {
@@ -24,6 +26,8 @@ export interface OrchestratorDeps {
   log: Logger;
   /** Removes the targets' secrets from what the engine stores; analyzers still read raw output. */
   redact?: (text: string, opts?: { cut?: boolean }) => string;
+  /** Told what each saved transition means (ended, step finished, approval decided); optional. */
+  metrics?: IncidentMetrics;
 }
 
 export type StartRefusal =
@@ -58,6 +62,8 @@ export class Orchestrator {
     meta?: IncidentMeta;
     /** Runbooks that already ran on this fault, oldest first, when this start is a handover. */
     handedOverFrom?: string[];
+    /** Counted in the started metric; default slack. */
+    source?: IncidentSource;
   }): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
     const runbook = this.d.catalogue.get(req.runbookId);
     if (!runbook)
@@ -95,6 +101,7 @@ export class Orchestrator {
     );
     const record = { id, targetName: req.targetName, state: t.state, meta: req.meta ?? {} };
     await this.d.store.create(record, t.commands);
+    this.d.metrics?.record(observeStart(t.state, req.source ?? 'slack'));
     this.d.log.info(
       { incident: id, runbook: runbook.id, target: req.targetName, by: req.startedBy },
       'incident started',
@@ -115,6 +122,8 @@ export class Orchestrator {
         return t.ignored ? { state: rec.state, ignored: t.ignored } : { state: rec.state };
       }
       if (await this.d.store.save(id, rec.version, t.state, t.commands)) {
+        // Only a write that landed is counted, so a lost compare-and-set never counts twice.
+        this.d.metrics?.record(observeTransition(rec.state, t.state));
         await this.dispatch(id, { ...rec, state: t.state, version: rec.version + 1 });
         return t.ignored ? { state: t.state, ignored: t.ignored } : { state: t.state };
       }
@@ -257,6 +266,7 @@ export class Orchestrator {
               targetName: rec.targetName,
               startedBy: rec.state.startedBy,
               handedOverFrom: [...(rec.state.handedOverFrom ?? []), rec.state.runbookId],
+              source: 'handover',
               // The channel carries over; the root message does not: the new incident gets its own.
               meta: { ...(rec.meta.channel ? { channel: rec.meta.channel } : {}), parent: rec.id },
             });

@@ -25,7 +25,7 @@ const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
   },
   root: {
     layers: ['runbooks', 'library', 'reports', 'incidents', 'executors', 'queue', 'bot', 'root'],
-    packages: /^(node:.*|zod|yaml|pino|dockerode|ioredis|bullmq)$/,
+    packages: /^(node:.*|zod|yaml|pino|dockerode|ioredis|bullmq|prom-client)$/,
   },
 };
 
