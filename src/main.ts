@@ -1,16 +1,8 @@
 import Dockerode from 'dockerode';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import {
-  MemorySeenRequests,
-  retryForever,
-  type SeenRequests,
-  startHttpServer,
-  startSlackBot,
-} from './bot/index.js';
+import { retryForever, startHttpServer, startSlackBot } from './bot/index.js';
 import { type Config, credentialValues, type Role } from './config.js';
 import { TargetExecutor } from './executors/target-executor.js';
-
 import { IncidentReports } from './incidents/incident-reports.js';
 import { Orchestrator } from './incidents/orchestrator.js';
 import { LateBoundPeople } from './incidents/people.js';
@@ -24,6 +16,7 @@ import { startStepWorkers } from './queue/step-worker.js';
 import { FileReportStore } from './reports/file-report-store.js';
 import { type ActionRunner, RunbookBotError, type RunbookCatalogue } from './runbooks/index.js';
 import { redact } from './runbooks/redact.js';
+import { seenRequests } from './seen-requests-redis.js';
 import type { Targets } from './targets-file.js';
 
 export type Log = pino.Logger;
@@ -39,21 +32,6 @@ export interface Running {
   /** Resolves once Redis has answered and the orchestrator takes commands (false: closed first). */
   ready: Promise<boolean>;
   close(): Promise<void>;
-}
-
-/** Replays are refused across processes and restarts; with Redis down, this process's memory still refuses. */
-function seenRequests(redis: Redis, prefix: string): SeenRequests {
-  const memory = new MemorySeenRequests();
-  return {
-    async firstTime(key, ttlMs) {
-      if (!memory.firstTimeNow(key, ttlMs)) return false;
-      try {
-        return (await redis.set(`${prefix}:seen:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
-      } catch {
-        return true;
-      }
-    },
-  };
 }
 
 /** ioredis reports every failed reconnect: the same reason is logged once per ten seconds, with a count. */

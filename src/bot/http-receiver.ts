@@ -50,12 +50,12 @@ export class HttpReceiver implements Receiver {
     return Promise.resolve();
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, rawBody: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, rawBody: string, bytes: Buffer): Promise<void> {
     const refuse = (status: number, reason: string) => {
       this.o.log.warn({ status, reason }, 'refused a request to /slack/events');
       respond(res, status);
     };
-    const signed = verifySignature(req.headers, rawBody, this.o.signingSecret, this.o.now());
+    const signed = verifySignature(req.headers, bytes, this.o.signingSecret, this.o.now());
     if (!signed.ok) return refuse(signed.status, signed.reason);
     const parsed = parseSlackBody(req.headers['content-type'], rawBody);
     if (!parsed.ok) return refuse(parsed.status, parsed.reason);

@@ -7,8 +7,17 @@ import type { Logger } from '../incidents/ports.js';
 
 /** Slack's payloads are a few kilobytes; anything near this is not from Slack. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
+/** All bodies being read at once, together: many slow senders cannot hold the memory hostage. */
+const IN_FLIGHT_LIMIT_BYTES = 64 * 1024 * 1024;
+const MAX_CONNECTIONS = 1024;
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
+/** `body` is the raw bytes as text; `raw` the bytes themselves (a signature covers the bytes). */
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  raw: Buffer,
+) => Promise<void> | void;
 
 /** What the process is waiting for: empty when ready. */
 export type Readiness = () => Promise<Record<string, string>>;
@@ -26,21 +35,46 @@ export function sendJson(res: ServerResponse, status: number, body: object): voi
 }
 
 class TooLarge extends Error {}
+class Busy extends Error {}
 
-function readBody(req: IncomingMessage): Promise<string> {
+let inFlight = 0;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    // Past the limit the rest is read and dropped, so that the client hears the 413 (the request
-    // timeout bounds how long that can take).
+    let held = 0;
+    let busy = false;
+    const release = () => {
+      inFlight -= held;
+      held = 0;
+    };
+    // Past a limit the rest is read and dropped, so that the client hears the 413 or 503 (the
+    // request timeout bounds how long that can take).
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size <= BODY_LIMIT_BYTES) chunks.push(c);
+      if (size > BODY_LIMIT_BYTES || busy) return;
+      if (inFlight + c.length > IN_FLIGHT_LIMIT_BYTES) {
+        busy = true;
+        release();
+        chunks.length = 0;
+        return;
+      }
+      inFlight += c.length;
+      held += c.length;
+      chunks.push(c);
     });
-    req.on('end', () =>
-      size > BODY_LIMIT_BYTES ? reject(new TooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
-    );
-    req.on('error', reject);
+    req.on('end', () => {
+      release();
+      if (busy) reject(new Busy());
+      else if (size > BODY_LIMIT_BYTES) reject(new TooLarge());
+      else resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      release();
+      reject(e);
+    });
+    req.on('close', release);
   });
 }
 
@@ -61,19 +95,27 @@ export async function startHttpServer(o: {
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     const handler = routes.get(`${req.method} ${path}`);
     if (!handler) return sendJson(res, 404, { ok: false, error: 'not found' });
-    const body = req.method === 'POST' ? await readBody(req) : '';
-    await handler(req, res, body);
+    const raw = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    await handler(req, res, raw.toString('utf8'), raw);
   };
-  const server: Server = createServer((req, res) => {
+  // Node checks these timeouts every connectionsCheckingInterval (30 s by default): a slow sender
+  // would otherwise hold a connection for 30 s, whatever the timeouts say.
+  const server: Server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (e instanceof TooLarge) return sendJson(res, 413, { ok: false, error: 'body too large' });
-      o.log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'http route failed');
+      if (e instanceof Busy) return sendJson(res, 503, { ok: false, error: 'too many requests in flight' });
+      const err = e instanceof Error ? e.message : String(e);
+      // A client that hangs up mid-body is its own affair, not a fault of the bot's.
+      if (req.destroyed || err === 'aborted')
+        return void o.log.info({ err, path: req.url }, 'client went away before its request was read');
+      o.log.error({ err, path: req.url }, 'http route failed');
       sendJson(res, 500, { ok: false, error: 'internal error' });
     });
   });
   // A client that trickles its request ties up nothing for long.
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
+  server.maxConnections = MAX_CONNECTIONS;
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

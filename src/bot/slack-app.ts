@@ -64,9 +64,10 @@ function boltLogger(log: Logger, secrets: () => readonly string[]): BoltLogger {
 export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
   let deps: EdgeDeps | undefined;
   // Against a local Slack a failing call must fail now, not after half an hour of retries.
+  // A Slack that accepts the connection and never answers must fail the call, not hold it forever.
   const clientOptions = o.apiUrl
-    ? { slackApiUrl: o.apiUrl, retryConfig: { retries: 0 } }
-    : { retryConfig: { retries: 2, factor: 2 } };
+    ? { slackApiUrl: o.apiUrl, retryConfig: { retries: 0 }, timeout: 10_000 }
+    : { retryConfig: { retries: 2, factor: 2 }, timeout: 10_000 };
   const logger = boltLogger(o.log, o.secrets);
   const http =
     o.appToken || !o.signingSecret
@@ -93,9 +94,19 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
     clientOptions,
     logger,
   });
-  if (http) o.http.route('POST', '/slack/events', (req, res, body) => http.handle(req, res, body));
+  if (http) o.http.route('POST', '/slack/events', (req, res, body, raw) => http.handle(req, res, body, raw));
   let waiting: string | undefined = 'connecting to Slack';
   let stopped = false;
+  let connected = false;
+  // In Socket Mode commands arrive only over the socket: while it is down, the bot is not ready.
+  if (receiver instanceof SocketModeReceiver) {
+    receiver.client.on('connected', () => {
+      if (connected) waiting = undefined;
+    });
+    receiver.client.on('disconnected', () => {
+      if (connected && !stopped) waiting = 'the Socket Mode connection is down; reconnecting';
+    });
+  }
 
   // Over Socket Mode nothing passes our HTTP receiver, so the same shape check runs here, first.
   if (!http)
@@ -110,7 +121,9 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
   app.command('/incident', async ({ ack, command, respond }) => {
     // Parsing is pure and in memory, so a mistake is answered in the acknowledgement itself.
     const parsed = parseIncidentCommand(command.text, o.known());
-    if (!parsed.ok) return void (await ack({ response_type: 'ephemeral', text: parsed.message }));
+    // What was typed is echoed back; a secret pasted into the command is not.
+    if (!parsed.ok)
+      return void (await ack({ response_type: 'ephemeral', text: redact(parsed.message, o.secrets()) }));
     if (parsed.command.kind === 'help') return void (await ack({ response_type: 'ephemeral', text: HELP }));
     const d = deps;
     if (!d)
@@ -162,6 +175,7 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
         stopped: () => stopped,
         describe: (e) => redact(e instanceof Error ? e.message : String(e), o.secrets()),
       }).then((reached) => {
+        connected = reached;
         if (reached) waiting = undefined;
       });
     },

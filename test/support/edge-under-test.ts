@@ -47,7 +47,7 @@ export async function edgeUnderTest(o: { apiUrl?: (slack: LocalSlack) => string;
     seen: new MemorySeenRequests(),
     now: Date.now,
     known: () => ({ runbookIds: ['redis-permissions'], targetNames: ['cache'] }),
-    secrets: () => [],
+    secrets: () => [EDGE_SECRET, EDGE_TOKEN],
     log,
   });
   const deps: EdgeDeps = {

@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { signV0 } from '@runbook-bot/local-slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EDGE_SECRET, edgeUnderTest } from '../support/edge-under-test.js';
+import { EDGE_SECRET, EDGE_TOKEN, edgeUnderTest } from '../support/edge-under-test.js';
 
 // What reaches POST /slack/events from outside, correctly signed or not: each of these once crashed
 // the process, slipped past Bolt's checks, or got no answer. Each must get its status and start nothing.
@@ -145,4 +146,37 @@ describe('Socket Mode envelopes', () => {
       await sock.close();
     }
   }, 20_000);
+});
+
+describe('found by an adversarial try', () => {
+  it('the signature covers the bytes sent: other bytes that decode to the same text are refused', async () => {
+    const ts = nowSec();
+    const sent = Buffer.concat([Buffer.from('text='), Buffer.from([0xff, 0xfe])]);
+    const other = Buffer.concat([Buffer.from('text='), Buffer.from([0xc0, 0x80])]);
+    const sign = (b: Buffer) =>
+      `v0=${createHmac('sha256', EDGE_SECRET).update(`v0:${ts}:`).update(b).digest('hex')}`;
+    const postBytes = (body: Buffer, signature: string) =>
+      fetch(`${e.origin}/slack/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(ts),
+          'x-slack-signature': signature,
+        },
+        body,
+      }).then((r) => r.status);
+    // Signed as sent, it passes the signature and fails only as a payload (no command in it).
+    expect(await postBytes(sent, sign(sent))).toBe(404);
+    expect(await postBytes(other, sign(sent))).toBe(401);
+  });
+
+  it('a secret pasted into a command is not echoed back', async () => {
+    for (const text of [EDGE_TOKEN, `run ${EDGE_SECRET} cache`, `run redis-permissions ${EDGE_TOKEN}`]) {
+      const reply = await e.slack.slashCommand({ userId: 'U_ALICE', channelId: 'C_INCIDENTS', text });
+      expect(reply.status).toBe(200);
+      expect(reply.body).not.toContain(EDGE_TOKEN);
+      expect(reply.body).not.toContain(EDGE_SECRET);
+      expect(reply.body).toContain('[REDACTED]');
+    }
+  });
 });
