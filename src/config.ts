@@ -80,14 +80,28 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** How soon a dead worker's job is noticed (BullMQ lock and stall-check interval). */
   JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** Turns POST /alerts/alertmanager on; Alertmanager sends it as `Authorization: Bearer …`. */
+  ALERT_WEBHOOK_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters (e.g. openssl rand -hex 32)')
+    .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces')
+    .optional(),
+  /** The Slack channel incidents started by alerts open in. */
+  ALERT_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id like C012ABCDEF')
+    .optional(),
+  /** Incidents alerts may start per target in any hour; the excess is logged and counted. */
+  ALERT_RATE_PER_HOUR: count(1, 1000).default(6),
+  /** After an incident ended, its alert firing again within this is noted in its thread. */
+  ALERT_REOPEN_WINDOW: duration.pipe(z.number().max(86_400_000, 'at most 24h')).default(10 * 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Config = z.infer<typeof envSchema>;
 export type Role = 'all' | 'bot' | 'worker';
 
-// Settings whose values are credentials. ALERT_WEBHOOK_TOKEN is read by name, so it counts as soon
-// as the schema has it.
+// Settings whose values are credentials: redacted by value wherever output is kept or shown.
 const CREDENTIALS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'ALERT_WEBHOOK_TOKEN'];
 
 /** The credential values this configuration holds: to be redacted wherever output is kept or shown. */
@@ -113,6 +127,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
     if (!present.SLACK_BOT_TOKEN) errors.push('SLACK_BOT_TOKEN: required for the bot role (xoxb-…)');
     if (!present.SLACK_APP_TOKEN && !present.SLACK_SIGNING_SECRET)
       errors.push('SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+    if (present.ALERT_WEBHOOK_TOKEN && !present.ALERT_CHANNEL)
+      errors.push(
+        'ALERT_CHANNEL: required when ALERT_WEBHOOK_TOKEN is set (the Slack channel id incidents from alerts open in, like C012ABCDEF)',
+      );
   }
   return parsed.success && errors.length === 0 ? { ok: true, config: parsed.data } : { ok: false, errors };
 }

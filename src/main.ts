@@ -1,5 +1,6 @@
 import Dockerode from 'dockerode';
 import { pino } from 'pino';
+import { mountAlertIntake } from './alert-webhook.js';
 import { retryForever, startHttpServer, startSlackBot } from './bot/index.js';
 import { type Config, credentialValues, type Role } from './config.js';
 import { TargetExecutor } from './executors/target-executor.js';
@@ -209,6 +210,18 @@ export async function serve(opts: {
       metrics: metrics.incidents,
     });
     orchestrator = o;
+    // POST /alerts/alertmanager, when ALERT_WEBHOOK_TOKEN is set; it waits for `attached` like commands.
+    const alerts = mountAlertIntake({
+      http,
+      config,
+      redis: connection,
+      orchestrator: o,
+      targets,
+      catalogue: opts.catalogue,
+      metrics: metrics.alerts,
+      accepting: () => attached,
+      log,
+    });
     if (slack) {
       people.bind(slack.people);
       slackWaiting = slack.waiting;
@@ -217,6 +230,8 @@ export async function serve(opts: {
       closers.unshift(() => slack.stop());
     }
     closers.push(() => http.close());
+    // Alerts already acknowledged are worked on before Redis goes.
+    if (alerts) closers.push(() => alerts.idle());
     const events = startEventWorker({ connection, prefix, orchestrator: o, concurrency: 16, log });
     closers.push(() => events.close());
     const sweep = setInterval(

@@ -138,6 +138,11 @@ export function createMetrics(d: MetricsDeps): BotMetrics {
     help: 'Alerts that joined an incident already open for them instead of starting one.',
     registers,
   });
+  const rateLimited = new Counter({
+    name: 'runbook_bot_alerts_rate_limited_total',
+    help: 'Firing alerts that started nothing because their target reached ALERT_RATE_PER_HOUR.',
+    registers,
+  });
 
   // Every known series starts at zero, so that rate() and dashboards see it before its first event.
   for (const runbook of d.runbooks) {
@@ -175,6 +180,7 @@ export function createMetrics(d: MetricsDeps): BotMetrics {
     alerts: {
       received: (status, matched) => received.inc({ status, matched: String(matched) }),
       deduplicated: () => deduplicated.inc(),
+      rateLimited: () => rateLimited.inc(),
     },
     route: async (_req, res) => {
       const text = await registry.metrics();

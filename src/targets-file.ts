@@ -1,13 +1,15 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { TargetDirectory } from './incidents/ports.js';
-import type { TargetConfig } from './runbooks/index.js';
+import type { AlertRule, TargetConfig } from './runbooks/index.js';
 import { targetsFileSchema, viewOfTarget } from './runbooks/index.js';
 
 export interface Targets extends TargetDirectory {
   config(name: string): TargetConfig | undefined;
   /** Env var names holding secrets (Redis passwords) that the executors must be given. */
   secretEnvNames(): string[];
+  /** The `alerts:` routing rules, in the file's order. */
+  alertRules(): readonly AlertRule[];
 }
 
 export type TargetsResult = { ok: true; targets: Targets } | { ok: false; errors: string[] };
@@ -29,6 +31,7 @@ export function parseTargets(text: string, source: string): TargetsResult {
       errors: parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(top)'}: ${i.message}`),
     };
   const all = parsed.data.targets;
+  const rules = parsed.data.alerts ?? [];
   return {
     ok: true,
     targets: {
@@ -41,6 +44,7 @@ export function parseTargets(text: string, source: string): TargetsResult {
       secretEnvNames: () => [
         ...new Set(Object.values(all).flatMap((t) => (t.redis.passwordEnv ? [t.redis.passwordEnv] : []))),
       ],
+      alertRules: () => rules,
     },
   };
 }

@@ -2,7 +2,7 @@
 // that one request. Once decided, expired or withdrawn, the buttons give way to who did what and when.
 
 import type { ApprovalRun, Runbook, RunState } from '../runbooks/index.js';
-import { approvalsNeeded, causeEvidence } from '../runbooks/run-queries.js';
+import { approvalsNeeded, causeEvidence, resolvedAlerts } from '../runbooks/run-queries.js';
 import {
   type Block,
   clamp,
@@ -31,12 +31,24 @@ export interface WhoMayApprove {
 }
 
 /** The state of the card as shown; stored so a card is only rewritten when it changes. */
-export const cardState = (a: ApprovalRun) =>
-  a.status !== 'pending'
-    ? `${a.status}:${a.decidedBy ?? ''}`
-    : a.approvedBy?.length
-      ? `pending:${a.approvedBy.map((g) => g.by).join(',')}`
-      : 'pending';
+export const cardState = (a: ApprovalRun, state?: RunState) => {
+  if (a.status !== 'pending') return `${a.status}:${a.decidedBy ?? ''}`;
+  const base = a.approvedBy?.length ? `pending:${a.approvedBy.map((g) => g.by).join(',')}` : 'pending';
+  const resolved = state ? resolvedAlerts(state).length : 0;
+  return resolved > 0 ? `${base}:alerts-resolved=${resolved}` : base;
+};
+
+/** While the request waits: the alerts of the incident that have resolved, and that it may still be decided. */
+function alertResolvedLines(state: RunState, a: ApprovalRun): string[] {
+  const resolved = resolvedAlerts(state);
+  if (a.status !== 'pending' || resolved.length === 0) return [];
+  const names = resolved
+    .map((r) => `\`${escapeMrkdwn(r.name)}\` at ${utc(r.resolvedAt ?? r.detectedAt)}`)
+    .join(', ');
+  return [
+    `:information_source: *The alert has resolved:* ${names}. The fault may have cleared by itself: you may still approve or reject this repair.`,
+  ];
+}
 
 const mention = (id: string) => `<@${escapeMrkdwn(id)}>`;
 
@@ -110,8 +122,10 @@ export function approvalCard(
   a: ApprovalRun,
   who?: WhoMayApprove,
 ): { text: string; blocks: Block[]; overflow: boolean; fullText: string } {
+  const resolved = alertResolvedLines(state, a);
   const blocks: Block[] = [
     header(`Approval needed: ${a.title}`),
+    ...(resolved.length ? sections(resolved.join('\n')) : []),
     ...sections(causeLines(state, runbook, a).join('\n')),
     ...sections(`*Target:* \`${escapeMrkdwn(state.target.name)}\` (${whereText(state)})`),
     ...codeSections(a.commands, '*The repair will run exactly:*'),

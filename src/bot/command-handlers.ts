@@ -3,9 +3,9 @@
 import type { ApproverAnswer } from '../incidents/approval-policy.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { IncidentRecord, Logger, RunStore } from '../incidents/ports.js';
-import { isTerminal, pendingApproval } from '../runbooks/index.js';
+import { isTerminal, openedByAlert, pendingApproval } from '../runbooks/index.js';
 import { escapeMrkdwn } from './blocks.js';
-import { plainStatus, STATUS_LABEL, utc } from './incident-blocks.js';
+import { plainStatus, STATUS_LABEL, starterText, utc } from './incident-blocks.js';
 import type { IncidentCommand } from './parse-command.js';
 import { explainFailure, REDIS_DOWN_READ, slackErrorOf } from './reply-errors.js';
 import type { ReportDelivery } from './report-delivery.js';
@@ -49,7 +49,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 function line(r: IncidentRecord): string {
   const s = r.state;
   const tail = s.endedAt !== undefined ? `ended ${utc(s.endedAt)}` : `started ${utc(s.startedAt)}`;
-  return `*${escapeMrkdwn(r.id)}* ${STATUS_LABEL[s.status]}: \`${s.runbookId}\` on \`${escapeMrkdwn(r.targetName)}\`, by <@${escapeMrkdwn(s.startedBy)}>, ${tail}`;
+  return `*${escapeMrkdwn(r.id)}* ${STATUS_LABEL[s.status]}: \`${s.runbookId}\` on \`${escapeMrkdwn(r.targetName)}\`, ${openedByAlert(s.startedBy) === undefined ? 'by' : 'opened by'} ${starterText(s.startedBy)}, ${tail}`;
 }
 
 function detail(r: IncidentRecord): string {

@@ -1,7 +1,14 @@
 // What an incident looks like in Slack: the root message (updated in place as the run moves) and the
 // findings posted in its thread. Pure functions from the run state to Block Kit.
 import type { Finding, Runbook, RunState, RunStatus, StepRun } from '../runbooks/index.js';
-import { humanUtc, pendingApproval, placeOf, utcIso } from '../runbooks/index.js';
+import {
+  humanUtc,
+  openedByAlert,
+  pendingApproval,
+  placeOf,
+  resolvedAlerts,
+  utcIso,
+} from '../runbooks/index.js';
 import {
   type Block,
   codeSections,
@@ -53,6 +60,30 @@ export interface RootView {
   /** The incident this one was handed over to, or from. */
   handedOverTo?: string;
   parent?: string;
+  /** The alert that opened it, as received (meta): shown escaped, the link only as a link. */
+  alert?: { name: string; severity?: string; summary?: string; url?: string };
+}
+
+/** Who opened an incident: a person (a mention) or an alert (its name). */
+export function starterText(startedBy: string): string {
+  const alert = openedByAlert(startedBy);
+  return alert === undefined ? `<@${escapeMrkdwn(startedBy)}>` : `alert \`${escapeMrkdwn(alert)}\``;
+}
+
+/** The alert lines of the root message: what fired, how bad, what it says, where it came from. */
+function alertLines(v: RootView): string[] {
+  const a = v.alert;
+  const lines: string[] = [];
+  if (a) {
+    lines.push(
+      `*Alert:* \`${escapeMrkdwn(a.name)}\`${a.severity ? ` (severity ${escapeMrkdwn(a.severity)})` : ''}`,
+    );
+    if (a.summary) lines.push(`*Summary:* ${escapeMrkdwn(a.summary)}`);
+    if (a.url) lines.push(`*Source:* <${escapeMrkdwn(a.url)}|the alert's expression in Prometheus>`);
+  }
+  for (const r of resolvedAlerts(v.state))
+    lines.push(`*Alert resolved:* \`${escapeMrkdwn(r.name)}\` at ${utc(r.resolvedAt ?? r.detectedAt)}`);
+  return lines;
 }
 
 export function rootMessage(v: RootView): { text: string; blocks: Block[] } {
@@ -62,7 +93,8 @@ export function rootMessage(v: RootView): { text: string; blocks: Block[] } {
     `*Status:* ${STATUS_LABEL[s.status]}`,
     `*Target:* \`${escapeMrkdwn(s.target.name)}\` (${whereText(s)})`,
     `*Runbook:* \`${escapeMrkdwn(s.runbookId)}\``,
-    `*Started by:* <@${escapeMrkdwn(s.startedBy)}> at ${utc(s.startedAt)}`,
+    `*${openedByAlert(s.startedBy) === undefined ? 'Started' : 'Opened'} by:* ${starterText(s.startedBy)} at ${utc(s.startedAt)}`,
+    ...alertLines(v),
   ];
   if (s.endedAt !== undefined) lines.push(`*Ended:* ${utc(s.endedAt)}`);
   const blocks: Block[] = [header(`${v.id}: ${title}`), ...sections(lines.join('\n'))];

@@ -7,7 +7,7 @@ import type { IncidentRecord, Logger, Notifier, RunStore } from '../incidents/po
 import type { RunbookLookup } from '../runbooks/index.js';
 import { redact } from '../runbooks/redact.js';
 import { approvalCard, cardState, type WhoMayApprove } from './approval-card.js';
-import { escapeMrkdwn } from './blocks.js';
+import { escapeMrkdwn, sections } from './blocks.js';
 import { findingsMessage, rootMessage } from './incident-blocks.js';
 import type { ReportDelivery } from './report-delivery.js';
 import type { SlackApi } from './slack-api.js';
@@ -47,7 +47,7 @@ export class SlackNotifier implements Notifier {
   }
 
   private async carryOut(record: IncidentRecord, command: Command): Promise<void> {
-    if (command.type === 'schedule-expiry') return;
+    if (command.type === 'schedule-expiry' || command.type === 'refile-report') return;
     // The record the orchestrator just wrote: its meta is kept current below as posts are made, so one
     // flush of many commands reads the store only when another process may be posting the root.
     const rec = record;
@@ -84,6 +84,17 @@ export class SlackNotifier implements Notifier {
       case 'request-approval':
         await this.ensureCard(rec, channel, rootTs, command.approval.id);
         return;
+      case 'post-note':
+        // An alert fired again, another joined, or one resolved: one line in the thread, once.
+        await this.once(rec, metaKey.note(command.key), async () =>
+          this.d.slack.post({
+            channel,
+            threadTs: rootTs,
+            text: command.text,
+            blocks: sections(`:bell: ${escapeMrkdwn(command.text)}`),
+          }),
+        );
+        return;
       case 'handover':
         await this.once(rec, 'handover', async () =>
           this.d.slack.post({
@@ -118,7 +129,7 @@ export class SlackNotifier implements Notifier {
     await this.d.slack.update({ channel, ts: rootTs, ...root });
     for (const a of Object.values(rec.state.approvals)) {
       const ts = rec.meta[metaKey.card(a.id)];
-      const shown = cardState(a);
+      const shown = cardState(a, rec.state);
       if (!ts || rec.meta[metaKey.cardState(a.id)] === shown) continue;
       const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a, this.d.approvers);
       await this.d.slack.update({ channel, ts, text: card.text, blocks: card.blocks });
@@ -141,6 +152,16 @@ export class SlackNotifier implements Notifier {
       runbook: this.d.runbooks(rec.state.runbookId),
       ...(rec.meta.handedOverTo ? { handedOverTo: rec.meta.handedOverTo } : {}),
       ...(rec.meta.parent ? { parent: rec.meta.parent } : {}),
+      ...(rec.meta.alertName
+        ? {
+            alert: {
+              name: rec.meta.alertName,
+              ...(rec.meta.alertSeverity ? { severity: rec.meta.alertSeverity } : {}),
+              ...(rec.meta.alertSummary ? { summary: rec.meta.alertSummary } : {}),
+              ...(rec.meta.alertUrl ? { url: rec.meta.alertUrl } : {}),
+            },
+          }
+        : {}),
     };
   }
 
@@ -175,7 +196,7 @@ export class SlackNotifier implements Notifier {
     await this.once(rec, metaKey.card(approvalId), async () => {
       const card = approvalCard(rec.id, rec.state, this.d.runbooks(rec.state.runbookId), a, this.d.approvers);
       const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: card.text, blocks: card.blocks });
-      await this.remember(rec, { [metaKey.cardState(a.id)]: cardState(a) });
+      await this.remember(rec, { [metaKey.cardState(a.id)]: cardState(a, rec.state) });
       if (card.overflow)
         await this.d.slack.upload({
           channel,

@@ -29,10 +29,14 @@ export interface IncidentMetrics {
   record(observations: readonly Observation[]): void;
 }
 
-/** The alert intake's counters, registered (at zero) before the intake exists. */
+/** The alert intake's counters. */
 export interface AlertMetrics {
+  /** Every alert of every notification: matched when it was routed to a runbook and target (firing) or to its incident (resolved). */
   received(status: 'firing' | 'resolved', matched: boolean): void;
+  /** A firing alert that joined an incident already there for it instead of starting one. */
   deduplicated(): void;
+  /** A firing alert that would have started an incident beyond its target's hourly limit. */
+  rateLimited(): void;
 }
 
 // A step that was skipped (never issued) or whose worker died has no duration worth a histogram.

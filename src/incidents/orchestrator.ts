@@ -1,7 +1,15 @@
-import type { EngineCommand, EngineEvent, Ignored, RunbookCatalogue, RunState } from '../runbooks/index.js';
-import { advance, approvalsMissing, isTerminal, RunbookBotError, start, utcIso } from '../runbooks/index.js';
-import type { ApprovalPolicy, ApproverAnswer, ApproverDirectory, PolicyRefusal } from './approval-policy.js';
-import { approverAnswer, mayDecide, moreApprovers } from './approval-policy.js';
+import type {
+  EngineCommand,
+  EngineEvent,
+  Ignored,
+  OpeningAlert,
+  RunbookCatalogue,
+  RunState,
+} from '../runbooks/index.js';
+import { advance, isTerminal, RunbookBotError, start } from '../runbooks/index.js';
+import type { ApprovalPolicy, ApproverAnswer, ApproverDirectory } from './approval-policy.js';
+import { approverAnswer, mayDecide } from './approval-policy.js';
+import { type DecisionRefusal, refusalOf } from './decision-refusal.js';
 import type { IncidentReports } from './incident-reports.js';
 import type { IncidentMeta } from './meta.js';
 import type { IncidentMetrics, IncidentSource } from './metrics-port.js';
@@ -30,17 +38,11 @@ export interface OrchestratorDeps {
   metrics?: IncidentMetrics;
 }
 
+export type { DecisionRefusal } from './decision-refusal.js';
+
 export type StartRefusal =
   | { code: 'unknown-runbook'; message: string; known: readonly string[] }
   | { code: 'unknown-target'; message: string; known: readonly string[] };
-
-export type DecisionRefusal =
-  | PolicyRefusal
-  | { code: 'unknown-incident' | 'unknown-approval' | 'expired' | 'finished'; message: string }
-  // The same person approving twice: their approval stands, and it still needs `missing` others.
-  | { code: 'already-approved'; message: string; missing: number }
-  // Who decided is data: an edge names the person its own way (Slack as a mention).
-  | { code: 'already-decided'; message: string; status: string; decidedBy?: string; decidedAt?: number };
 
 const MAX_CAS_TRIES = 25;
 
@@ -64,6 +66,8 @@ export class Orchestrator {
     handedOverFrom?: string[];
     /** Counted in the started metric; default slack. */
     source?: IncidentSource;
+    /** The alert that opens it, when one does. */
+    alert?: OpeningAlert;
   }): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
     const runbook = this.d.catalogue.get(req.runbookId);
     if (!runbook)
@@ -95,6 +99,7 @@ export class Orchestrator {
         approvalTtlMs: this.d.approvalTtlMs,
         ...(this.d.highRiskApprovals === undefined ? {} : { highRiskApprovals: this.d.highRiskApprovals }),
         ...(req.handedOverFrom ? { handedOverFrom: req.handedOverFrom } : {}),
+        ...(req.alert ? { alert: req.alert } : {}),
       },
       this.d.now(),
       this.redact,
@@ -156,28 +161,7 @@ export class Orchestrator {
     if (!r)
       return { ok: false, refusal: { code: 'unknown-incident', message: `There is no incident ${id}.` } };
     if (!r.ignored) return { ok: true, state: r.state };
-    const a = r.state.approvals[approvalId];
-    const when = (ms?: number) => (ms ? utcIso(ms).replace(/\.\d{3}Z$/, 'Z') : '?');
-    const missing = a ? approvalsMissing(a) : 0;
-    const refusal: DecisionRefusal =
-      r.ignored === 'already-approved'
-        ? {
-            code: 'already-approved',
-            message: `You have already approved this; it needs ${moreApprovers(missing)} before it runs. Nothing has run yet.`,
-            missing,
-          }
-        : r.ignored === 'approval-expired' || a?.status === 'expired'
-          ? { code: 'expired', message: `This approval expired at ${when(a?.expiresAt)}; nothing was run.` }
-          : a && a.status !== 'pending' && a.status !== 'withdrawn'
-            ? {
-                code: 'already-decided',
-                message: `Already ${a.status} by ${a.decidedBy ?? 'someone'} at ${when(a.decidedAt)}.`,
-                status: a.status,
-                ...(a.decidedBy === undefined ? {} : { decidedBy: a.decidedBy }),
-                ...(a.decidedAt === undefined ? {} : { decidedAt: a.decidedAt }),
-              }
-            : { code: 'finished', message: `Incident ${id} has already ended (${r.state.status}).` };
-    return { ok: false, refusal };
+    return { ok: false, refusal: refusalOf(id, r.state, approvalId, r.ignored) };
   }
 
   /** Whether someone may approve (and so cancel): the policy's list, then its groups. */
@@ -289,6 +273,10 @@ export class Orchestrator {
         await this.d.notifier.handle(rec, c);
         return;
       }
+      case 'refile-report':
+        // The thread already has the report; the filed one gains what came after (an alert resolved).
+        if (isTerminal(rec.state)) await this.d.reports.file(rec);
+        return;
       default:
         await this.d.notifier.handle(rec, c);
     }

@@ -69,3 +69,48 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/** What the ledger says of a firing alert, atomically (see AlertLedger.open). */
+export type LedgerOpen =
+  /** This caller opens the incident, under its token: start it, then bind(). */
+  | { kind: 'claimed' }
+  /** The alert (its fingerprint) already belongs to this incident. */
+  | { kind: 'known'; incidentId: string }
+  /** Another alert opened an incident for the same runbook and target: this one joins it (link()). */
+  | { kind: 'joined'; incidentId: string }
+  /** Another delivery is opening the incident right now (for this fingerprint, or for the pair). */
+  | { kind: 'busy'; by: 'fingerprint' | 'pair' }
+  /** The target has started `perHour` incidents from alerts in the last hour. */
+  | { kind: 'rate-limited'; startedLastHour: number };
+
+/** One alert's place in the ledger: its fingerprint and where it routes. */
+export interface LedgerKey {
+  fingerprint: string;
+  runbookId: string;
+  targetName: string;
+}
+
+/**
+ * Which incident each alert belongs to, shared by every bot process: one incident per alert
+ * fingerprint, one open incident per (runbook, target), and an hourly limit of alert-started
+ * incidents per target. Every method is atomic on its own.
+ */
+export interface AlertLedger {
+  /** The fingerprint's incident, else the pair's, else, within the limit, a claim of both under `token`. */
+  open(req: LedgerKey & { token: string; now: number; perHour: number }): Promise<LedgerOpen>;
+  /** After a claim: the fingerprint and the pair name the incident. False if the claim was lost. */
+  bind(req: LedgerKey & { token: string; incidentId: string }): Promise<boolean>;
+  /** Gives a claim back (the incident could not be started): the pair and the hour's count too. */
+  unclaim(req: LedgerKey & { token: string }): Promise<void>;
+  /** Names the incident for a fingerprint that names none yet; true the first time. */
+  link(fingerprint: string, incidentId: string): Promise<boolean>;
+  /** The incident a fingerprint belongs to, or that it is being opened right now. */
+  incidentOf(
+    fingerprint: string,
+  ): Promise<{ kind: 'none' } | { kind: 'busy' } | { kind: 'incident'; id: string }>;
+  /** Forgets that the fingerprint, or the pair, names this incident (if it still does): it has ended. */
+  forget(
+    key: { fingerprint: string } | { runbookId: string; targetName: string },
+    incidentId: string,
+  ): Promise<void>;
+}

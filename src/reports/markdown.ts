@@ -63,7 +63,9 @@ export function renderMarkdown(report: Report, secrets: readonly string[] = []):
       `**Status:** ${STATUS[h.status]}`,
       `**Target:** ${t(h.target.name)} (${t(h.target.where)})`,
       `**Runbook:** ${t(h.runbook.id)}`,
-      `**Started by:** ${t(h.startedBy)}`,
+      h.openedByAlert === undefined
+        ? `**Started by:** ${t(h.startedBy)}`
+        : `**Opened by:** alert ${code(h.openedByAlert)} (Alertmanager)`,
       `**Started:** ${humanUtc(h.startedAt)}`,
       `**Ended:** ${h.endedAt ? humanUtc(h.endedAt) : 'not yet (the run is still going)'}`,
       `**Duration:** ${h.duration}${h.finished ? '' : ' so far'}`,
@@ -83,6 +85,27 @@ export function renderMarkdown(report: Report, secrets: readonly string[] = []):
       (e) => `| ${humanUtc(e.at)} | ${e.kind} | ${cell(e.text)} | ${cell(e.by ?? '')} |`,
     ),
   );
+
+  if (report.alerts.length > 0) {
+    para('## Alerts (UTC)');
+    para(
+      '| Alert | Started (startsAt) | Detected | Resolved |',
+      '| --- | --- | --- | --- |',
+      ...report.alerts.map(
+        (a) =>
+          `| ${cell(a.name)}${a.opened ? ' (opened the incident)' : ''} | ${a.startsAt ? humanUtc(a.startsAt) : '?'} | ${humanUtc(a.detectedAt)} | ${a.resolvedAt ? humanUtc(a.resolvedAt) : a.status === 'resolved' ? 'resolved' : 'still firing'} |`,
+      ),
+    );
+  }
+
+  para('## Incident clock (UTC)');
+  para(
+    '| Milestone | Time (UTC) |',
+    '| --- | --- |',
+    ...report.clock.milestones.map((m) => `| ${m.label} | ${humanUtc(m.at)} |`),
+  );
+  if (report.clock.durations.length > 0)
+    para(...report.clock.durations.map((d) => `- **${d.name}:** ${d.text}`));
 
   para('## Root cause');
   if (report.rootCause) {

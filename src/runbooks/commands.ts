@@ -34,6 +34,15 @@ export const engineCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), runId, status: runStatusSchema }),
   z.object({ type: z.literal('finish'), runId, status: runStatusSchema, summary: z.string() }),
   z.object({ type: z.literal('handover'), runId, runbookId: z.string().min(1) }),
+  /** A line for the incident's thread, posted once per key (an alert that fired again, resolved). */
+  z.object({
+    type: z.literal('post-note'),
+    runId,
+    key: z.string().regex(/^[\w.:-]{1,180}$/),
+    text: z.string(),
+  }),
+  /** File the report of an ended incident again: something was added to its timeline. */
+  z.object({ type: z.literal('refile-report'), runId }),
 ]);
 export type EngineCommand = z.infer<typeof engineCommandSchema>;
 
@@ -47,7 +56,9 @@ export type Ignored =
   | 'approval-not-pending'
   /** An approve from someone whose approval is already counted: it does not make a second approver. */
   | 'already-approved'
-  | 'approval-expired';
+  | 'approval-expired'
+  /** An alert notification this incident has already recorded (Alertmanager repeats them). */
+  | 'duplicate-alert';
 
 export interface Transition {
   state: RunState;

@@ -1,4 +1,5 @@
 import type { Ignored, Transition } from './commands.js';
+import { type OpeningAlert, onAlert, openingAlert } from './engine-alert.js';
 import type { Flow } from './engine-flow.js';
 import { contextFor, finish, issue, note, stepOf } from './engine-flow.js';
 import { pump } from './engine-pump.js';
@@ -28,6 +29,8 @@ export interface StartInput {
   highRiskApprovals?: number;
   /** Runbooks that already ran on this fault (a handover chain), oldest first. */
   handedOverFrom?: string[];
+  /** The alert that opens this run, when an alert does (its startedBy is then `alertmanager:<name>`). */
+  alert?: OpeningAlert;
 }
 
 export type RunbookLookup = (id: string) => Runbook | undefined;
@@ -39,6 +42,7 @@ export function start(rb: Runbook, input: StartInput, at: number, redact: Redact
   // A count outside 1–5 would be stored and then refused when the state is read back: refuse it now.
   if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 5))
     throw new RunbookBotError('CONFIG_INVALID', `highRiskApprovals must be 1 to 5, not ${n}`);
+  const alert = input.alert ? openingAlert(input.alert) : undefined;
   const s: RunState = {
     schema: STATE_SCHEMA_VERSION,
     runId: input.runId,
@@ -56,7 +60,9 @@ export function start(rb: Runbook, input: StartInput, at: number, redact: Redact
     facts: {},
     approvals: {},
     visits: {},
+    ...(alert ? { alerts: alert.alerts } : {}),
     timeline: [
+      ...(alert?.timeline ?? []),
       { at, kind: 'started', text: `${rb.title} started on ${input.target.name}`, by: input.startedBy },
     ],
   };
@@ -149,6 +155,8 @@ const whyNoAnswer = (r: ExecResult) =>
       : (r.error ?? 'no result');
 
 function dispatch(f: Flow, e: EngineEvent): Ignored | undefined {
+  // Recorded whatever the run's state: an ended incident's report still says the alert resolved.
+  if (e.type === 'alert') return onAlert(f, e);
   if (e.type === 'step-result' || e.type === 'repair-interrupted') {
     const run = f.s.steps[e.stepKey];
     if (!run) return 'unknown-step';

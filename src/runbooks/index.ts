@@ -7,6 +7,7 @@ export * from './commands.js';
 export * from './condition.js';
 export * from './describe.js';
 export * from './engine.js';
+export type { OpeningAlert } from './engine-alert.js';
 export * from './errors.js';
 export * from './model.js';
 export * from './precondition.js';

@@ -1,5 +1,6 @@
 // The incident report as data: what src/runbooks/report.ts builds and src/reports renders.
 import type { Severity } from './model.js';
+import type { IncidentClock, ReportAlert } from './report-clock.js';
 import type { ApprovalRun, RunStatus, StepRun, TimelineEntry } from './state.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -27,6 +28,8 @@ export interface ReportHeader {
   /** False while the run is still going (a report asked for mid-run). */
   finished: boolean;
   startedBy: string;
+  /** The alert's name, when an alert opened the incident (then `startedBy` reads "alert <name>"). */
+  openedByAlert?: string;
   /** UTC ISO 8601, e.g. 2026-02-12T07:00:00.000Z. */
   startedAt: string;
   endedAt?: string;
@@ -164,6 +167,10 @@ export interface Report {
   outcome?: string;
   handover?: string;
   timeline: ReportTimelineEntry[];
+  /** The alerts of the incident: the one that opened it, and any noted in it. */
+  alerts: ReportAlert[];
+  /** Milestones from the alert starting to it resolving, and the durations between them. */
+  clock: IncidentClock;
   checked: CheckedStep[];
   rootCause?: RootCause;
   /** Problems found that are not part of the root cause's evidence (or all of them, with no cause). */

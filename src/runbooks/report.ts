@@ -2,6 +2,7 @@
 // comes from the state (no clock), and it holds text exactly as recorded; renderers escape and
 // redact it for their format (src/reports/markdown.ts).
 import type { Finding, Runbook } from './model.js';
+import { incidentClock, reportAlerts } from './report-clock.js';
 import { summarise, whatWasNotDone, whereOf } from './report-narrative.js';
 import { formatDuration, utcIso } from './report-time.js';
 import type {
@@ -22,9 +23,10 @@ import type {
 import { REPORT_SCHEMA_VERSION, SHORT_OUTPUT } from './report-types.js';
 import type { ExecResult } from './result.js';
 import { succeeded } from './result.js';
-import { causeEvidence, isTerminal } from './run-queries.js';
+import { causeEvidence, isTerminal, openedByAlert } from './run-queries.js';
 import type { ApprovalRun, RunState, StepRun } from './state.js';
 
+export * from './report-clock.js';
 export * from './report-time.js';
 export * from './report-types.js';
 
@@ -100,7 +102,8 @@ export function peopleIn(state: RunState): string[] {
       ...(a.approvedBy ?? []).map((g) => g.by),
     ]),
   ];
-  return [...new Set(ids)];
+  // An alert (the starter of an incident it opened) is nobody to look up.
+  return [...new Set(ids)].filter((id) => openedByAlert(id) === undefined);
 }
 
 /**
@@ -108,7 +111,9 @@ export function peopleIn(state: RunState): string[] {
  * says so). Text is kept as recorded; a renderer must escape it and redact it again.
  */
 export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta = {}): Report {
+  const alert = openedByAlert(state.startedBy);
   const person = (id: string) => {
+    if (id === state.startedBy && alert !== undefined) return `alert ${alert}`;
     const name = meta.people?.[id];
     return name && name !== id ? `${name} (${id})` : id;
   };
@@ -123,6 +128,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     status: state.status,
     finished,
     startedBy: meta.startedBy ?? person(state.startedBy),
+    ...(alert === undefined ? {} : { openedByAlert: alert }),
     startedAt: utcIso(state.startedAt),
     ...(state.endedAt === undefined ? {} : { endedAt: utcIso(state.endedAt) }),
     durationMs: endAt - state.startedAt,
@@ -262,6 +268,8 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     ...(state.outcome ? { outcome: state.outcome.summary } : {}),
     ...(state.outcome?.handover === undefined ? {} : { handover: state.outcome.handover }),
     timeline,
+    alerts: reportAlerts(state),
+    clock: incidentClock(state),
     checked,
     ...(rootCause ? { rootCause } : {}),
     otherProblems,

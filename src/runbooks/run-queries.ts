@@ -129,3 +129,14 @@ export function placeOf(s: RunState): { kind: 'container' | 'host'; name: string
     ? { kind: 'container', name: r.container ?? '?' }
     : { kind: 'host', name: r.sshHost ?? r.host };
 }
+
+/** How an incident opened by an alert names its starter: never a Slack user id, so no person is it. */
+export const ALERT_STARTER = 'alertmanager:';
+
+/** The alert's name when an alert opened the run (its startedBy is `alertmanager:<alertname>`). */
+export const openedByAlert = (startedBy: string): string | undefined =>
+  startedBy.startsWith(ALERT_STARTER) ? startedBy.slice(ALERT_STARTER.length) : undefined;
+
+/** The alerts of the run that have resolved, in the order they were recorded. */
+export const resolvedAlerts = (s: RunState) =>
+  Object.values(s.alerts ?? {}).filter((a) => a.status === 'resolved');

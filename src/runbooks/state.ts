@@ -104,6 +104,9 @@ export const timelineEntrySchema = z.object({
     'late-result',
     'repair-interrupted',
     'recheck',
+    'alert-firing',
+    'alert-received',
+    'alert-resolved',
   ]),
   text: z.string(),
   step: z.string().optional(),
@@ -119,6 +122,24 @@ const phaseSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('done') }),
 ]);
 export type Phase = z.infer<typeof phaseSchema>;
+
+/** Alertmanager's alert fingerprint (a 64-bit hash in hex): the only form kept as a key of `alerts`. */
+export const FINGERPRINT = /^[0-9a-f]{1,64}$/;
+
+/** One Alertmanager alert as this incident knows it: the one that opened it, or one noted in it. */
+export const alertRunSchema = z.object({
+  name: z.string(),
+  status: z.enum(['firing', 'resolved']),
+  /** When the alert began firing, as Prometheus says (its startsAt), if it said. */
+  startsAt: z.number().optional(),
+  /** When the bot received the notification that brought it here (detected). */
+  detectedAt: z.number(),
+  /** When it resolved (Alertmanager's endsAt of the resolved notification, else when that arrived). */
+  resolvedAt: z.number().optional(),
+  /** True for the alert that opened the incident. */
+  opened: z.boolean().optional(),
+});
+export type AlertRun = z.infer<typeof alertRunSchema>;
 
 export const STATE_SCHEMA_VERSION = 1;
 
@@ -154,6 +175,8 @@ export const runStateSchema = z.object({
     })
     .optional(),
   endedAt: z.number().optional(),
+  /** Alerts by fingerprint, for an incident an alert opened or one noted in it; absent: none. */
+  alerts: z.record(z.string().regex(FINGERPRINT), alertRunSchema).optional(),
   timeline: z.array(timelineEntrySchema),
 });
 export type RunState = z.infer<typeof runStateSchema>;
@@ -183,5 +206,17 @@ export const engineEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('approval-expired'), approvalId: z.string() }),
   z.object({ type: z.literal('cancel'), by: z.string().min(1), reason: z.string().optional() }),
+  // An Alertmanager notification about an alert of this incident: recorded and noted, never acted on.
+  z.object({
+    type: z.literal('alert'),
+    status: z.enum(['firing', 'resolved']),
+    fingerprint: z.string().regex(FINGERPRINT),
+    name: z.string().min(1).max(200),
+    /** When the notification was received (detected). */
+    at: z.number(),
+    startsAt: z.number().optional(),
+    /** For a resolved alert: when it resolved. */
+    endsAt: z.number().optional(),
+  }),
 ]);
 export type EngineEvent = z.infer<typeof engineEventSchema>;

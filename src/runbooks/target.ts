@@ -64,14 +64,39 @@ export const targetConfigSchema = z
   .object({ redis: redisTarget, clients: z.array(clientTarget).default([]) })
   .strict();
 
+const targetName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase target name');
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/, 'a Prometheus label name');
+
+/**
+ * Routing for alerts that carry no `runbook` label: every label under `match` must equal exactly,
+ * and then the target is `target`, or the value of the label `targetLabel` (default `target`).
+ */
+export const alertRuleSchema = z
+  .object({
+    match: z
+      .record(labelName, z.string().min(1).max(256))
+      .refine((m) => Object.keys(m).length > 0, 'at least one label to match'),
+    runbook: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a runbook id'),
+    target: targetName.optional(),
+    targetLabel: labelName.optional(),
+  })
+  .strict()
+  .refine((r) => r.target === undefined || r.targetLabel === undefined, {
+    message: 'give target or targetLabel, not both',
+  });
+export type AlertRule = z.infer<typeof alertRuleSchema>;
+
 export const targetsFileSchema = z
   .object({
-    targets: z.record(
-      z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase target name'),
-      targetConfigSchema,
-    ),
+    targets: z.record(targetName, targetConfigSchema),
+    alerts: z.array(alertRuleSchema).max(200).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((f, ctx) => {
+    for (const [i, r] of (f.alerts ?? []).entries())
+      if (r.target !== undefined && !Object.hasOwn(f.targets, r.target))
+        ctx.addIssue({ code: 'custom', path: ['alerts', i, 'target'], message: `no target ${r.target}` });
+  });
 
 export type TargetConfig = z.infer<typeof targetConfigSchema>;
 export type TargetsFile = z.infer<typeof targetsFileSchema>;

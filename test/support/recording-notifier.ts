@@ -17,6 +17,8 @@ export function shownAs(c: Command): string | undefined {
       return 'handover';
     case 'finish':
       return 'report';
+    case 'post-note':
+      return `note:${c.key}`;
     default:
       return undefined;
   }

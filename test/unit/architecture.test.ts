@@ -7,7 +7,16 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const SRC = join(ROOT, 'src');
 const TOOLS = join(ROOT, 'tools');
 
-type Layer = 'runbooks' | 'library' | 'reports' | 'incidents' | 'executors' | 'queue' | 'bot' | 'root';
+type Layer =
+  | 'runbooks'
+  | 'library'
+  | 'reports'
+  | 'incidents'
+  | 'alerts'
+  | 'executors'
+  | 'queue'
+  | 'bot'
+  | 'root';
 
 // The core (`runbooks`) knows no runbook: the library is content, handed in by the root as a catalogue.
 const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
@@ -16,6 +25,8 @@ const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
   // Rendering is pure; the one adapter here keeps reports as files (the ReportStore port).
   reports: { layers: ['runbooks', 'reports'], packages: /^(node:(fs\/promises|path|crypto))$/ },
   incidents: { layers: ['runbooks', 'reports', 'incidents'], packages: /^(zod)$/ },
+  // The alert intake: payload schema, pure routing, and the use of the ledger and the orchestrator.
+  alerts: { layers: ['runbooks', 'incidents', 'alerts'], packages: /^zod$/ },
   executors: { layers: ['runbooks', 'executors'], packages: /^(node:.*|dockerode|node-ssh|ioredis|zod)$/ },
   queue: { layers: ['runbooks', 'incidents', 'queue'], packages: /^(node:.*|bullmq|ioredis|zod|pino)$/ },
   // The Slack edge shows incidents and files nothing: no file system, and no report rendering of its own.
@@ -24,7 +35,7 @@ const MAY_IMPORT: Record<Layer, { layers: Layer[]; packages: RegExp }> = {
     packages: /^(node:(http|net|crypto)|@slack\/.*|zod|pino)$/,
   },
   root: {
-    layers: ['runbooks', 'library', 'reports', 'incidents', 'executors', 'queue', 'bot', 'root'],
+    layers: ['runbooks', 'library', 'reports', 'incidents', 'alerts', 'executors', 'queue', 'bot', 'root'],
     packages: /^(node:.*|zod|yaml|pino|dockerode|ioredis|bullmq|prom-client)$/,
   },
 };

@@ -89,11 +89,50 @@ describe('credentialValues', () => {
     const c: Config = parsed({});
     const withToken = Object.assign({}, c, { ALERT_WEBHOOK_TOKEN: 'webhook-token-abcdef' });
     expect(credentialValues(withToken)).toContain('webhook-token-abcdef');
+    const read = parsed({ ALERT_WEBHOOK_TOKEN: 'webhook-token-from-env-0123', ALERT_CHANNEL: 'C0123ALERTS' });
+    expect(credentialValues(read)).toContain('webhook-token-from-env-0123');
   });
 
   it('is empty for a worker given no Slack settings', () => {
     const r = parseConfig({}, 'worker');
     if (!r.ok) throw new Error(r.errors.join('\n'));
     expect(credentialValues(r.config)).toEqual([]);
+  });
+});
+
+describe('the alert intake settings', () => {
+  it('are off by default, with 6 incidents per target per hour and a 10-minute reopen window', () => {
+    const c = parsed({});
+    expect(c.ALERT_WEBHOOK_TOKEN).toBeUndefined();
+    expect(c.ALERT_RATE_PER_HOUR).toBe(6);
+    expect(c.ALERT_REOPEN_WINDOW).toBe(600_000);
+    expect(parsed({ ALERT_REOPEN_WINDOW: '0s' }).ALERT_REOPEN_WINDOW).toBe(0);
+  });
+
+  it('a token needs ALERT_CHANNEL in the bot roles, not in the worker', () => {
+    const token = { ALERT_WEBHOOK_TOKEN: 'a'.repeat(32) };
+    expect(errorsOf(token)).toEqual([
+      expect.stringMatching(/^ALERT_CHANNEL: required when ALERT_WEBHOOK_TOKEN is set/),
+    ]);
+    expect(parseConfig(token, 'worker').ok).toBe(true);
+    expect(parsed({ ...token, ALERT_CHANNEL: 'C0123ALERTS' }).ALERT_CHANNEL).toBe('C0123ALERTS');
+  });
+
+  it('are refused when out of shape, naming the variable and never the value', () => {
+    for (const [name, v] of [
+      ['ALERT_WEBHOOK_TOKEN', 'short-token'],
+      ['ALERT_WEBHOOK_TOKEN', 'has spaces in it, 0123456789'],
+      ['ALERT_CHANNEL', '#incidents'],
+      ['ALERT_CHANNEL', 'U0123ABC'],
+      ['ALERT_RATE_PER_HOUR', '0'],
+      ['ALERT_RATE_PER_HOUR', 'six'],
+      ['ALERT_REOPEN_WINDOW', '25h'],
+      ['ALERT_REOPEN_WINDOW', '10 minutes'],
+    ] as const) {
+      const errors = errorsOf({ ALERT_CHANNEL: 'C0123ALERTS', [name]: v });
+      expect(errors, `${name}=${v}`).toHaveLength(1);
+      expect(errors[0]).toMatch(new RegExp(`^${name}: `));
+      expect(errors[0]).not.toContain(v);
+    }
   });
 });

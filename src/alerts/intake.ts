@@ -1,0 +1,262 @@
+import type { IncidentMeta } from '../incidents/meta.js';
+import type { AlertMetrics } from '../incidents/metrics-port.js';
+import type { Orchestrator } from '../incidents/orchestrator.js';
+import type { AlertLedger, IncidentRecord, LedgerKey, Logger } from '../incidents/ports.js';
+import { ALERT_STARTER, isTerminal } from '../runbooks/index.js';
+import type { AlertmanagerPayload, ReceivedAlert } from './payload.js';
+import { alertNameOf, type RoutingTable, routeAlert, SAFE_NAME, unsafeLabels } from './route.js';
+
+// The work behind POST /alerts/alertmanager, done after the request has been acknowledged: each
+// alert is routed, checked against the ledger, and then starts an incident, joins one, is noted in
+// one, or is dropped, and every one of those is logged and counted. Nothing here fails a request.
+
+export interface AlertIntakeDeps {
+  orchestrator: Pick<Orchestrator, 'start' | 'apply' | 'load'>;
+  ledger: AlertLedger;
+  routing: RoutingTable;
+  /** The Slack channel incidents from alerts open in (ALERT_CHANNEL). */
+  channel: string;
+  /** Incidents alerts may start per target in any hour (ALERT_RATE_PER_HOUR). */
+  perHour: number;
+  /** After an incident ended, its alert firing again is noted in it for this long (ALERT_REOPEN_WINDOW). */
+  reopenWindowMs: number;
+  now: () => number;
+  /** A fresh claim token, unique across processes. */
+  token: () => string;
+  metrics: AlertMetrics;
+  log: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  /** How long, in all, to wait for another delivery that is opening the incident an alert joins (ms). */
+  busyWaitMs?: number;
+}
+
+export type AlertOutcome =
+  | { outcome: 'started'; incident: string }
+  | { outcome: 'deduplicated'; incident?: string; why: string }
+  | { outcome: 'noted'; incident: string; what: string }
+  | { outcome: 'unmatched'; reason: string; detail: string }
+  | { outcome: 'rate-limited'; startedLastHour: number }
+  | { outcome: 'no-incident'; why: string }
+  | { outcome: 'failed'; error: string };
+
+const BUSY_STEP_MS = 250;
+const MAX_ROUNDS = 10;
+
+/** A summary and a link for the root message: bounded, and the link only if it is a plain http(s) URL. */
+function alertMeta(a: ReceivedAlert, alertName: string, channel: string): IncidentMeta {
+  const severity = Object.hasOwn(a.labels, 'severity') ? a.labels.severity : undefined;
+  const summary = Object.hasOwn(a.annotations, 'summary') ? a.annotations.summary?.trim() : undefined;
+  const url = a.generatorURL;
+  return {
+    channel,
+    alertName,
+    ...(severity !== undefined && SAFE_NAME.test(severity) ? { alertSeverity: severity } : {}),
+    ...(summary ? { alertSummary: summary.length > 1000 ? `${summary.slice(0, 999)}…` : summary } : {}),
+    ...(url.length <= 2000 && /^https?:\/\/[^\s<>|]+$/i.test(url) ? { alertUrl: url } : {}),
+  };
+}
+
+export class AlertIntake {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly d: AlertIntakeDeps) {
+    this.sleep = d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Takes an acknowledged payload and works on it in the background; never throws. */
+  accept(payload: AlertmanagerPayload, receivedAt: number): void {
+    const work: Promise<unknown> = this.receive(payload, receivedAt)
+      .catch((e: unknown) => this.d.log.error({ err: String(e) }, 'alert intake failed'))
+      .finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  /** Resolves once every accepted payload has been worked on (tests, and a graceful stop). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Works on every alert of a payload, one after another; each outcome is logged and counted. */
+  async receive(payload: AlertmanagerPayload, receivedAt: number): Promise<AlertOutcome[]> {
+    const out: AlertOutcome[] = [];
+    for (const a of payload.alerts) {
+      let o: AlertOutcome;
+      try {
+        o = a.status === 'firing' ? await this.firing(a, receivedAt) : await this.resolved(a, receivedAt);
+      } catch (e) {
+        o = { outcome: 'failed', error: e instanceof Error ? e.message : String(e) };
+      }
+      this.record(a, o);
+      out.push(o);
+    }
+    return out;
+  }
+
+  private record(a: ReceivedAlert, o: AlertOutcome) {
+    const matched = o.outcome !== 'unmatched' && o.outcome !== 'no-incident' && o.outcome !== 'failed';
+    this.d.metrics.received(a.status, matched);
+    if (a.status === 'firing' && (o.outcome === 'deduplicated' || o.outcome === 'noted'))
+      this.d.metrics.deduplicated();
+    if (o.outcome === 'rate-limited') this.d.metrics.rateLimited();
+    // Labels and annotations are not logged: only the name, the fingerprint and what became of it.
+    const { outcome, ...rest } = o;
+    const line = {
+      alert: alertNameOf(a.labels) ?? '?',
+      fingerprint: a.fingerprint,
+      status: a.status,
+      outcome,
+    };
+    const level =
+      outcome === 'failed'
+        ? 'error'
+        : outcome === 'unmatched' || outcome === 'rate-limited'
+          ? 'warn'
+          : 'info';
+    this.d.log[level]({ ...line, ...rest }, `alert ${outcome}`);
+  }
+
+  private async firing(a: ReceivedAlert, receivedAt: number): Promise<AlertOutcome> {
+    const route = routeAlert(a.labels, this.d.routing);
+    if (!route.ok) return { outcome: 'unmatched', reason: route.reason, detail: route.detail };
+    const key: LedgerKey = {
+      fingerprint: a.fingerprint,
+      runbookId: route.runbookId,
+      targetName: route.targetName,
+    };
+    const { ledger } = this.d;
+    let waited = 0;
+    for (let round = 0; round < MAX_ROUNDS; ) {
+      const token = this.d.token();
+      const r = await ledger.open({ ...key, token, now: this.d.now(), perHour: this.d.perHour });
+      if (r.kind === 'claimed') return this.start(a, route.alertName, key, token, receivedAt);
+      if (r.kind === 'rate-limited') return { outcome: 'rate-limited', startedLastHour: r.startedLastHour };
+      if (r.kind === 'busy') {
+        if (r.by === 'fingerprint') return { outcome: 'deduplicated', why: 'its incident is being opened' };
+        if (waited >= (this.d.busyWaitMs ?? 30_000))
+          return {
+            outcome: 'failed',
+            error: 'gave up waiting for the incident of its runbook and target to open',
+          };
+        await this.sleep(BUSY_STEP_MS);
+        waited += BUSY_STEP_MS;
+        continue;
+      }
+      round += 1;
+      const rec = await this.d.orchestrator.load(r.incidentId);
+      if (r.kind === 'known') {
+        if (rec && (!isTerminal(rec.state) || this.reopens(rec) || this.sameInstance(rec, a)))
+          return this.note(rec, a, route.alertName, receivedAt);
+        // Its incident ended long ago (or is gone) and this is a new firing: it may open another.
+        await ledger.forget({ fingerprint: a.fingerprint }, r.incidentId);
+        continue;
+      }
+      if (!rec || isTerminal(rec.state)) {
+        await ledger.forget({ runbookId: key.runbookId, targetName: key.targetName }, r.incidentId);
+        continue;
+      }
+      // Linked by someone else meanwhile: the next round finds it known.
+      if (await ledger.link(a.fingerprint, rec.id)) return this.note(rec, a, route.alertName, receivedAt);
+    }
+    return { outcome: 'failed', error: 'the alert ledger kept changing under this alert' };
+  }
+
+  /** Ended within the reopen window: a new firing is a note in it, not a new diagnosis. */
+  private reopens(rec: IncidentRecord): boolean {
+    const ended = rec.state.endedAt;
+    return ended !== undefined && this.d.now() - ended <= this.d.reopenWindowMs;
+  }
+
+  /** The firing the incident already knows (Alertmanager repeating a still-firing alert): never a second incident. */
+  private sameInstance(rec: IncidentRecord, a: ReceivedAlert): boolean {
+    const known = rec.state.alerts?.[a.fingerprint];
+    return known !== undefined && known.startsAt === a.startsAt;
+  }
+
+  private async start(
+    a: ReceivedAlert,
+    alertName: string,
+    key: LedgerKey,
+    token: string,
+    receivedAt: number,
+  ): Promise<AlertOutcome> {
+    let started: Awaited<ReturnType<AlertIntakeDeps['orchestrator']['start']>>;
+    try {
+      started = await this.d.orchestrator.start({
+        runbookId: key.runbookId,
+        targetName: key.targetName,
+        startedBy: `${ALERT_STARTER}${alertName}`,
+        meta: alertMeta(a, alertName, this.d.channel),
+        source: 'alert',
+        alert: {
+          fingerprint: a.fingerprint,
+          name: alertName,
+          ...(a.startsAt === undefined ? {} : { startsAt: a.startsAt }),
+          detectedAt: receivedAt,
+        },
+      });
+    } catch (e) {
+      await this.d.ledger.unclaim({ ...key, token }).catch(() => undefined);
+      throw e;
+    }
+    if (!started.ok) {
+      await this.d.ledger.unclaim({ ...key, token });
+      return { outcome: 'unmatched', reason: started.refusal.code, detail: started.refusal.message };
+    }
+    if (!(await this.d.ledger.bind({ ...key, token, incidentId: started.id })))
+      this.d.log.warn(
+        { incident: started.id, fingerprint: a.fingerprint },
+        'alert claim lapsed before it was bound',
+      );
+    return { outcome: 'started', incident: started.id };
+  }
+
+  private async resolved(a: ReceivedAlert, receivedAt: number): Promise<AlertOutcome> {
+    const unsafe = unsafeLabels(a.labels);
+    if (unsafe) return { outcome: 'unmatched', reason: 'unsafe-label', detail: unsafe };
+    const name = alertNameOf(a.labels);
+    if (name === undefined)
+      return { outcome: 'unmatched', reason: 'no-alertname', detail: 'no usable alertname' };
+    for (let waited = 0; ; waited += BUSY_STEP_MS) {
+      const r = await this.d.ledger.incidentOf(a.fingerprint);
+      if (r.kind === 'none') return { outcome: 'no-incident', why: 'no incident was opened for this alert' };
+      if (r.kind === 'incident') {
+        const rec = await this.d.orchestrator.load(r.id);
+        return rec ? this.note(rec, a, name, receivedAt) : { outcome: 'no-incident', why: `${r.id} is gone` };
+      }
+      if (waited >= (this.d.busyWaitMs ?? 30_000))
+        return { outcome: 'failed', error: 'gave up waiting for its incident to open' };
+      await this.sleep(BUSY_STEP_MS);
+    }
+  }
+
+  /** The notification as an engine event of its incident: recorded, noted in the thread, or a repeat. */
+  private async note(
+    rec: IncidentRecord,
+    a: ReceivedAlert,
+    name: string,
+    receivedAt: number,
+  ): Promise<AlertOutcome> {
+    const r = await this.d.orchestrator.apply(rec.id, {
+      type: 'alert',
+      status: a.status,
+      fingerprint: a.fingerprint,
+      name,
+      at: receivedAt,
+      ...(a.startsAt === undefined ? {} : { startsAt: a.startsAt }),
+      ...(a.status === 'resolved' && a.endsAt !== undefined ? { endsAt: a.endsAt } : {}),
+    });
+    if (!r) return { outcome: 'no-incident', why: `${rec.id} is gone` };
+    if (r.ignored)
+      return { outcome: 'deduplicated', incident: rec.id, why: 'a repeat of a notification it has' };
+    const what =
+      a.status === 'resolved'
+        ? 'resolved'
+        : isTerminal(rec.state)
+          ? 'fired again after its incident ended'
+          : rec.state.alerts?.[a.fingerprint]
+            ? 'fired again'
+            : 'another alert for the same runbook and target';
+    return { outcome: 'noted', incident: rec.id, what };
+  }
+}
