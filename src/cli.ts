@@ -67,14 +67,24 @@ async function serveCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
   const known = [...Object.values(secrets), ...credentialValues(parsed.config)];
   installCrashGuard(process, log, () => known);
   // The bot role builds its Slack edge (and its notifier) inside serve().
-  const running = await serve({
-    config: parsed.config,
-    role: roleArg,
-    targets: targets.targets,
-    catalogue: builtinCatalogue,
-    secrets,
-    log,
-  });
+  let running: Awaited<ReturnType<typeof serve>>;
+  try {
+    running = await serve({
+      config: parsed.config,
+      role: roleArg,
+      targets: targets.targets,
+      catalogue: builtinCatalogue,
+      secrets,
+      log,
+    });
+  } catch (e) {
+    // Most often the port is taken: say so in one line and exit, since half a bot (workers running,
+    // no port) must not keep going.
+    const err = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`runbook-bot: could not start: ${err}\n`);
+    log.error({ err }, 'could not start');
+    process.exit(1);
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');

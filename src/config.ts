@@ -89,7 +89,7 @@ export const envSchema = z.object({
   /** The Slack channel incidents started by alerts open in. */
   ALERT_CHANNEL: z
     .string()
-    .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id like C012ABCDEF')
+    .regex(/^[CG][A-Z0-9_]{2,}$/, 'a Slack channel id like C012ABCDEF')
     .optional(),
   /** Incidents alerts may start per target in any hour; the excess is logged and counted. */
   ALERT_RATE_PER_HOUR: count(1, 1000).default(6),

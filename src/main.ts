@@ -112,7 +112,8 @@ export async function serve(opts: {
   const connection = redisFor(config.REDIS_URL, 'worker');
   connection.on('error', connectionErrors(log, 'bot/worker'));
   const store = new RedisRunStore(connection, prefix);
-  const dispatcher = new BullDispatcher(connection, prefix);
+  const queueErrors = connectionErrors(log, 'queues');
+  const dispatcher = new BullDispatcher(connection, prefix, (err) => queueErrors(err));
   const closers: (() => Promise<unknown>)[] = [];
   let orchestrator: Orchestrator | undefined;
 

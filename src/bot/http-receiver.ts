@@ -61,12 +61,16 @@ export class HttpReceiver implements Receiver {
     if (!parsed.ok) return refuse(parsed.status, parsed.reason);
     const body = parsed.value;
     if (body.ssl_check === '1') return respond(res, 200);
-    if (body.type === 'url_verification') return respond(res, 200, { challenge: String(body.challenge) });
+    if (body.type === 'url_verification')
+      return typeof body.challenge === 'string'
+        ? respond(res, 200, { challenge: body.challenge })
+        : refuse(400, 'url_verification without a challenge string');
     const shape = checkPayload(body);
     if (!shape.ok) return refuse(shape.status, shape.reason);
     // Remembered only once it verified, so forged requests cannot fill the memory of real ones.
     const fresh = await this.o.seen
-      .firstTime(`slack-sig:${signed.value}`, 2 * SIGNATURE_WINDOW_SEC * 1000)
+      // Both sides of the window, and a minute more, so no accepted signature is forgotten early.
+      .firstTime(`slack-sig:${signed.value}`, (2 * SIGNATURE_WINDOW_SEC + 60) * 1000)
       .catch(() => false);
     if (!fresh) return refuse(401, 'a replay of a request already accepted');
     await this.dispatch(res, body);

@@ -116,6 +116,8 @@ export async function startHttpServer(o: {
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
   server.maxConnections = MAX_CONNECTIONS;
+  // A connection that sends nothing at all never starts a request, so no request timeout cuts it.
+  server.timeout = 20_000;
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -42,6 +42,9 @@ export const blockActionsSchema = z.looseObject({
 export type PayloadCheck = { ok: true } | { ok: false; status: 400 | 404; reason: string };
 
 export function checkPayload(body: Record<string, unknown>): PayloadCheck {
+  // Bolt routes on `event` before anything else: a command or click carrying one is neither.
+  if ('event' in body)
+    return { ok: false, status: 404, reason: 'an Events API payload; the bot handles none' };
   const bad = (e: z.ZodError): PayloadCheck => ({
     ok: false,
     status: 400,

@@ -17,11 +17,16 @@ export class BullDispatcher implements Dispatcher {
   readonly repair: Queue<StepJob>;
   readonly events: Queue<EventJob>;
 
-  constructor(connection: Redis, prefix: string) {
+  /**
+   * `onError` hears the queues' connection errors. Without a listener BullMQ prints the error whole
+   * to stderr, and a failed AUTH's error holds the password in its command arguments.
+   */
+  constructor(connection: Redis, prefix: string, onError: (err: Error) => void = () => undefined) {
     const opts = { connection, prefix };
     this.diagnosis = new Queue<StepJob>(QUEUES.diagnosis, opts);
     this.repair = new Queue<StepJob>(QUEUES.repair, opts);
     this.events = new Queue<EventJob>(QUEUES.events, opts);
+    for (const q of [this.diagnosis, this.repair, this.events]) q.on('error', onError);
   }
 
   async enqueueStep(job: StepJob, delayMs?: number): Promise<void> {

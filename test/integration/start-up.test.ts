@@ -120,4 +120,28 @@ describe('serve started while its dependencies are down', () => {
   });
 });
 
+describe('serve with its port taken', () => {
+  it('exits 1 with one line naming the port, instead of running workers with no port', async () => {
+    const { createServer } = await import('node:net');
+    const holder = createServer();
+    const port = await new Promise<number>((r) =>
+      holder.listen(0, () => r((holder.address() as { port: number }).port)),
+    );
+    redis = await OwnRedis.start(join(dir, 'redis3'));
+    try {
+      const bot = await startBot({
+        SLACK_API_URL: 'http://127.0.0.1:1/api/',
+        REDIS_URL: redis.url,
+        PORT: String(port),
+      });
+      const code = await new Promise<number | null>((r) => child?.once('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(bot.out.text).toMatch(/could not start: listen EADDRINUSE/);
+      expect(bot.out.text).not.toMatch(/uncaught exception/);
+    } finally {
+      holder.close();
+    }
+  });
+});
+
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -40,6 +40,8 @@ export interface BotHarnessOptions {
   mode?: SlackMode;
   userGroups?: { id: string; handle: string; users: string[] }[];
   approverGroups?: string[];
+  /** More settings for serve(), e.g. the alert intake's. */
+  env?: Record<string, string>;
 }
 
 export async function botHarness(o: BotHarnessOptions) {
@@ -69,6 +71,7 @@ export async function botHarness(o: BotHarnessOptions) {
     QUEUE_PREFIX: `rbbe-${randomBytes(3).toString('hex')}`,
     JOB_LOCK_MS: '2000',
     LOG_LEVEL: 'debug',
+    ...o.env,
   };
   const parsed = parseConfig(env, 'all');
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));

@@ -170,6 +170,14 @@ describe('found by an adversarial try', () => {
     expect(await postBytes(other, sign(sent))).toBe(401);
   });
 
+  it('a command carrying an Events API `event`, or a url_verification without a string challenge, is refused', async () => {
+    expect(await post(`${command('help')}&event=%7B%7D`)).toBe(404);
+    const challenge = (c: unknown) =>
+      post(JSON.stringify({ type: 'url_verification', challenge: c }), { type: 'application/json' });
+    expect(await challenge({ toString: null })).toBe(400);
+    expect(await challenge('abc')).toBe(200);
+  });
+
   it('a secret pasted into a command is not echoed back', async () => {
     for (const text of [EDGE_TOKEN, `run ${EDGE_SECRET} cache`, `run redis-permissions ${EDGE_TOKEN}`]) {
       const reply = await e.slack.slashCommand({ userId: 'U_ALICE', channelId: 'C_INCIDENTS', text });
