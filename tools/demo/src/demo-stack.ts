@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LabEnv, labDocker, type ScenarioName, setupScenario, teardownPrefix } from '@runbook-bot/lab';
+import {
+  type LabEnv,
+  type LabScenario,
+  labDocker,
+  type Monitoring,
+  monitoringTargetOf,
+  type ScenarioName,
+  setupScenario,
+  startMonitoring,
+  teardownPrefix,
+} from '@runbook-bot/lab';
 import { createLocalSlack } from '@runbook-bot/local-slack';
 import { stringify } from 'yaml';
 import { startProduct } from './product-process.js';
@@ -33,6 +43,8 @@ export interface Demo {
   consoleUrl: string;
   reportsDir: string;
   slackMode: 'http' | 'socket';
+  /** Prometheus's URL when the monitoring stack runs (alerts open incidents by themselves). */
+  prometheusUrl?: string;
   close(): Promise<void>;
 }
 
@@ -55,6 +67,11 @@ export async function startDemo(o: {
    * the product then connecting out with an app-level token as it would behind a firewall.
    */
   slackMode?: 'http' | 'socket';
+  /**
+   * Also run the lab's monitoring stack (redis_exporter, Prometheus, Alertmanager) pointed at the
+   * bot's alert intake: a broken target then opens its incident with nobody typing a command.
+   */
+  alerts?: boolean;
 }): Promise<Demo> {
   const socket = o.slackMode === 'socket';
   const base = o.prefixBase ?? 'dec00';
@@ -70,10 +87,32 @@ export async function startDemo(o: {
     undo.push(() => redis.stop());
     const targets: Record<string, unknown> = {};
     const secrets: Record<string, string> = {};
+    const built = new Map<string, LabScenario>();
+    const alertToken = randomBytes(16).toString('hex');
+    let monitoring: Monitoring | undefined;
+    let productPort = 0;
+    // A rebuilt container may come back on another address: the stack is started again with the
+    // addresses as they are now (about 6 s, most of it Prometheus holding new targets back).
+    const watch = async () => {
+      await monitoring?.close();
+      const watched = await Promise.all(
+        DEMO_TARGETS.map(async (t) => {
+          const s = built.get(t.name);
+          return s ? { ...(await monitoringTargetOf(s, docker)), name: t.name } : undefined;
+        }),
+      );
+      monitoring = await startMonitoring({
+        targets: watched.filter((x) => x !== undefined),
+        webhook: { url: `http://127.0.0.1:${productPort}/alerts/alertmanager`, bearerToken: alertToken },
+        dir: join(o.dataDir, 'monitoring'),
+      });
+      await monitoring.waitUntilUp();
+    };
     const build = async (t: (typeof DEMO_TARGETS)[number]) => {
       await teardownPrefix(prefixOf(t), { env: o.lab, docker });
       const s = await setupScenario(t.scenario, { env: o.lab, docker, prefix: prefixOf(t) });
       Object.assign(secrets, s.env);
+      built.set(t.name, s);
       return s;
     };
     for (const t of DEMO_TARGETS) {
@@ -101,7 +140,8 @@ export async function startDemo(o: {
           label: t.scenario === 'healthy' ? `Rebuild ${t.name} (healthy)` : `Break ${t.name}: ${t.what}`,
           run: async () => {
             await build(t);
-            return `${t.name} rebuilt as lab scenario ${t.scenario}: ${t.what}`;
+            if (o.alerts) await watch();
+            return `${t.name} rebuilt as lab scenario ${t.scenario}: ${t.what}${o.alerts ? '; watched by Prometheus' : ''}`;
           },
         })),
       },
@@ -125,14 +165,26 @@ export async function startDemo(o: {
         QUEUE_PREFIX: 'rbb-demo',
         JOB_LOCK_MS: '5000',
         LOG_LEVEL: 'warn',
+        ...(o.alerts ? { ALERT_WEBHOOK_TOKEN: alertToken, ALERT_CHANNEL: 'C_INCIDENTS' } : {}),
         ...secrets,
       },
     });
     undo.push(() => product.close());
+    productPort = product.port;
+    if (o.alerts) {
+      await watch();
+      undo.push(async () => monitoring?.close());
+    }
     slack.botUrl = `http://127.0.0.1:${product.port}/slack/events`;
     // /readyz can answer before Bolt's socket is up; the first command would otherwise wait for it.
     if (socket) await slack.waitFor((s) => s.openConnections().length > 0, 30_000);
-    return { consoleUrl: slack.origin, reportsDir, slackMode: socket ? 'socket' : 'http', close };
+    return {
+      consoleUrl: slack.origin,
+      reportsDir,
+      slackMode: socket ? 'socket' : 'http',
+      ...(monitoring ? { prometheusUrl: monitoring.prometheusUrl } : {}),
+      close,
+    };
   } catch (e) {
     await close();
     throw e;

@@ -1,5 +1,6 @@
 // `npm run demo`: the product, lab targets and the local Slack's console on this machine.
-// `npm run demo -- --socket` (or DEMO_SLACK_MODE=socket) runs the bot in Socket Mode instead of HTTP.
+// `npm run demo -- --socket` (or DEMO_SLACK_MODE=socket) runs the bot in Socket Mode instead of HTTP;
+// `-- --alerts` also runs the monitoring stack, so broken targets open their incidents by themselves.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,11 +33,15 @@ async function demo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     },
     consolePort: port === undefined ? 8080 : Number(port),
     slackMode: mode,
+    alerts: args.includes('--alerts'),
   });
   process.stdout.write(
     `\nrunbook-bot demo is running (Slack over ${running.slackMode === 'socket' ? 'Socket Mode' : 'HTTP'}).\n\n` +
       `  Open the console: ${running.consoleUrl}\n\n` +
-      'Act as alice and type /incident run redis-permissions cache, then act as bob and press Approve.\n' +
+      (running.prometheusUrl
+        ? `Prometheus (${running.prometheusUrl}) watches the targets: cache is broken, so its incident opens by\n` +
+          'itself within seconds; act as bob and press Approve. Break a target again from the side panel.\n'
+        : 'Act as alice and type /incident run redis-permissions cache, then act as bob and press Approve.\n') +
       `Reports are written to ${running.reportsDir}. Ctrl-C stops everything.\n`,
   );
   await new Promise<void>((done) => {
