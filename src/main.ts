@@ -12,6 +12,7 @@ import { createMetrics } from './metrics.js';
 import { redisFor } from './queue/connection.js';
 import { BullDispatcher } from './queue/dispatcher.js';
 import { startEventWorker } from './queue/event-worker.js';
+import { RedisAlertLedger } from './queue/redis-alert-ledger.js';
 import { RedisRunStore } from './queue/redis-run-store.js';
 import { startStepWorkers } from './queue/step-worker.js';
 import { FileReportStore } from './reports/file-report-store.js';
@@ -190,6 +191,8 @@ export async function serve(opts: {
           now: Date.now,
           log,
         });
+    // One ledger for both: the intake opens incidents through it, the orchestrator names the others in it.
+    const ledger = config.ALERT_WEBHOOK_TOKEN ? new RedisAlertLedger(connection, prefix) : undefined;
     const o = new Orchestrator({
       store,
       dispatcher,
@@ -209,6 +212,7 @@ export async function serve(opts: {
       log,
       redact: (text, opt) => redact(text, secretValues, opt),
       metrics: metrics.incidents,
+      ...(ledger ? { ledger } : {}),
     });
     orchestrator = o;
     // POST /alerts/alertmanager, when ALERT_WEBHOOK_TOKEN is set; it waits for `attached` like commands.
@@ -222,6 +226,7 @@ export async function serve(opts: {
       metrics: metrics.alerts,
       accepting: () => attached,
       log,
+      ...(ledger ? { ledger } : {}),
     });
     if (slack) {
       people.bind(slack.people);

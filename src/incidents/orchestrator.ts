@@ -1,20 +1,22 @@
-import type {
-  EngineCommand,
-  EngineEvent,
-  Ignored,
-  OpeningAlert,
-  RunbookCatalogue,
-  RunState,
-} from '../runbooks/index.js';
+import type { EngineCommand, EngineEvent, Ignored, RunbookCatalogue, RunState } from '../runbooks/index.js';
 import { advance, isTerminal, RunbookBotError, start } from '../runbooks/index.js';
+import { adoptInLedger, carriedMeta } from './alert-links.js';
 import type { ApprovalPolicy, ApproverAnswer, ApproverDirectory } from './approval-policy.js';
 import { approverAnswer, mayDecide } from './approval-policy.js';
 import { type DecisionRefusal, refusalOf } from './decision-refusal.js';
 import type { IncidentReports } from './incident-reports.js';
-import type { IncidentMeta } from './meta.js';
-import type { IncidentMetrics, IncidentSource } from './metrics-port.js';
+import type { IncidentMetrics } from './metrics-port.js';
 import { observeStart, observeTransition } from './metrics-port.js';
-import type { Dispatcher, IncidentRecord, Logger, Notifier, RunStore, TargetDirectory } from './ports.js';
+import type {
+  AlertLedger,
+  Dispatcher,
+  IncidentRecord,
+  Logger,
+  Notifier,
+  RunStore,
+  TargetDirectory,
+} from './ports.js';
+import type { StartRefusal, StartRequest } from './start-request.js';
 
 export interface OrchestratorDeps {
   store: RunStore;
@@ -36,13 +38,13 @@ export interface OrchestratorDeps {
   redact?: (text: string, opts?: { cut?: boolean }) => string;
   /** Told what each saved transition means (ended, step finished, approval decided); optional. */
   metrics?: IncidentMetrics;
+  /** With alerts on: told of incidents the alert path did not open, so an alert joins them. */
+  ledger?: Pick<AlertLedger, 'adopt'>;
 }
 
 export type { DecisionRefusal } from './decision-refusal.js';
 
-export type StartRefusal =
-  | { code: 'unknown-runbook'; message: string; known: readonly string[] }
-  | { code: 'unknown-target'; message: string; known: readonly string[] };
+export type { StartRefusal, StartRequest } from './start-request.js';
 
 const MAX_CAS_TRIES = 25;
 
@@ -57,18 +59,7 @@ export class Orchestrator {
     this.redact = d.redact ?? ((t) => t);
   }
 
-  async start(req: {
-    runbookId: string;
-    targetName: string;
-    startedBy: string;
-    meta?: IncidentMeta;
-    /** Runbooks that already ran on this fault, oldest first, when this start is a handover. */
-    handedOverFrom?: string[];
-    /** Counted in the started metric; default slack. */
-    source?: IncidentSource;
-    /** The alert that opens it, when one does. */
-    alert?: OpeningAlert;
-  }): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
+  async start(req: StartRequest): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
     const runbook = this.d.catalogue.get(req.runbookId);
     if (!runbook)
       return {
@@ -100,12 +91,20 @@ export class Orchestrator {
         ...(this.d.highRiskApprovals === undefined ? {} : { highRiskApprovals: this.d.highRiskApprovals }),
         ...(req.handedOverFrom ? { handedOverFrom: req.handedOverFrom } : {}),
         ...(req.alert ? { alert: req.alert } : {}),
+        ...(req.continues?.state.alerts ? { inheritedAlerts: req.continues.state.alerts } : {}),
       },
       this.d.now(),
       this.redact,
     );
     const record = { id, targetName: req.targetName, state: t.state, meta: req.meta ?? {} };
     await this.d.store.create(record, t.commands);
+    // The alert path names its own incidents in the ledger; every other one is named here.
+    if (this.d.ledger && req.source !== 'alert')
+      await adoptInLedger(this.d.ledger, this.d.log, {
+        id,
+        ...req,
+        ...(req.continues ? { from: req.continues } : {}),
+      });
     this.d.metrics?.record(observeStart(t.state, req.source ?? 'slack'));
     this.d.log.info(
       { incident: id, runbook: runbook.id, target: req.targetName, by: req.startedBy },
@@ -251,8 +250,9 @@ export class Orchestrator {
               startedBy: rec.state.startedBy,
               handedOverFrom: [...(rec.state.handedOverFrom ?? []), rec.state.runbookId],
               source: 'handover',
-              // The channel carries over; the root message does not: the new incident gets its own.
-              meta: { ...(rec.meta.channel ? { channel: rec.meta.channel } : {}), parent: rec.id },
+              continues: rec,
+              // The channel and the alert carry over; the root message does not: the new incident gets its own.
+              meta: { ...carriedMeta(rec.meta), parent: rec.id },
             });
             if (next.ok) {
               await this.d.store.setMeta(rec.id, { handedOverTo: next.id });

@@ -108,6 +108,20 @@ export interface AlertLedger {
   incidentOf(
     fingerprint: string,
   ): Promise<{ kind: 'none' } | { kind: 'busy' } | { kind: 'incident'; id: string }>;
+  /**
+   * Names an incident the ledger did not open: one a person started (`pairs`), or the one a handover
+   * opened, which takes over every key (`moveFrom`) that named the incident it continues. A key
+   * another delivery is opening right now is left alone.
+   */
+  adopt(req: {
+    incidentId: string;
+    pairs: readonly { runbookId: string; targetName: string }[];
+    moveFrom?: {
+      incidentId: string;
+      fingerprints: readonly string[];
+      pairs: readonly { runbookId: string; targetName: string }[];
+    };
+  }): Promise<void>;
   /** Forgets that the fingerprint, or the pair, names this incident (if it still does): it has ended. */
   forget(
     key: { fingerprint: string } | { runbookId: string; targetName: string },

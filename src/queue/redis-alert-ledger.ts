@@ -53,6 +53,20 @@ const FORGET = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
 
+// KEYS: the first ARGV[3] are set unless being opened; the rest only where they name ARGV[4].
+const ADOPT = `
+local claim = tonumber(ARGV[3])
+for i, k in ipairs(KEYS) do
+  local v = redis.call('GET', k)
+  local opening = v and string.sub(v, 1, 8) == 'pending:'
+  if i <= claim then
+    if not opening then redis.call('SET', k, ARGV[1], 'PX', ARGV[2]) end
+  elseif v == ARGV[4] then
+    redis.call('SET', k, ARGV[1], 'PX', ARGV[2])
+  end
+end
+return 1`;
+
 export interface RedisAlertLedgerOptions {
   /** How long a claim holds while its incident is being started (ms); default 5 min. */
   claimTtlMs?: number;
@@ -115,6 +129,22 @@ export class RedisAlertLedger implements AlertLedger {
     const v = await this.redis.get(this.fp(fingerprint));
     if (v === null) return { kind: 'none' as const };
     return v.startsWith(PENDING) ? { kind: 'busy' as const } : { kind: 'incident' as const, id: v };
+  }
+
+  async adopt(req: Parameters<AlertLedger['adopt']>[0]): Promise<void> {
+    const claim = req.pairs.map(this.pair);
+    const move = req.moveFrom
+      ? [...req.moveFrom.fingerprints.map(this.fp), ...req.moveFrom.pairs.map(this.pair)]
+      : [];
+    const keys = [...claim, ...move];
+    if (keys.length === 0) return;
+    const args = [
+      req.incidentId,
+      String(this.bindTtlMs),
+      String(claim.length),
+      req.moveFrom?.incidentId ?? '',
+    ];
+    await this.redis.eval(ADOPT, keys.length, ...keys, ...args);
   }
 
   async forget(key: { fingerprint: string } | { runbookId: string; targetName: string }, incidentId: string) {

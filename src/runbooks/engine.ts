@@ -16,7 +16,7 @@ import type { Analysis, DiagnoseStep, Runbook } from './model.js';
 import type { ExecResult, Redactor } from './result.js';
 import { redactResult } from './result.js';
 import { isTerminal } from './run-queries.js';
-import type { EngineEvent, RunState, StepRun } from './state.js';
+import type { AlertRun, EngineEvent, RunState, StepRun } from './state.js';
 import { STATE_SCHEMA_VERSION } from './state.js';
 import type { TargetView } from './target.js';
 
@@ -31,11 +31,16 @@ export interface StartInput {
   handedOverFrom?: string[];
   /** The alert that opens this run, when an alert does (its startedBy is then `alertmanager:<name>`). */
   alert?: OpeningAlert;
+  /** A handover's: the alerts of the incident it continues (the one that opened it included). */
+  inheritedAlerts?: Readonly<Record<string, AlertRun>>;
 }
 
 export type RunbookLookup = (id: string) => Runbook | undefined;
 
 const keep: Redactor = (t) => t;
+
+const copyAlerts = (a: Readonly<Record<string, AlertRun>> = {}) =>
+  Object.fromEntries(Object.entries(a).map(([fp, run]) => [fp, { ...run }]));
 
 export function start(rb: Runbook, input: StartInput, at: number, redact: Redactor = keep): Transition {
   const n = input.highRiskApprovals;
@@ -60,7 +65,9 @@ export function start(rb: Runbook, input: StartInput, at: number, redact: Redact
     facts: {},
     approvals: {},
     visits: {},
-    ...(alert ? { alerts: alert.alerts } : {}),
+    ...(alert || input.inheritedAlerts
+      ? { alerts: { ...copyAlerts(input.inheritedAlerts), ...alert?.alerts } }
+      : {}),
     timeline: [
       ...(alert?.timeline ?? []),
       { at, kind: 'started', text: `${rb.title} started on ${input.target.name}`, by: input.startedBy },

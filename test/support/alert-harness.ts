@@ -70,6 +70,8 @@ export async function alertHarness(
   } = {},
 ) {
   const rb = toyRunbook();
+  // A second runbook, for handovers: the toy one under another id.
+  const next = { ...toyRunbook(), id: 'toy-next', title: 'Toy, next' };
   const store = o.store ?? new MemoryStore();
   const ledger = o.ledger ?? new MemoryAlertLedger();
   const notifier = new RecordingNotifier();
@@ -83,7 +85,7 @@ export async function alertHarness(
   const reportStore = new MemoryReportStore();
   const metrics = createMetrics({
     log,
-    runbooks: ['toy'],
+    runbooks: ['toy', 'toy-next'],
     queues: [],
     recentIncidents: (n) => store.recent(n),
   });
@@ -93,9 +95,9 @@ export async function alertHarness(
     dispatcher,
     notifier,
     targets: { view: (n) => (names.includes(n) ? { ...toyTarget, name: n } : undefined), names: () => names },
-    catalogue: catalogueOf([rb]),
+    catalogue: catalogueOf([rb, next]),
     reports: new IncidentReports({
-      runbooks: () => rb,
+      runbooks: (id) => (id === next.id ? next : rb),
       store: reportStore,
       secrets: () => [],
       now: () => clock.now,
@@ -105,11 +107,12 @@ export async function alertHarness(
     now: () => clock.now,
     log,
     metrics: metrics.incidents,
+    ledger,
   });
   const intake = new AlertIntake({
     orchestrator,
     ledger,
-    routing: { runbooks: ['toy'], targets: names, rules: [] },
+    routing: { runbooks: ['toy', 'toy-next'], targets: names, rules: [] },
     channel: ALERT_CHANNEL,
     perHour: o.perHour ?? 6,
     reopenWindowMs: o.reopenWindowMs ?? 10 * 60_000,

@@ -106,5 +106,51 @@ export function runAlertLedgerContract(name: string, make: () => Promise<LedgerU
       expect(all.filter((r) => r.kind === 'claimed')).toHaveLength(1);
       expect(all.filter((r) => r.kind === 'busy')).toHaveLength(19);
     });
+
+    it('adopts an incident a person started: an alert for its pair joins it, one being opened is left alone', async () => {
+      const l = await fresh();
+      await l.adopt({
+        incidentId: 'INC-0007',
+        pairs: [{ runbookId: 'redis-connectivity', targetName: 'cache' }],
+      });
+      expect(await l.open(req(key('aa'), 't1'))).toEqual({ kind: 'joined', incidentId: 'INC-0007' });
+      // A later start takes the pair over; a claim in flight for another pair is not overwritten.
+      expect(await l.open(req(key('bb', 'db'), 't2'))).toEqual({ kind: 'claimed' });
+      await l.adopt({
+        incidentId: 'INC-0008',
+        pairs: [
+          { runbookId: 'redis-connectivity', targetName: 'cache' },
+          { runbookId: 'redis-connectivity', targetName: 'db' },
+        ],
+      });
+      expect(await l.open(req(key('cc'), 't3'))).toEqual({ kind: 'joined', incidentId: 'INC-0008' });
+      expect(await l.open(req(key('dd', 'db'), 't4'))).toEqual({ kind: 'busy', by: 'pair' });
+    });
+
+    it('a handover moves the keys that named the incident it continues, and only those', async () => {
+      const l = await fresh();
+      expect(await l.open(req(key('aa'), 't1'))).toEqual({ kind: 'claimed' });
+      await l.bind({ ...key('aa'), token: 't1', incidentId: 'INC-0001' });
+      await l.link('bb', 'INC-0001');
+      await l.link('cc', 'INC-0099');
+      await l.adopt({
+        incidentId: 'INC-0002',
+        pairs: [{ runbookId: 'redis-auth', targetName: 'cache' }],
+        moveFrom: {
+          incidentId: 'INC-0001',
+          fingerprints: ['aa', 'bb', 'cc', 'dd'],
+          pairs: [{ runbookId: 'redis-connectivity', targetName: 'cache' }],
+        },
+      });
+      expect(await l.incidentOf('aa')).toEqual({ kind: 'incident', id: 'INC-0002' });
+      expect(await l.incidentOf('bb')).toEqual({ kind: 'incident', id: 'INC-0002' });
+      expect(await l.incidentOf('cc')).toEqual({ kind: 'incident', id: 'INC-0099' });
+      expect(await l.incidentOf('dd')).toEqual({ kind: 'none' });
+      expect(await l.open(req(key('ee'), 't2'))).toEqual({ kind: 'joined', incidentId: 'INC-0002' });
+      expect(await l.open(req(key('ff', 'cache', 'redis-auth'), 't3'))).toEqual({
+        kind: 'joined',
+        incidentId: 'INC-0002',
+      });
+    });
   });
 }

@@ -59,6 +59,18 @@ export class MemoryAlertLedger implements AlertLedger {
     return f.startsWith(PENDING) ? { kind: 'busy' as const } : { kind: 'incident' as const, id: f };
   }
 
+  async adopt(req: Parameters<AlertLedger['adopt']>[0]): Promise<void> {
+    for (const pair of req.pairs) {
+      if (!this.pairs.get(pairOf(pair))?.startsWith(PENDING)) this.pairs.set(pairOf(pair), req.incidentId);
+    }
+    const from = req.moveFrom;
+    if (!from) return;
+    for (const fp of from.fingerprints)
+      if (this.fingerprints.get(fp) === from.incidentId) this.fingerprints.set(fp, req.incidentId);
+    for (const pair of from.pairs)
+      if (this.pairs.get(pairOf(pair)) === from.incidentId) this.pairs.set(pairOf(pair), req.incidentId);
+  }
+
   async forget(key: { fingerprint: string } | { runbookId: string; targetName: string }, incidentId: string) {
     if ('fingerprint' in key) {
       if (this.fingerprints.get(key.fingerprint) === incidentId) this.fingerprints.delete(key.fingerprint);

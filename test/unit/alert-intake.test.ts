@@ -181,6 +181,64 @@ describe('a firing alert', () => {
   });
 });
 
+describe('an incident the alert path did not open', () => {
+  it('one a person started is the one an alert for its runbook and target joins', async () => {
+    const x = await open();
+    const mine = await x.orchestrator.start({
+      runbookId: 'toy',
+      targetName: 'cache',
+      startedBy: 'U_ON',
+      meta: { channel: 'C_OPS' },
+    });
+    if (!mine.ok) throw new Error('refused');
+    await x.deliver(firing());
+    expect((await x.incidents()).map((r) => r.id)).toEqual([mine.id]);
+    expect(x.outcomes().map((o) => o.outcome)).toEqual(['noted']);
+    expect(notesOf(x, mine.id)).toHaveLength(1);
+    const rec = await x.store.load(mine.id);
+    expect(rec?.state.startedBy).toBe('U_ON');
+    expect(rec?.state.alerts?.aa00000000000001).toMatchObject({ name: 'RedisDown', status: 'firing' });
+    // Its resolution is recorded there too; another runbook on the target is an incident of its own.
+    await x.deliver(resolved());
+    expect((await x.store.load(mine.id))?.state.alerts?.aa00000000000001?.status).toBe('resolved');
+    await x.deliver(firing({ fingerprint: FP2, labels: { runbook: 'toy-next' } }));
+    expect(await x.incidents()).toHaveLength(2);
+  });
+
+  it("a handover's incident carries the alert on: its root message, its clock, and what comes after", async () => {
+    const x = await open();
+    await x.deliver(firing());
+    const first = (await x.incidents())[0];
+    if (!first) throw new Error('no incident');
+    await x.store.save(first.id, first.version, first.state, [
+      { type: 'handover', runId: first.id, runbookId: 'toy-next' },
+    ]);
+    await x.orchestrator.flush(first.id);
+    const next = (await x.incidents()).find((r) => r.state.runbookId === 'toy-next');
+    if (!next) throw new Error('no handover');
+    expect(next.meta).toMatchObject({
+      channel: ALERT_CHANNEL,
+      parent: first.id,
+      alertName: 'RedisDown',
+      alertSeverity: 'critical',
+      alertSummary: 'Redis cache does not answer the exporter',
+    });
+    expect(next.state.startedBy).toBe('alertmanager:RedisDown');
+    expect(next.state.alerts?.aa00000000000001).toMatchObject({
+      opened: true,
+      detectedAt: T0,
+      startsAt: Date.UTC(2026, 11, 2, 3, 4, 5, 123),
+    });
+    // The alert's resolution, and another alert for the first runbook, land in the incident that goes on.
+    await x.deliver(resolved());
+    expect((await x.store.load(next.id))?.state.alerts?.aa00000000000001?.status).toBe('resolved');
+    expect((await x.store.load(first.id))?.state.alerts?.aa00000000000001?.status).toBe('firing');
+    await x.deliver(firing({ fingerprint: FP2, labels: { alertname: 'RedisAofWriteFailing' } }));
+    expect(await x.incidents()).toHaveLength(2);
+    expect((await x.store.load(next.id))?.state.alerts?.[FP2]?.name).toBe('RedisAofWriteFailing');
+  });
+});
+
 describe('a resolved alert', () => {
   it('never runs anything: a timeline entry and a thread note, the waiting card says so, a person may still decide', async () => {
     const x = await open();
