@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type LabScenario,
@@ -94,7 +95,16 @@ describe('an alert opens an incident by itself', () => {
     const thread = bot.slack
       .thread(CHANNEL, root.ts)
       .map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`);
-    expect(thread.join('\n')).toMatch(/resolved/i);
+    // The thread's note and the report filed again both say the alert resolved, not only the incident.
+    expect(thread.join('\n')).toMatch(
+      /Alert RedisBgsaveFailing resolved at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+    );
+    let report = '';
+    for (let i = 0; i < 100 && !/Alert RedisBgsaveFailing resolved at/.test(report); i++) {
+      report = await readFile(join(bot.reportsDir, `${id}.md`), 'utf8').catch(() => '');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(report).toMatch(/Alert RedisBgsaveFailing resolved at/);
     const incidents = bot.slack.messages(CHANNEL).filter((m) => /^INC-\d+ /.test(m.text));
     expect(incidents).toHaveLength(1);
 
