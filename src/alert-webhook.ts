@@ -1,13 +1,16 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { AlertInbox } from './alerts/inbox.js';
 import { AlertIntake } from './alerts/intake.js';
 import { parseAlertmanager } from './alerts/payload.js';
 import { type HttpServer, type RouteHandler, sendJson } from './bot/http-server.js';
 import type { Config } from './config.js';
 import type { AlertMetrics } from './incidents/metrics-port.js';
 import type { Orchestrator } from './incidents/orchestrator.js';
-import type { AlertLedger, Logger } from './incidents/ports.js';
+import type { AlertLedger, Logger, RunStore } from './incidents/ports.js';
+import { RedisAlertInbox } from './queue/redis-alert-inbox.js';
 import { RedisAlertLedger } from './queue/redis-alert-ledger.js';
+import { RedisRunStore } from './queue/redis-run-store.js';
 import { RunbookBotError, type RunbookCatalogue } from './runbooks/index.js';
 import type { Targets } from './targets-file.js';
 
@@ -16,6 +19,8 @@ import type { Targets } from './targets-file.js';
 // in the intake, so a slow Slack or Redis never holds Alertmanager up or fails its request.
 
 export const ALERT_PATH = '/alerts/alertmanager';
+/** How often each process looks for notifications another one left behind. */
+const SWEEP_EVERY_MS = 30_000;
 
 /** Equal tokens, compared in constant time whatever their lengths (both sides are hashed first). */
 export function sameToken(given: string, expected: string): boolean {
@@ -33,12 +38,40 @@ export interface AlertWebhookOptions {
   intake: Pick<AlertIntake, 'accept'>;
   /** False until the orchestrator takes work: Alertmanager is then told to come back (503). */
   accepting: () => boolean;
+  /**
+   * False while the bot's Redis is not connected: an alert acknowledged then would wait in memory
+   * and be lost with the process, while a 503 makes Alertmanager deliver it again (it retries 5xx).
+   */
+  redisUp?: () => boolean;
+  /** Where the body is kept before it is acknowledged, until settled (see alerts/inbox.ts). */
+  inbox?: Pick<AlertInbox, 'keep'>;
   now: () => number;
   log: Logger;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** How long keeping a body may take before Alertmanager is asked to come back instead. */
+const KEEP_TIMEOUT_MS = 2000;
+
+function keepIn(inbox: Pick<AlertInbox, 'keep'>, body: string, at: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), KEEP_TIMEOUT_MS);
+    inbox.keep(body, at).then(
+      (id) => {
+        clearTimeout(timer);
+        resolve(id);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
 export function alertWebhook(o: AlertWebhookOptions): RouteHandler {
-  return (req, res, body) => {
+  return async (req, res, _text, raw) => {
     const given = bearerOf(req.headers.authorization);
     if (given === undefined || !sameToken(given, o.token)) {
       // Neither the header nor the token is logged: a wrong token may be a real one mistyped.
@@ -49,21 +82,43 @@ export function alertWebhook(o: AlertWebhookOptions): RouteHandler {
       res.setHeader('www-authenticate', 'Bearer');
       return sendJson(res, 401, { ok: false, error: 'a valid Authorization: Bearer token is required' });
     }
+    // JSON is UTF-8 (RFC 8259): other bytes would be read as U+FFFD and change what a label says.
+    let body: string;
+    try {
+      body = utf8.decode(raw);
+    } catch {
+      o.log.warn({ bytes: raw.length }, 'alert webhook: the body is not UTF-8');
+      return sendJson(res, 400, { ok: false, error: 'the body is not UTF-8' });
+    }
     const parsed = parseAlertmanager(body);
     if (!parsed.ok) {
-      o.log.warn({ error: parsed.error, bytes: body.length }, 'alert webhook: not an Alertmanager payload');
+      o.log.warn({ error: parsed.error, bytes: raw.length }, 'alert webhook: not an Alertmanager payload');
       return sendJson(res, 400, { ok: false, error: parsed.error });
     }
-    if (!o.accepting()) {
-      o.log.warn({ alerts: parsed.payload.alerts.length }, 'alert webhook: not ready yet, asked to retry');
+    const starting = !o.accepting();
+    if (starting || !(o.redisUp?.() ?? true)) {
+      const why = starting ? 'starting up' : 'the bot’s Redis is not connected';
+      o.log.warn(
+        { alerts: parsed.payload.alerts.length, why },
+        'alert webhook: not taken now, asked to retry',
+      );
       res.setHeader('retry-after', '10');
-      return sendJson(res, 503, { ok: false, error: 'starting up: try again shortly' });
+      return sendJson(res, 503, { ok: false, error: `${why}: try again shortly` });
     }
     const receivedAt = o.now();
+    const kept = o.inbox ? await keepIn(o.inbox, body, receivedAt) : undefined;
+    if (o.inbox && kept === undefined) {
+      o.log.warn(
+        { alerts: parsed.payload.alerts.length },
+        'alert webhook: could not keep it, asked to retry',
+      );
+      res.setHeader('retry-after', '10');
+      return sendJson(res, 503, { ok: false, error: 'the bot’s Redis did not take it: try again shortly' });
+    }
     const { alerts } = parsed.payload;
     const firing = alerts.filter((a) => a.status === 'firing').length;
     sendJson(res, 200, { ok: true, alerts: alerts.length, firing, resolved: alerts.length - firing });
-    o.intake.accept(parsed.payload, receivedAt);
+    o.intake.accept(parsed.payload, receivedAt, kept);
   };
 }
 
@@ -80,11 +135,17 @@ export function mountAlertIntake(d: {
   log: Logger;
   /** Replaces the Redis ledger (tests). */
   ledger?: AlertLedger;
+  /** Replaces the Redis run store the intake looks for incidents the ledger lost in (tests). */
+  store?: Pick<RunStore, 'recent'>;
+  /** Replaces the Redis inbox (tests). */
+  inbox?: AlertInbox;
 }): AlertIntake | undefined {
   const { config } = d;
   if (!config.ALERT_WEBHOOK_TOKEN) return undefined;
   if (!config.ALERT_CHANNEL)
     throw new RunbookBotError('CONFIG_INVALID', 'ALERT_CHANNEL is required with ALERT_WEBHOOK_TOKEN');
+  const store = d.store ?? new RedisRunStore(d.redis, config.QUEUE_PREFIX);
+  const inbox: AlertInbox = d.inbox ?? new RedisAlertInbox(d.redis, config.QUEUE_PREFIX, randomUUID);
   const intake = new AlertIntake({
     orchestrator: d.orchestrator,
     ledger: d.ledger ?? new RedisAlertLedger(d.redis, config.QUEUE_PREFIX),
@@ -96,7 +157,13 @@ export function mountAlertIntake(d: {
     token: randomUUID,
     metrics: d.metrics,
     log: d.log,
+    recent: (n) => store.recent(n),
+    inbox,
   });
+  // What a process that died left in the inbox is worked on by whichever process sweeps first.
+  setInterval(() => {
+    if (d.accepting() && d.redis.status === 'ready') void intake.sweep();
+  }, SWEEP_EVERY_MS).unref();
   d.http.route(
     'POST',
     ALERT_PATH,
@@ -104,6 +171,8 @@ export function mountAlertIntake(d: {
       token: config.ALERT_WEBHOOK_TOKEN,
       intake,
       accepting: d.accepting,
+      redisUp: () => d.redis.status === 'ready',
+      inbox,
       now: Date.now,
       log: d.log,
     }),

@@ -1,10 +1,13 @@
-import type { IncidentMeta } from '../incidents/meta.js';
 import type { AlertMetrics } from '../incidents/metrics-port.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { AlertLedger, IncidentRecord, LedgerKey, Logger } from '../incidents/ports.js';
+import { alertEntriesFull, sameInstance } from '../runbooks/engine-alert.js';
 import { ALERT_STARTER, isTerminal } from '../runbooks/index.js';
+import { type AlertInbox, BEING_OPENED, settled, sweepInbox } from './inbox.js';
+import { type AlertOutcome, recordOutcome } from './outcome.js';
 import type { AlertmanagerPayload, ReceivedAlert } from './payload.js';
-import { alertNameOf, type RoutingTable, routeAlert, SAFE_NAME, unsafeLabels } from './route.js';
+import { alertMeta, believed } from './received.js';
+import { alertNameOf, type RoutingTable, routeAlert, unsafeLabels } from './route.js';
 
 // The work behind POST /alerts/alertmanager, done after the request has been acknowledged: each
 // alert is routed, checked against the ledger, and then starts an incident, joins one, is noted in
@@ -28,33 +31,23 @@ export interface AlertIntakeDeps {
   sleep?: (ms: number) => Promise<void>;
   /** How long, in all, to wait for another delivery that is opening the incident an alert joins (ms). */
   busyWaitMs?: number;
+  /**
+   * The latest incidents, newest first: before an alert opens one, an open incident of its runbook
+   * and target that the ledger does not name is looked for there (a process killed between starting
+   * it and binding its claim, an adoption that failed, a pair whose key expired), and joined.
+   */
+  recent?: (limit: number) => Promise<IncidentRecord[]>;
+  /** Where acknowledged notifications are kept until settled (see inbox.ts). */
+  inbox?: AlertInbox;
 }
 
-export type AlertOutcome =
-  | { outcome: 'started'; incident: string }
-  | { outcome: 'deduplicated'; incident?: string; why: string }
-  | { outcome: 'noted'; incident: string; what: string }
-  | { outcome: 'unmatched'; reason: string; detail: string }
-  | { outcome: 'rate-limited'; startedLastHour: number }
-  | { outcome: 'no-incident'; why: string }
-  | { outcome: 'failed'; error: string };
+export type { AlertOutcome } from './outcome.js';
 
 const BUSY_STEP_MS = 250;
+const FINGERPRINT_WAIT_MS = 5_000;
 const MAX_ROUNDS = 10;
-
-/** A summary and a link for the root message: bounded, and the link only if it is a plain http(s) URL. */
-function alertMeta(a: ReceivedAlert, alertName: string, channel: string): IncidentMeta {
-  const severity = Object.hasOwn(a.labels, 'severity') ? a.labels.severity : undefined;
-  const summary = Object.hasOwn(a.annotations, 'summary') ? a.annotations.summary?.trim() : undefined;
-  const url = a.generatorURL;
-  return {
-    channel,
-    alertName,
-    ...(severity !== undefined && SAFE_NAME.test(severity) ? { alertSeverity: severity } : {}),
-    ...(summary ? { alertSummary: summary.length > 1000 ? `${summary.slice(0, 999)}…` : summary } : {}),
-    ...(url.length <= 2000 && /^https?:\/\/[^\s<>|]+$/i.test(url) ? { alertUrl: url } : {}),
-  };
-}
+/** How many of the latest incidents are searched for one the ledger lost. */
+const ORPHAN_SCAN = 50;
 
 export class AlertIntake {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -64,12 +57,28 @@ export class AlertIntake {
     this.sleep = d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** Takes an acknowledged payload and works on it in the background; never throws. */
-  accept(payload: AlertmanagerPayload, receivedAt: number): void {
+  /**
+   * Takes an acknowledged payload and works on it in the background; never throws. `kept`: its id in
+   * the inbox, dropped once it is settled (else a sweep works on it again).
+   */
+  accept(payload: AlertmanagerPayload, receivedAt: number, kept?: string): void {
     const work: Promise<unknown> = this.receive(payload, receivedAt)
+      .then(async (out) => {
+        if (kept !== undefined && this.d.inbox && settled(out)) await this.d.inbox.done(kept);
+      })
       .catch((e: unknown) => this.d.log.error({ err: String(e) }, 'alert intake failed'))
       .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
+  }
+
+  /** Works again on what the inbox holds that was left behind (by any process); never throws. */
+  async sweep(): Promise<number> {
+    const { inbox } = this.d;
+    if (!inbox) return 0;
+    return sweepInbox({ inbox, intake: this, now: this.d.now, log: this.d.log }).catch((e: unknown) => {
+      this.d.log.warn({ err: String(e) }, 'alert inbox sweep failed');
+      return 0;
+    });
   }
 
   /** Resolves once every accepted payload has been worked on (tests, and a graceful stop). */
@@ -80,40 +89,18 @@ export class AlertIntake {
   /** Works on every alert of a payload, one after another; each outcome is logged and counted. */
   async receive(payload: AlertmanagerPayload, receivedAt: number): Promise<AlertOutcome[]> {
     const out: AlertOutcome[] = [];
-    for (const a of payload.alerts) {
+    for (const received of payload.alerts) {
+      const a = believed(received, receivedAt);
       let o: AlertOutcome;
       try {
         o = a.status === 'firing' ? await this.firing(a, receivedAt) : await this.resolved(a, receivedAt);
       } catch (e) {
         o = { outcome: 'failed', error: e instanceof Error ? e.message : String(e) };
       }
-      this.record(a, o);
+      recordOutcome(a, o, this.d.metrics, this.d.log);
       out.push(o);
     }
     return out;
-  }
-
-  private record(a: ReceivedAlert, o: AlertOutcome) {
-    const matched = o.outcome !== 'unmatched' && o.outcome !== 'no-incident' && o.outcome !== 'failed';
-    this.d.metrics.received(a.status, matched);
-    if (a.status === 'firing' && (o.outcome === 'deduplicated' || o.outcome === 'noted'))
-      this.d.metrics.deduplicated();
-    if (o.outcome === 'rate-limited') this.d.metrics.rateLimited();
-    // Labels and annotations are not logged: only the name, the fingerprint and what became of it.
-    const { outcome, ...rest } = o;
-    const line = {
-      alert: alertNameOf(a.labels) ?? '?',
-      fingerprint: a.fingerprint,
-      status: a.status,
-      outcome,
-    };
-    const level =
-      outcome === 'failed'
-        ? 'error'
-        : outcome === 'unmatched' || outcome === 'rate-limited'
-          ? 'warn'
-          : 'info';
-    this.d.log[level]({ ...line, ...rest }, `alert ${outcome}`);
   }
 
   private async firing(a: ReceivedAlert, receivedAt: number): Promise<AlertOutcome> {
@@ -129,15 +116,30 @@ export class AlertIntake {
     for (let round = 0; round < MAX_ROUNDS; ) {
       const token = this.d.token();
       const r = await ledger.open({ ...key, token, now: this.d.now(), perHour: this.d.perHour });
-      if (r.kind === 'claimed') return this.start(a, route.alertName, key, token, receivedAt);
+      if (r.kind === 'claimed') {
+        const orphan = await this.orphanOf(key);
+        if (!orphan) return this.start(a, route.alertName, key, token, receivedAt);
+        // The claim names it instead: later deliveries find it known, and nothing opens twice.
+        await ledger.bind({ ...key, token, incidentId: orphan.id });
+        this.d.log.warn(
+          { incident: orphan.id, fingerprint: a.fingerprint },
+          'alert ledger did not name an open incident of its runbook and target: it is joined',
+        );
+        return this.note(orphan, a, route.alertName, receivedAt);
+      }
       if (r.kind === 'rate-limited') return { outcome: 'rate-limited', startedLastHour: r.startedLastHour };
       if (r.kind === 'busy') {
-        if (r.by === 'fingerprint') return { outcome: 'deduplicated', why: 'its incident is being opened' };
-        if (waited >= (this.d.busyWaitMs ?? 30_000))
-          return {
-            outcome: 'failed',
-            error: 'gave up waiting for the incident of its runbook and target to open',
-          };
+        // Another delivery of this alert is opening its incident: wait a little for it to be
+        // bound (then this is a repeat, settled); a claim that stays is left to the inbox's sweep.
+        const own = r.by === 'fingerprint';
+        const patience = this.d.busyWaitMs ?? 30_000;
+        if (waited >= (own ? Math.min(FINGERPRINT_WAIT_MS, patience) : patience))
+          return own
+            ? { outcome: 'deduplicated', why: BEING_OPENED }
+            : {
+                outcome: 'failed',
+                error: 'gave up waiting for the incident of its runbook and target to open',
+              };
         await this.sleep(BUSY_STEP_MS);
         waited += BUSY_STEP_MS;
         continue;
@@ -145,7 +147,7 @@ export class AlertIntake {
       round += 1;
       const rec = await this.d.orchestrator.load(r.incidentId);
       if (r.kind === 'known') {
-        if (rec && (!isTerminal(rec.state) || this.reopens(rec) || this.sameInstance(rec, a)))
+        if (rec && (!isTerminal(rec.state) || this.reopens(rec) || this.knowsFiring(rec, a)))
           return this.note(rec, a, route.alertName, receivedAt);
         // Its incident ended long ago (or is gone) and this is a new firing: it may open another.
         await ledger.forget({ fingerprint: a.fingerprint }, r.incidentId);
@@ -161,6 +163,20 @@ export class AlertIntake {
     return { outcome: 'failed', error: 'the alert ledger kept changing under this alert' };
   }
 
+  /** An open incident of the pair the ledger does not name; a failed look is no reason not to open one. */
+  private async orphanOf(key: LedgerKey): Promise<IncidentRecord | undefined> {
+    if (!this.d.recent) return undefined;
+    try {
+      const all = await this.d.recent(ORPHAN_SCAN);
+      return all.find(
+        (r) => !isTerminal(r.state) && r.state.runbookId === key.runbookId && r.targetName === key.targetName,
+      );
+    } catch (e) {
+      this.d.log.warn({ err: String(e) }, 'could not look for an incident the alert ledger lost');
+      return undefined;
+    }
+  }
+
   /** Ended within the reopen window: a new firing is a note in it, not a new diagnosis. */
   private reopens(rec: IncidentRecord): boolean {
     const ended = rec.state.endedAt;
@@ -168,9 +184,10 @@ export class AlertIntake {
   }
 
   /** The firing the incident already knows (Alertmanager repeating a still-firing alert): never a second incident. */
-  private sameInstance(rec: IncidentRecord, a: ReceivedAlert): boolean {
-    const known = rec.state.alerts?.[a.fingerprint];
-    return known !== undefined && known.startsAt === a.startsAt;
+  private knowsFiring(rec: IncidentRecord, a: ReceivedAlert): boolean {
+    const alerts = rec.state.alerts ?? {};
+    const known = Object.hasOwn(alerts, a.fingerprint) ? alerts[a.fingerprint] : undefined;
+    return known !== undefined && sameInstance(known, a.startsAt);
   }
 
   private async start(
@@ -237,6 +254,11 @@ export class AlertIntake {
     name: string,
     receivedAt: number,
   ): Promise<AlertOutcome> {
+    const full = alertEntriesFull(rec.state);
+    const knows = Object.hasOwn(rec.state.alerts ?? {}, a.fingerprint);
+    // Nothing to record: the incident takes no new alert past its last note (the engine agrees).
+    if (full && !knows)
+      return { outcome: 'muted', incident: rec.id, why: 'the incident has taken its last alert note' };
     const r = await this.d.orchestrator.apply(rec.id, {
       type: 'alert',
       status: a.status,
@@ -249,6 +271,7 @@ export class AlertIntake {
     if (!r) return { outcome: 'no-incident', why: `${rec.id} is gone` };
     if (r.ignored)
       return { outcome: 'deduplicated', incident: rec.id, why: 'a repeat of a notification it has' };
+    if (full) return { outcome: 'muted', incident: rec.id, why: 'its state is recorded, not posted' };
     const what =
       a.status === 'resolved'
         ? 'resolved'

@@ -6,7 +6,16 @@ import { z } from 'zod';
 /** Go's zero time: what Alertmanager sends as the endsAt of an alert that is still firing. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** A calendar day that exists: Date.parse reads 2026-02-30 as 2026-03-02 instead of refusing it. */
+function realDay(v: string): boolean {
+  const m = RFC3339.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+}
 
 /** An RFC 3339 time as epoch ms; Go's zero time (and anything before 1970) is "not set". */
 const time = z
@@ -14,7 +23,7 @@ const time = z
   .regex(RFC3339, 'an RFC 3339 time')
   .transform((v, ctx) => {
     const ms = Date.parse(v);
-    if (Number.isNaN(ms)) {
+    if (Number.isNaN(ms) || !realDay(v)) {
       ctx.addIssue({ code: 'custom', message: 'an RFC 3339 time' });
       return z.NEVER;
     }
@@ -41,12 +50,21 @@ export type ReceivedAlert = z.infer<typeof alertSchema>;
 export const alertmanagerPayloadSchema = z.looseObject({
   version: z.literal('4'),
   status: z.enum(['firing', 'resolved']),
-  alerts: z.array(alertSchema).max(1000),
+  // No count limit: the body's 1 MiB bounds it, and Alertmanager never sends a refused group again
+  // (it retries only 5xx), so a limit here would lose every alert of a big group, matching or not.
+  alerts: z.array(alertSchema),
   receiver: z.string().optional(),
   groupKey: z.string().optional(),
   externalURL: z.string().optional(),
 });
 export type AlertmanagerPayload = z.infer<typeof alertmanagerPayloadSchema>;
+
+/** A path segment as a 400 shows it: a label name is the sender's text, so bounded and in one line. */
+function segment(k: PropertyKey): string {
+  const v = String(k);
+  const safe = /^[A-Za-z0-9_]{1,64}$/.test(v) ? v : JSON.stringify(v.slice(0, 32)).replace(/[<>&]/g, '?');
+  return v.length > 64 ? `${safe}…` : safe;
+}
 
 /** The payload from a request body's text, or why it is not one (for the 400's body and the log). */
 export function parseAlertmanager(
@@ -60,6 +78,8 @@ export function parseAlertmanager(
   }
   const parsed = alertmanagerPayloadSchema.safeParse(raw);
   if (parsed.success) return { ok: true, payload: parsed.data };
-  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+  const issues = parsed.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(segment).join('.') || '(top)'}: ${i.message.slice(0, 120)}`);
   return { ok: false, error: `not an Alertmanager version 4 payload: ${issues.join('; ')}` };
 }

@@ -39,8 +39,16 @@ export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 const label = (labels: Readonly<Record<string, string>>, name: string) =>
   Object.hasOwn(labels, name) ? labels[name] : undefined;
 
-/** Shown in a log line: an operator needs to see the wrong name, bounded and in one line. */
-const shown = (v: string) => JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
+/**
+ * Shown in a log line: an operator needs to see the wrong name, bounded, in one line, and with
+ * anything but printable ASCII as its code point, so that "c\u0430che" (a Cyrillic a) or a
+ * zero-width space does not read as the right name in "there is no target …".
+ */
+const shown = (v: string) =>
+  JSON.stringify(v.slice(0, 64)).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  ) + (v.length > 64 ? '…' : '');
 
 /** Why these labels are refused outright, or undefined when they are safe to read. */
 export function unsafeLabels(labels: Readonly<Record<string, string>>): string | undefined {

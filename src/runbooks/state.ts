@@ -138,6 +138,11 @@ export const alertRunSchema = z.object({
   resolvedAt: z.number().optional(),
   /** True for the alert that opened the incident. */
   opened: z.boolean().optional(),
+  /**
+   * The startsAt of its latest firing (0: unset), once the alert that opened the incident fired
+   * again: that one keeps its first startsAt and detectedAt, which the incident's clock reads.
+   */
+  latestStartsAt: z.number().optional(),
 });
 export type AlertRun = z.infer<typeof alertRunSchema>;
 

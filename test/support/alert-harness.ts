@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERT_PATH, alertWebhook } from '../../src/alert-webhook.js';
+import type { AlertInbox } from '../../src/alerts/inbox.js';
 import { AlertIntake } from '../../src/alerts/intake.js';
 import { startHttpServer } from '../../src/bot/http-server.js';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
@@ -67,6 +68,8 @@ export async function alertHarness(
     perHour?: number;
     reopenWindowMs?: number;
     busyWaitMs?: number;
+    /** Keeps acknowledged notifications until settled (the Redis inbox); none by default. */
+    inbox?: AlertInbox;
   } = {},
 ) {
   const rb = toyRunbook();
@@ -121,6 +124,8 @@ export async function alertHarness(
     metrics: metrics.alerts,
     log,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+    recent: (n) => store.recent(n),
+    ...(o.inbox ? { inbox: o.inbox } : {}),
     ...(o.busyWaitMs === undefined ? {} : { busyWaitMs: o.busyWaitMs }),
   });
   const http = await startHttpServer({ port: 0, ready: async () => ({}), log });
@@ -128,7 +133,14 @@ export async function alertHarness(
   http.route(
     'POST',
     ALERT_PATH,
-    alertWebhook({ token: ALERT_TOKEN, intake, accepting: () => gate.accepting, now: () => clock.now, log }),
+    alertWebhook({
+      token: ALERT_TOKEN,
+      intake,
+      accepting: () => gate.accepting,
+      now: () => clock.now,
+      log,
+      ...(o.inbox ? { inbox: o.inbox } : {}),
+    }),
   );
   const url = `http://127.0.0.1:${http.port}${ALERT_PATH}`;
 

@@ -155,7 +155,13 @@ describe('the alert event', () => {
       alert('firing', { startsAt: T0 + 60_000, at: T0 + 61_000 }),
       T0 + 61_000,
     );
-    expect(again.state.alerts?.[FP]).toMatchObject({ status: 'firing', startsAt: T0 + 60_000, opened: true });
+    // The alert that opened the incident keeps its first startsAt (the incident's clock reads it).
+    expect(again.state.alerts?.[FP]).toMatchObject({
+      status: 'firing',
+      startsAt: T0 - 30_000,
+      latestStartsAt: T0 + 60_000,
+      opened: true,
+    });
     expect(again.state.timeline.at(-1)?.text).toMatch(/^Alert RedisDown fired again/);
     expect(types(again.commands)).toEqual(['post-note', 'status']);
     // A late copy of the first firing, after its resolution, is not a new firing.
