@@ -22,6 +22,10 @@ export interface SshExecutorOptions {
   redisPort: number;
   /** Redis's log file on the host; without one, logs come from journalctl -u redis-server. */
   logFile?: string;
+  /** The systemd unit whose journal `logs` reads when there is no log file (default redis-server). */
+  unit?: string;
+  /** The SSH user is not root: actions run as root (or as another user) go through `sudo -n`. */
+  sudo?: boolean;
   /** Read at each redis action; undefined = no password. */
   redisPassword?: () => string | undefined;
   maxOutputBytes?: number;
@@ -104,8 +108,9 @@ export class SshExecutor implements Executor {
         const n = String(action.tail);
         const argv = this.opts.logFile
           ? ['tail', '-n', n, '--', this.opts.logFile]
-          : ['journalctl', '-u', 'redis-server', '-n', n, '--no-pager'];
-        return this.remote(ssh, argv, undefined, undefined, deadline);
+          : ['journalctl', '-u', this.opts.unit ?? 'redis-server', '-n', n, '--no-pager'];
+        // The journal of a system unit is root's (or adm's) to read: with sudo, ask for it.
+        return this.remote(ssh, argv, this.opts.sudo ? 'root' : undefined, undefined, deadline);
       }
       default:
         throw new RunbookBotError('ACTION_UNSUPPORTED', `${action.kind} is not supported on an SSH target`);
@@ -124,8 +129,7 @@ export class SshExecutor implements Executor {
     }
     const marker = randomUUID();
     const inner = ['env', `${MARKER_VAR}=${marker}`, ...withTimeout(argv, deadline.timeoutMs)];
-    // runuser inside the wrapper would leave the command behind when timeout kills runuser alone.
-    const full = user && user !== 'root' ? ['runuser', '-u', user, '--', ...inner] : inner;
+    const full = this.asUser(user, inner);
     const started = Date.now();
     const opening = openExec(ssh, `exec ${shellJoin(full)}`);
     const opened = await deadline.race(opening);
@@ -166,9 +170,24 @@ export class SshExecutor implements Executor {
     return { exitCode, ...capturedParts(out, err) };
   }
 
+  /**
+   * `user` undefined: as the SSH user. With `sudo`, root and other users are reached with `sudo -n`
+   * (never a prompt: a refusal is an exit 1 with "sudo: …" that the analyzers read); without it, root
+   * means the SSH user itself (it is root, or the command fails on its own), others go through runuser.
+   * Either wraps the timeout, which would leave the command behind if it killed runuser/sudo alone.
+   */
+  private asUser(user: string | undefined, inner: string[]): string[] {
+    if (user === undefined || user === this.opts.endpoint.user) return inner;
+    if (this.opts.sudo)
+      return user === 'root' ? ['sudo', '-n', '--', ...inner] : ['sudo', '-n', '-u', user, '--', ...inner];
+    return user === 'root' ? inner : ['runuser', '-u', user, '--', ...inner];
+  }
+
   private async killMarked(ssh: NodeSSH, marker: string): Promise<void> {
     try {
-      const ch = await openExec(ssh, shellJoin(killByMarkerArgv(marker)));
+      // What ran through sudo is root's (or another user's): only sudo can kill it.
+      const argv = killByMarkerArgv(marker);
+      const ch = await openExec(ssh, shellJoin(this.opts.sudo ? ['sudo', '-n', '--', ...argv] : argv));
       ch.resume();
       ch.stderr.resume();
       ch.end();
@@ -194,11 +213,19 @@ const SIGNALS: Record<string, number> = {
   TERM: 15,
 };
 
+// The channel's end, watched from the moment it opens: when several channels open at once, one's
+// exit status can arrive in the same read as its open confirmation, before any later listener.
+const ends = new WeakMap<ClientChannel, Promise<ChannelEnd>>();
+
 function openExec(ssh: NodeSSH, command: string): Promise<ClientChannel> {
   const client = ssh.connection;
   if (!client) return Promise.reject(new SshUnreachableError('ssh connection lost'));
   return new Promise((resolve, reject) => {
-    client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+    client.exec(command, (err, channel) => {
+      if (err) return reject(err);
+      ends.set(channel, watchEnd(channel));
+      resolve(channel);
+    });
   });
 }
 
@@ -208,7 +235,7 @@ interface ChannelEnd {
   gotExit: boolean;
 }
 
-function waitForClose(channel: ClientChannel): Promise<ChannelEnd> {
+function watchEnd(channel: ClientChannel): Promise<ChannelEnd> {
   return new Promise((resolve) => {
     const end: ChannelEnd = { code: null, signal: null, gotExit: false };
     channel.on('exit', (code: number | null, signal?: string) => {
@@ -219,3 +246,5 @@ function waitForClose(channel: ClientChannel): Promise<ChannelEnd> {
     channel.on('close', () => resolve(end));
   });
 }
+
+const waitForClose = (channel: ClientChannel): Promise<ChannelEnd> => ends.get(channel) ?? watchEnd(channel);

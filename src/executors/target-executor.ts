@@ -62,6 +62,8 @@ export class TargetExecutor implements Executor {
         endpoint: target.redis.ssh,
         redisPort: target.redis.port,
         ...(target.redis.logFile ? { logFile: target.redis.logFile } : {}),
+        ...(view.redis.unit ? { unit: view.redis.unit } : {}),
+        ...(target.redis.sudo ? { sudo: true } : {}),
         redisPassword,
         maxOutputBytes: captureBytes,
       });

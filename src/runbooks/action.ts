@@ -44,13 +44,20 @@ function containerOf(place: Place, target: TargetView): string {
   return target.clients.find((c) => c.name === place.client)?.container ?? place.client;
 }
 
+// As the SSH executor runs it: root and other users through `sudo -n` when the target says sudo.
+function sshAs(target: TargetView, user: string | undefined): string {
+  if (user === undefined) return '';
+  if (target.redis.sudo) return user === 'root' ? 'sudo -n ' : `sudo -n -u ${quoteArg(user)} `;
+  return user === 'root' ? '' : `runuser -u ${quoteArg(user)} -- `;
+}
+
 /** The command a person would type for this action; shown on approval cards and in reports. */
 export function renderAction(action: Action, target: TargetView): string {
   const onSsh = action.place.at === 'redis' && target.kind === 'ssh';
   const where = containerOf(action.place, target);
   const inPlace = (cmd: readonly string[], user?: string) =>
     onSsh
-      ? `ssh ${where} -- ${user && user !== 'root' ? `runuser -u ${quoteArg(user)} -- ` : ''}${quoted(cmd)}`
+      ? `ssh ${where} -- ${sshAs(target, user)}${quoted(cmd)}`
       : `docker exec ${user ? `-u ${quoteArg(user)} ` : ''}${where} ${quoted(cmd)}`;
   switch (action.kind) {
     case 'exec':

@@ -6,6 +6,10 @@ const containerName = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'a container name: letters, digits, _ . -');
 
+/** A systemd unit name (without `.service`); never starts with `-`, so it cannot pass as an option. */
+export const UNIT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,127}$/;
+export const DEFAULT_UNIT = 'redis-server';
+
 const dockerPlace = z.object({ container: containerName }).strict();
 
 const sshPlace = z
@@ -44,10 +48,24 @@ const redisTarget = z
       .string()
       .regex(/^\/[\w./-]*$/, 'an absolute path')
       .optional(),
+    // SSH targets (seed 003): the systemd unit running Redis (default redis-server), its log dir,
+    // and whether steps needing root go through `sudo -n` (the SSH user is not root).
+    unit: z
+      .string()
+      .regex(UNIT_NAME, 'a systemd unit name without .service: letters, digits, _ . @ -')
+      .optional(),
+    logDir: z
+      .string()
+      .regex(/^\/[\w./-]*$/, 'an absolute path')
+      .optional(),
+    sudo: z.boolean().optional(),
   })
   .strict()
   .refine((r) => (r.docker ? 1 : 0) + (r.ssh ? 1 : 0) === 1, {
     message: 'redis needs exactly one of docker or ssh',
+  })
+  .refine((r) => r.ssh !== undefined || (r.unit === undefined && r.sudo === undefined), {
+    message: 'unit and sudo are for ssh targets',
   });
 
 const clientTarget = z
@@ -112,6 +130,9 @@ export const targetViewSchema = z.object({
     hasPassword: z.boolean(),
     dataDir: z.string().optional(),
     serviceUser: z.string().optional(),
+    unit: z.string().optional(),
+    logDir: z.string().optional(),
+    sudo: z.boolean().optional(),
   }),
   clients: z.array(z.object({ name: z.string(), container: z.string() })),
 });
@@ -133,6 +154,9 @@ export function viewOfTarget(name: string, t: TargetConfig): TargetView {
       hasPassword: t.redis.passwordEnv !== undefined,
       ...(t.redis.dataDir ? { dataDir: t.redis.dataDir } : {}),
       ...(t.redis.serviceUser ? { serviceUser: t.redis.serviceUser } : {}),
+      ...(t.redis.ssh ? { unit: t.redis.unit ?? DEFAULT_UNIT } : {}),
+      ...(t.redis.logDir ? { logDir: t.redis.logDir } : {}),
+      ...(t.redis.sudo ? { sudo: true } : {}),
     },
     clients: t.clients.map((c) => ({ name: c.name ?? c.docker.container, container: c.docker.container })),
   };

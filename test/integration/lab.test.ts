@@ -112,42 +112,30 @@ describe('lab scenarios', () => {
     });
   });
 
-  it('service-user-mismatch: host Redis as autobot over a redis-owned dir, seen over SSH', async () => {
+  it('service-user-mismatch: real systemd runs redis-server.service as autobot over a redis-owned dir, seen over SSH', async () => {
     await withScenario('service-user-mismatch', async (s) => {
       const ssh = s.target.redis.ssh;
       expect(ssh).toBeDefined();
-      expect(s.target.redis.serviceUser).toBe('redis');
+      expect(s.target.redis).toMatchObject({
+        serviceUser: 'redis',
+        unit: 'redis-server',
+        dataDir: '/var/lib/redis',
+      });
       expect(await s.redisLogs()).toMatch(
         /Failed opening the temp RDB file temp-\d+\.rdb .*: Permission denied/,
       );
       expect((await s.redisCli(['info', 'persistence'])).stdout).toContain('rdb_last_bgsave_status:err');
       expect((await s.redisCli(['set', 'k', 'v'])).stdout).toMatch(/^MISCONF/);
-      // The target's own SSH facts work: pinned host key, key file, and the mismatch is visible there.
-      const known = join(env.labDir, `${s.prefix}known_hosts`);
-      const keyscan = await runHost([
-        'ssh-keygen',
-        '-lf',
-        join(env.labDir, 'ssh', 'ssh_host_ed25519_key.pub'),
-      ]);
-      expect(keyscan.stdout).toContain(ssh?.hostKey ?? 'missing');
-      const r = await runHost([
-        'ssh',
-        '-i',
-        ssh?.privateKeyFile ?? '',
-        '-p',
-        String(ssh?.port),
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        `UserKnownHostsFile=${known}`,
-        `root@${ssh?.host}`,
-        `stat -c %U ${s.target.redis.dataDir}; ps -o user= -C redis-server`,
-      ]);
+      // systemd is PID 1 of the VM, and the packaged unit's User=redis is overridden by a drop-in.
+      const vm = s.vmExec;
+      if (!vm || !s.ssh) throw new Error('not a VM scenario');
+      expect((await vm(['cat', '/proc/1/comm'])).stdout.trim()).toBe('systemd');
+      // The target's own SSH facts work (the pinned host key, the key file), and show the mismatch.
+      const r = await s.ssh(
+        `stat -c %U ${s.target.redis.dataDir}; ps -o user= -C redis-server; systemctl show -p User redis-server`,
+      );
       expect(r.exitCode).toBe(0);
-      expect(r.stdout).toMatch(/^redis\n/);
-      expect(r.stdout).toContain('autobot');
+      expect(r.stdout).toBe('redis\nautobot\nUser=autobot\n');
     });
   });
 

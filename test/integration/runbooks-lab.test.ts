@@ -49,8 +49,9 @@ describe('runbooks against the real lab', () => {
     await persistsAgain();
   });
 
-  it('service-user-mismatch (seed 003): chown over SSH, then BGSAVE ok on the host', async () => {
+  it('service-user-mismatch (seed 003): the unit runs as redis again (a drop-in over SSH), then BGSAVE ok', async () => {
     current = await runOnScenario('service-user-mismatch', 'redis-permissions', { decide: approveAll });
+    expect(current.state.cause).toBe('service-user');
     expect(current.state.status).toBe('resolved');
     await persistsAgain();
   });

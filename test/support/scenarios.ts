@@ -37,9 +37,18 @@ export const EXPECTATIONS: readonly Expectation[] = [
   {
     scenario: 'service-user-mismatch',
     runbook: 'redis-permissions',
-    cause: 'owner-mismatch',
-    approval: 'approve-chown-host',
-    commands: [/^ssh \S+ -- chown -R -H \d+:\d+ \/\S+$/],
+    cause: 'service-user',
+    approval: 'approve-service-user',
+    commands: [
+      /^ssh \S+ -- chown -R -H 1000:1000 \/var\/lib\/redis$/,
+      /^ssh \S+ -- install -d -m 0755 \/etc\/systemd\/system\/redis-server\.service\.d$/,
+      /^ssh \S+ -- sh -c .* sh redis redis \/etc\/systemd\/system\/redis-server\.service\.d\/zz-runbook-bot-service-user\.conf$/,
+      /^ssh \S+ -- systemctl daemon-reload$/,
+      /^ssh \S+ -- systemctl stop -- redis-server$/,
+      /^ssh \S+ -- chown -R -H redis:redis \/var\/lib\/redis$/,
+      /^ssh \S+ -- chown -R redis:redis \/var\/log\/redis$/,
+      /^ssh \S+ -- systemctl start -- redis-server$/,
+    ],
     status: 'awaiting-approval',
   },
   {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadTargets } from '../../src/targets-file.js';
+import { loadTargets, parseTargets } from '../../src/targets-file.js';
 
 const HOST_KEY = `SHA256:${'A'.repeat(43)}`;
 const KEY_TEXT =
@@ -68,5 +68,38 @@ describe('loadTargets: SSH private keys', () => {
   it('leaves key files unchecked where no step runs (the bot role holds no keys)', () => {
     const { file } = targetsFile({ db: sshTarget('/nonexistent/id_ed25519') });
     expect(loadTargets(file, { keyFiles: false }).ok).toBe(true);
+  });
+});
+
+describe('parseTargets: the service of an SSH target (seed 003)', () => {
+  const ssh = { host: '10.0.0.1', user: 'ops', privateKeyFile: '/k', hostKey: HOST_KEY };
+  const parse = (redis: Record<string, unknown>) =>
+    parseTargets(stringify({ targets: { vm: { redis } } }), 't.yaml');
+
+  it('takes unit, logDir, serviceUser and sudo; the unit defaults to redis-server', () => {
+    const r = parse({
+      ssh,
+      serviceUser: 'redis',
+      unit: 'redis-stack-server',
+      logDir: '/var/log/redis-stack',
+      sudo: true,
+    });
+    expect(r.ok && r.targets.view('vm')?.redis).toMatchObject({
+      serviceUser: 'redis',
+      unit: 'redis-stack-server',
+      logDir: '/var/log/redis-stack',
+      sudo: true,
+    });
+    const plain = parse({ ssh });
+    expect(plain.ok && plain.targets.view('vm')?.redis.unit).toBe('redis-server');
+  });
+
+  it('refuses unit names that are not unit names, and unit/sudo on a Docker target', () => {
+    for (const unit of ['--root=/', 'redis;reboot', 'a b', ''])
+      expect(parse({ ssh, unit }).ok, unit).toBe(false);
+    const docker = parse({ docker: { container: 'c' }, sudo: true });
+    expect(docker.ok ? [] : docker.errors).toEqual([
+      't.yaml: targets.vm.redis: unit and sudo are for ssh targets',
+    ]);
   });
 });

@@ -8,6 +8,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(podman runc aardvark-dns redis-server openssh-server busybox-static procps iproute2)
+# debootstrap builds the systemd VM image of seed 003 from Debian's packages (tools/lab/start.sh).
+packages+=(debootstrap)
 # The monitoring stack (tools/lab/src/monitoring.ts starts each binary itself, on loopback ports):
 # Prometheus 2.42 (with promtool), Alertmanager 0.25 and redis_exporter 1.45 from Debian.
 packages+=(prometheus prometheus-alertmanager prometheus-redis-exporter)

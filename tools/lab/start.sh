@@ -87,6 +87,36 @@ no_files() { :; }
 build_image "$IMAGE" redis_files redis '["/usr/bin/redis-server","--protected-mode","no"]'
 build_image "$BARE_IMAGE" no_files root '["sleep","2147483"]'
 
+# A Debian VM for seed 003: real systemd as PID 1 (podman run --systemd=always), sshd, and Debian's
+# packaged redis-server.service (User=redis), from Debian's own packages (about a minute).
+SYSTEMD_IMAGE=localhost/runbook-bot-lab/systemd-vm:latest
+build_systemd_image() {
+  if podman image exists "$SYSTEMD_IMAGE" && [ "${LAB_REBUILD:-0}" != 1 ]; then return 0; fi
+  command -v debootstrap >/dev/null || { echo "missing debootstrap: run tools/lab/install.sh first" >&2; exit 1; }
+  local vm
+  vm=$(mktemp -d)
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,openssh-server,redis-server,sudo,procps \
+    bookworm "$vm" "${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$LAB_DIR/debootstrap.log" 2>&1 ||
+    # The other scenarios do not need it: say so and go on; seed 003's then fail naming the image.
+    { echo "debootstrap failed, no $SYSTEMD_IMAGE (seed 003's scenarios need it); see $LAB_DIR/debootstrap.log" >&2; rm -rf "$vm"; return 0; }
+  # As on the seed's VM: Redis logs to the journal and its config is readable by any service user.
+  sed -i 's|^logfile .*|logfile ""|' "$vm/etc/redis/redis.conf"
+  chmod 755 "$vm/etc/redis"
+  chmod 644 "$vm/etc/redis/redis.conf"
+  # autobot: the seed's wrong service user; ops may sudo without a password, guest may not.
+  chroot "$vm" useradd --uid 1000 --create-home --shell /bin/bash autobot
+  chroot "$vm" useradd --create-home --shell /bin/bash ops
+  chroot "$vm" useradd --create-home --shell /bin/bash guest
+  printf 'ops ALL=(ALL) NOPASSWD: ALL\n' >"$vm/etc/sudoers.d/ops"
+  chmod 440 "$vm/etc/sudoers.d/ops"
+  printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' >"$vm/etc/ssh/sshd_config.d/lab.conf"
+  : >"$vm/etc/machine-id"
+  rm -f "$vm/var/lib/redis/dump.rdb"
+  tar -C "$vm" -c . | podman import -q -c 'CMD ["/sbin/init"]' - "$SYSTEMD_IMAGE" >/dev/null
+  rm -rf "$vm"
+}
+build_systemd_image
+
 # --- sshd on loopback with its own host key, client key and config ------------------------------
 SSH_DIR="$LAB_DIR/ssh"
 mkdir -p "$SSH_DIR" /run/sshd

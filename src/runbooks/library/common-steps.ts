@@ -3,6 +3,7 @@ import { LOG_CODES } from '../analyzers/log-patterns.js';
 import { scanLogs } from '../analyzers/log-scan.js';
 import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
 import { classifyReply } from '../analyzers/redis-reply.js';
+import { sudoRefusal } from '../analyzers/systemd-unit.js';
 import type { Analysis, DiagnoseStep, Finding, StepContext, VerifyStep } from '../model.js';
 import type { ExecResult } from '../result.js';
 import { allOutput } from '../result.js';
@@ -42,8 +43,14 @@ const T = 15_000;
 /** Output cut at the executor's cap is not the whole answer: what is missing may be what matters. */
 export const CUT = 'the output was cut at the size limit, so part of it is missing';
 
+/** Why a probe is unread; a refused sudo is named as such, never left as a bare exit code. */
+export function unreadBecause(r: ExecResult): string {
+  const refused = sudoRefusal(r);
+  return refused ? `sudo refused (${refused})` : whyUnread(r);
+}
+
 /** The analysis of a probe that got no usable answer: a blind spot, never an absence of faults. */
-export function couldNotRun(what: string, r: ExecResult, why = whyUnread(r)): Analysis {
+export function couldNotRun(what: string, r: ExecResult, why = unreadBecause(r)): Analysis {
   return {
     findings: [
       {
@@ -274,7 +281,11 @@ export const persistenceStep = diagnose({
       });
     return {
       findings,
-      facts: { 'persistence.changesSinceSave': infoNumber(info, 'rdb_changes_since_last_save') ?? 0 },
+      facts: {
+        'persistence.changesSinceSave': infoNumber(info, 'rdb_changes_since_last_save') ?? 0,
+        // The verification after a repair wants a save newer than this one.
+        'persistence.lastSave': infoNumber(info, 'rdb_last_save_time') ?? 0,
+      },
     };
   },
   emits: ['bgsave-failing', 'aof-write-failing', 'aof-rewrite-failing', 'persistence-ok'],

@@ -78,3 +78,27 @@ export function isSafeDataDir(path: string): boolean {
 }
 
 export const clientFact = (client: string, what: string) => `client.${client}.${what}`;
+
+// Seed 003: names that become arguments of systemctl, chown and the drop-in. Checked again here,
+// whatever their source (the targets file, or a target's own output), before they reach argv.
+export const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+export const UNIT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,127}$/;
+
+/** The unit running Redis on an SSH target, if its name is one systemctl may be given. */
+export function unitOf(ctx: StepContext): string | undefined {
+  const u = ctx.target.redis.unit ?? (ctx.target.kind === 'ssh' ? 'redis-server' : undefined);
+  return u !== undefined && UNIT_NAME.test(u) ? u : undefined;
+}
+
+/** The bot's own drop-in: sorts after the usual override.conf and NN-*.conf, so its User= wins. */
+export const dropInPath = (unit: string) =>
+  `/etc/systemd/system/${unit}.service.d/zz-runbook-bot-service-user.conf`;
+
+const parentOf = (path: string) => path.replace(/\/[^/]+\/?$/, '') || '/';
+
+/** The log dir a service-user repair hands over: the targets file's, else that of the log file Redis names. */
+export function logDirOf(ctx: StepContext): string | undefined {
+  const file = str(ctx.facts, 'redis.logfile');
+  const dir = ctx.target.redis.logDir ?? (file ? parentOf(file) : undefined);
+  return dir !== undefined && isSafeDataDir(dir) ? dir : undefined;
+}

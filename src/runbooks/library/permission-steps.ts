@@ -14,9 +14,7 @@ const running = { not: { finding: 'container-not-running' } } as const;
 export function besideRedis(ctx: StepContext, argv: string[], user: string): Action {
   if (ctx.target.kind === 'docker' && ctx.facts['redis.running'] === false)
     return { kind: 'helper', place: redis, argv, user };
-  return ctx.target.kind === 'ssh' && user === 'root'
-    ? { kind: 'exec', place: redis, argv }
-    : { kind: 'exec', place: redis, argv, user };
+  return { kind: 'exec', place: redis, argv, user };
 }
 
 export const configStep = diagnose({
@@ -70,6 +68,7 @@ export const configStep = diagnose({
       findings,
       facts: {
         ...(SAFE_PATH.test(dir) ? { 'redis.dir': dir } : {}),
+        ...(SAFE_PATH.test(cfg.get('logfile') ?? '') ? { 'redis.logfile': cfg.get('logfile') ?? '' } : {}),
         'redis.appendonly': cfg.get('appendonly') ?? '',
       },
     };
@@ -172,7 +171,14 @@ export function analyzeDataDir(r: ExecResult, ctx: StepContext): Analysis {
   const where = src ? `${dir.path} (bind mount of ${src} on the host)` : dir.path;
   const owner = `${dir.user}:${dir.group} (${dir.uid}:${dir.gid}) mode ${modeString(dir.mode)}`;
   const evidence = [r.stdout.trim(), ...(uid !== undefined ? [`redis runs as ${uid}:${gid}`] : [])];
-  const facts: Facts = { 'dir.path': dir.path, 'dir.uid': dir.uid, 'dir.gid': dir.gid, 'dir.mode': dir.mode };
+  const facts: Facts = {
+    'dir.path': dir.path,
+    'dir.uid': dir.uid,
+    'dir.gid': dir.gid,
+    'dir.mode': dir.mode,
+    ...(SAFE_NAME.test(dir.user) ? { 'dir.user': dir.user } : {}),
+    ...(SAFE_NAME.test(dir.group) ? { 'dir.group': dir.group } : {}),
+  };
   if (uid === undefined || gid === undefined) {
     const why = 'the user Redis runs as is unknown, so whether it may write there cannot be told';
     return {

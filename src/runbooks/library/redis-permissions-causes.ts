@@ -4,12 +4,12 @@ import { notServingCauses } from './not-serving.js';
 // The causes redis-permissions can name, each with the finding codes that are its evidence and what
 // prevents it next time; the seed documents are cited where a measure comes from one.
 const ownershipPrevention = [
-  'Check the data directory against the UID Redis runs as before starting it (999:999 for the official image); fail the start, do not carry on (seed 001: preflight check).',
-  'Document the UID each containerised service expects for its volumes (seed 000).',
-  'Prefer named volumes to host bind mounts so the engine sets ownership (seed 000).',
-  'Alert on "Permission denied" and "Background saving error" in Redis logs and on rdb_last_bgsave_status:err (seeds 000, 003).',
-  'Run Redis as the package system user (redis:redis, no login shell) and keep the unit file, playbooks and start scripts in agreement on it (seed 003).',
-  'Never "fix" ownership with chmod 777: give the directory to the Redis user (seed 000).',
+  'Check the data directory against the UID Redis runs as before starting it (999:999 for the official image); fail the start, do not carry on (a preflight check).',
+  'Document the UID each containerised service expects for its volumes.',
+  'Prefer named volumes to host bind mounts so the engine sets ownership.',
+  'Alert on "Permission denied" and "Background saving error" in Redis logs and on rdb_last_bgsave_status:err.',
+  'Run Redis as the package system user (redis:redis, no login shell) and keep the unit file, playbooks and start scripts in agreement on it.',
+  'Never "fix" ownership with chmod 777: give the directory to the Redis user.',
 ];
 
 export const permissionCauses: Record<string, Cause> = {
@@ -29,6 +29,30 @@ export const permissionCauses: Record<string, Cause> = {
     ],
     prevention: ownershipPrevention,
   },
+  'service-user': {
+    title: 'The service runs as another user than its own, over files that belong to its own user',
+    evidence: [
+      'service-runs-as-other',
+      'unit-read',
+      'owner-mismatch',
+      'rdb-permission-denied',
+      'bgsave-failing',
+      'bgsave-error-logged',
+      'misconf',
+      'redis-user',
+      'service-user-mismatch',
+    ],
+    prevention: [
+      'Run Redis as the package system user (redis:redis, no login shell); set it in one place, a drop-in of the unit, never by editing the packaged unit.',
+      'Keep the unit, the deployment playbooks and the start scripts in agreement on that user; a start script that chowns to another user than the unit runs as brings the fault back.',
+      'Alert on "Permission denied" and "Background saving error" in the journal of the unit and on rdb_last_bgsave_status:err.',
+    ],
+  },
+  'service-user-missing': {
+    title: 'The service user Redis should run as does not exist on the host',
+    evidence: ['service-user-missing', 'owner-mismatch', 'bgsave-failing'],
+    prevention: ['Use the user the redis package creates (redis); do not invent one in playbooks.'],
+  },
   'no-write-bit': {
     title: 'The data directory belongs to the Redis user but has no write bit',
     evidence: [
@@ -47,7 +71,7 @@ export const permissionCauses: Record<string, Cause> = {
     evidence: ['disk-full', 'bgsave-failing', 'bgsave-error-logged'],
     prevention: [
       'Alert on free space of the Redis data volume well before it is full.',
-      'If Redis cannot be restarted, check disk space and system resources first (seed 004).',
+      'If Redis cannot be restarted, check disk space and system resources first.',
     ],
   },
   'read-only-fs': {
@@ -75,7 +99,7 @@ export const permissionCauses: Record<string, Cause> = {
   maxmemory: {
     title: 'Redis reached maxmemory with noeviction and refuses writes',
     evidence: ['maxmemory-reached'],
-    prevention: ['Alert at 80% of maxmemory (seed 004).'],
+    prevention: ['Alert at 80% of maxmemory.'],
   },
   'latent-dir': {
     title: 'The data directory is not writable by Redis, but persistence does not fail now',

@@ -4,6 +4,13 @@ import { memoryStep } from './connectivity-steps.js';
 import { diskStep } from './disk-step.js';
 import { notServingBranches } from './not-serving.js';
 import { permissionRepairs as repairs } from './permission-repairs.js';
+import {
+  serviceUserRepair,
+  verifyDumpOwner,
+  verifyLastSave,
+  verifyServiceUser,
+} from './permission-service-repair.js';
+import { serviceFilesStep, serviceUnitStep, serviceUserStep } from './permission-service-steps.js';
 import { configStep, dataDirStep, imageUserStep, processOwnerStep } from './permission-steps.js';
 import { pingStep } from './ping-step.js';
 import { permissionCauses } from './redis-permissions-causes.js';
@@ -39,17 +46,25 @@ const diagnosis = [
   imageUserStep,
   dataDirStep,
   diskStep,
+  serviceUnitStep,
+  serviceFilesStep,
+  serviceUserStep,
 ];
 
-// A healthy Redis runs: every check but the one for a container that exited must have looked.
-const healthRestsOn = diagnosis.filter((d) => d !== imageUserStep);
+// A healthy Redis runs: every check but the one for a container that exited must have looked (and
+// the owners listing, which only serves the undo of a repair).
+const healthRestsOn = diagnosis.filter((d) => d !== imageUserStep && d !== serviceFilesStep);
+const ssh: Condition = { targetKind: 'ssh' };
+// Seed 003: Redis runs as another user than its service's: the fix goes on the unit, not the dir.
+const serviceCause = f('service-runs-as-other');
+const notTheService: Condition = { not: { any: [serviceCause, f('service-user-missing')] } };
 const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
 
 export const redisPermissions: Runbook = {
   id: 'redis-permissions',
   title: 'Redis cannot persist (RDB/AOF permission denied, MISCONF)',
   summary:
-    'Finds why Redis cannot write its RDB snapshot or AOF: data directory owner against the Redis user, missing write bit, full disk or read-only filesystem; repairs ownership with least privilege after approval.',
+    'Finds why Redis cannot write its RDB snapshot or AOF: data directory owner against the Redis user, missing write bit, full disk or read-only filesystem, or a service that runs as another user than its own (systemd, over SSH); repairs ownership with least privilege, or the User=/Group= of the service by a drop-in, after approval.',
   targetKinds: ['docker', 'ssh'],
   afterDiagnosis: 'triage',
   // For listings: the seed-000 values (Redis 999 over a dir of 1001, mode 0755).
@@ -101,12 +116,27 @@ export const redisPermissions: Runbook = {
           cause: 'no-write-bit',
         },
         {
-          when: actNow(f('owner-mismatch'), { targetKind: 'ssh' }),
+          when: actNow(serviceCause, f('unit-read'), ssh),
+          to: 'approve-service-user',
+          cause: 'service-user',
+        },
+        {
+          when: actNow(serviceCause, { not: f('unit-read') }, ssh),
+          to: 'escalate-service-unit',
+          cause: 'service-user',
+        },
+        {
+          when: actNow(f('service-user-missing'), ssh),
+          to: 'escalate-no-service-user',
+          cause: 'service-user-missing',
+        },
+        {
+          when: actNow(f('owner-mismatch'), ssh, notTheService),
           to: 'approve-chown-host',
           cause: 'owner-mismatch',
         },
         {
-          when: actNow(f('no-write-bit'), { targetKind: 'ssh' }),
+          when: actNow(f('no-write-bit'), ssh, notTheService),
           to: 'approve-chown-host',
           cause: 'no-write-bit',
         },
@@ -147,12 +177,16 @@ export const redisPermissions: Runbook = {
       default: 'no-fault',
     },
     ...repairs.flat(),
+    ...serviceUserRepair,
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
     verifyBgsave,
     verifySaveStatus,
     verifyWrite,
+    verifyServiceUser,
+    verifyLastSave,
+    verifyDumpOwner,
     outcome('resolved', 'resolved', 'Redis persists again: BGSAVE succeeds and writes are accepted.'),
     healthy(
       'no-fault',
@@ -208,6 +242,14 @@ export const redisPermissions: Runbook = {
     escalate(
       'escalate-unexplained',
       'Persistence is failing but ownership, mode and disk look right. A person must look further.',
+    ),
+    escalate(
+      'escalate-service-unit',
+      'Redis runs as another user than its service user, but the unit running it could not be read (no systemd, or no such unit: check unit: in the targets file). Set User=/Group= of the service and give its data and log dirs to that user; no automatic repair.',
+    ),
+    escalate(
+      'escalate-no-service-user',
+      'The service user Redis should run as does not exist on the host. Create it (the redis package does) or correct serviceUser in the targets file; no automatic repair.',
     ),
     escalate(
       'escalate-repair-failed',

@@ -19,6 +19,9 @@ export interface LabTarget {
     dataDir?: string;
     serviceUser?: string;
     logFile?: string;
+    logDir?: string;
+    unit?: string;
+    sudo?: boolean;
   };
   clients: { name?: string; docker: { container: string } }[];
 }

@@ -8,6 +8,8 @@ export const SCENARIO_NAMES = [
   'aof-permission',
   'wrong-network',
   'service-user-mismatch',
+  'service-user-sudo',
+  'service-user-sudo-refused',
   'container-stopped',
   'maxmemory',
   'maxclients',
@@ -53,6 +55,8 @@ export interface ScenarioParts {
    * known_hosts holding the key its fingerprint pins), so a fault in those facts shows up verbatim.
    */
   ssh?(command: string): Promise<CommandOutput>;
+  /** Targets in a lab VM: runs argv as root inside it (podman exec), to read what really happened. */
+  vmExec?(argv: readonly string[]): Promise<CommandOutput>;
 }
 
 export interface LabScenario extends Omit<ScenarioParts, 'target' | 'env'> {
