@@ -8,7 +8,9 @@ import type { IncidentRecord, Logger, PeopleDirectory, ReportStore } from './por
 
 export interface IncidentReport {
   markdown: string;
-  /** One paragraph: what was found and what was done. */
+  /** What was found, in a few words: the root cause, "No fault found on x", "Could not diagnose x". */
+  title: string;
+  /** Two or three sentences: what broke and why, what was done, how it ended. */
   summary: string;
   /** False for a report of a run still going: it is not stored, since the final one replaces it. */
   finished: boolean;
@@ -45,6 +47,7 @@ export class IncidentReports {
     const report = await this.build(rec);
     return {
       markdown: renderMarkdown(report, this.d.secrets()),
+      title: report.title,
       summary: report.summary,
       finished: isTerminal(rec.state),
     };
@@ -62,7 +65,8 @@ export class IncidentReports {
     if (!isTerminal(rec.state)) return this.render(rec);
     const stored = await this.d.store.load(rec.id);
     if (stored === undefined) return this.file(rec);
-    // The filed Markdown is what is shown; only its one-line summary is derived again, not rendered.
-    return { markdown: stored, summary: (await this.build(rec)).summary, finished: true };
+    // The filed Markdown is what is shown; only its title and summary are derived again, not rendered.
+    const report = await this.build(rec);
+    return { markdown: stored, title: report.title, summary: report.summary, finished: true };
   }
 }

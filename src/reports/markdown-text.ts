@@ -22,7 +22,7 @@ export function inlineText(s: string): string {
     .replace(/\](?=[([:])/g, '\\]')
     .replace(/&(?=#?[A-Za-z0-9]+;)/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/^(\s*)([#>+=-]|\d+[.)])/, '$1\\$2');
+    .replace(/^(\s*)([#>+=-]|\d+[.)](?=\s|$))/, '$1\\$2');
 }
 
 /** Text for a table cell: inline text, `|` escaped, line breaks kept as <br>. */

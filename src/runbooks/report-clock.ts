@@ -5,6 +5,7 @@ import { formatDuration, utcIso } from './report-time.js';
 import type { RunState } from './state.js';
 
 export type Milestone =
+  | 'onset'
   | 'alert-started'
   | 'detected'
   | 'opened'
@@ -18,6 +19,7 @@ export type Milestone =
   | 'ended';
 
 export const MILESTONE_LABEL: Record<Milestone, string> = {
+  onset: 'Onset (first failure in the evidence)',
   'alert-started': 'Alert started (startsAt)',
   detected: 'Detected (alert received)',
   opened: 'Incident opened',
@@ -40,17 +42,24 @@ export interface ClockDuration {
 }
 
 export interface IncidentClock {
-  milestones: { milestone: Milestone; label: string; at: string; ms: number }[];
+  /** In time order; `elapsed`: since the first of them. */
+  milestones: { milestone: Milestone; label: string; at: string; ms: number; elapsed: string }[];
   durations: ClockDuration[];
 }
 
-const DURATIONS: { name: string; from: Milestone[]; to: Milestone }[] = [
-  { name: 'Time to detect', from: ['alert-started'], to: 'detected' },
-  { name: 'Time to root cause', from: ['alert-started', 'detected', 'opened'], to: 'root-cause' },
-  { name: 'Time to approve', from: ['approval-asked'], to: 'approved' },
-  { name: 'Time to repair', from: ['approved'], to: 'repaired' },
-  { name: 'Time to verify', from: ['repaired'], to: 'verified' },
-  { name: 'Time to resolve', from: ['alert-started', 'detected', 'opened'], to: 'alert-resolved' },
+// `resolved` is the end of a run that resolved (no milestone of its own: "ended" says it).
+type End = Milestone | 'resolved';
+const DURATIONS: { name: string; from: Milestone[]; to: End[] }[] = [
+  { name: 'Time to detect', from: ['onset', 'alert-started'], to: ['detected', 'opened'] },
+  { name: 'Time to root cause', from: ['alert-started', 'detected', 'opened'], to: ['root-cause'] },
+  { name: 'Time to approve', from: ['approval-asked'], to: ['approved'] },
+  { name: 'Time to repair', from: ['approved'], to: ['repaired'] },
+  { name: 'Time to verify', from: ['repaired'], to: ['verified'] },
+  {
+    name: 'Time to resolve',
+    from: ['onset', 'alert-started', 'detected', 'opened'],
+    to: ['alert-resolved', 'resolved'],
+  },
 ];
 
 const min = (xs: (number | undefined)[]) => {
@@ -58,8 +67,11 @@ const min = (xs: (number | undefined)[]) => {
   return got.length > 0 ? Math.min(...got) : undefined;
 };
 
-/** The milestones of a run, each the first time it happened. */
-export function milestonesOf(s: RunState): Partial<Record<Milestone, number>> {
+/**
+ * The milestones of a run, each the first time it happened. `onset`: the first failure the evidence
+ * dates (src/runbooks/report-impact.ts), kept only when it is before every other milestone.
+ */
+export function milestonesOf(s: RunState, onset?: number): Partial<Record<Milestone, number>> {
   const opening = Object.values(s.alerts ?? {}).find((a) => a.opened);
   const steps = Object.values(s.steps);
   const approvals = Object.values(s.approvals);
@@ -94,26 +106,37 @@ export function milestonesOf(s: RunState): Partial<Record<Milestone, number>> {
     ended: s.endedAt,
   };
   for (const [k, v] of Object.entries(at)) if (v !== undefined) out[k as Milestone] = v;
+  const earliest = min([out['alert-started'], out.detected, out.opened]);
+  if (onset !== undefined && earliest !== undefined && onset < earliest) out.onset = onset;
   return out;
 }
 
 /** The clock as the report shows it: milestones in time order, and the durations that can be told. */
-export function incidentClock(s: RunState): IncidentClock {
-  const m = milestonesOf(s);
+export function incidentClock(s: RunState, onset?: number): IncidentClock {
+  const m: Partial<Record<End, number>> = milestonesOf(s, onset);
+  if (s.status === 'resolved' && s.endedAt !== undefined) m.resolved = s.endedAt;
   const milestones = (Object.keys(MILESTONE_LABEL) as Milestone[])
     .flatMap((milestone) => {
       const ms = m[milestone];
       return ms === undefined ? [] : [{ milestone, label: MILESTONE_LABEL[milestone], at: utcIso(ms), ms }];
     })
-    .sort((a, b) => a.ms - b.ms);
+    .sort((a, b) => a.ms - b.ms)
+    .map((x, _i, all) => ({ ...x, elapsed: formatDuration(x.ms - (all[0]?.ms ?? x.ms)) }));
   const durations: ClockDuration[] = [];
   for (const d of DURATIONS) {
-    const to = m[d.to];
+    const end = d.to.find((t) => m[t] !== undefined);
+    const to = end === undefined ? undefined : m[end];
     const from = d.from.find((f) => m[f] !== undefined);
     const start = from === undefined ? undefined : m[from];
-    if (to === undefined || from === undefined || start === undefined) continue;
+    if (end === undefined || to === undefined || from === undefined || start === undefined) continue;
     const ms = Math.max(0, to - start);
-    durations.push({ name: d.name, from, to: d.to, ms, text: formatDuration(ms) });
+    durations.push({
+      name: d.name,
+      from,
+      to: end === 'resolved' ? 'ended' : end,
+      ms,
+      text: formatDuration(ms),
+    });
   }
   return { milestones, durations };
 }

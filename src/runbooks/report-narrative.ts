@@ -1,17 +1,33 @@
 // The sentences of a report: what was not done, and the summary paragraph.
 
-import type { Runbook } from './model.js';
 import { humanUtc } from './report-time.js';
 import type {
   CheckedStep,
+  Impact,
   Proposal,
   ReportFinding,
   ResolutionStep,
   RootCause,
   VerificationItem,
 } from './report-types.js';
-import { blindSpots, blindSummary, isTerminal, placeOf } from './run-queries.js';
-import type { RunState, StepRun } from './state.js';
+import { blindSummary, isTerminal, placeOf } from './run-queries.js';
+import type { RunState, RunStatus, StepRun } from './state.js';
+
+export const STATUS_WORD: Record<RunStatus, string> = {
+  diagnosing: 'still diagnosing',
+  'awaiting-approval': 'waiting for approval',
+  repairing: 'repairing',
+  verifying: 'verifying',
+  resolved: 'resolved',
+  escalated: 'escalated to a person',
+  'no-fault': 'no fault found',
+  inconclusive: 'could not diagnose',
+  'handed-over': 'handed over',
+  rejected: 'repair rejected',
+  expired: 'approval expired',
+  interrupted: 'repair interrupted',
+  cancelled: 'cancelled',
+};
 
 /** "A", "A and B", "A, B and C". */
 export const andList = (xs: readonly string[]) =>
@@ -128,9 +144,16 @@ export function whatWasNotDone(
   return out;
 }
 
+/** "The data directory is …" → "the data directory is …", keeping names such as "Redis". */
+const lower = (t: string) => (/^(The|A|An) /.test(t) ? t[0]?.toLowerCase() + t.slice(1) : t);
+const noStop = (t: string) => t.trim().replace(/[.!?]$/, '');
+
+/**
+ * Two or three sentences: what broke and why, what was done, how it ended. The details are in the
+ * report's sections; this is what a person reads first (and the line the thread shows).
+ */
 export function summarise(
   state: RunState,
-  runbook: Runbook,
   r: {
     checked: CheckedStep[];
     rootCause: RootCause | undefined;
@@ -139,44 +162,53 @@ export function summarise(
     verification: VerificationItem[];
     notDone: string[];
     finished: boolean;
+    impact: Impact;
+    duration: string;
   },
 ): string {
-  const parts: string[] = [];
-  const ran = r.checked.filter((c) => c.status !== 'skipped').length;
   const where = `${state.target.name} (${whereOf(state)})`;
-  parts.push(`The ${runbook.id} runbook ran ${ran} diagnosis check${ran === 1 ? '' : 's'} on ${where}.`);
-  const blind = blindSpots(state);
-  // An inconclusive outcome names them itself, below.
-  if (blind.length > 0 && state.status !== 'inconclusive')
-    parts.push(`${blind.length} of them could not be read: ${blindSummary(state)}.`);
+  const parts: string[] = [];
+  const effect = r.impact.effects[0];
+  const since = r.impact.since ? ` from ${humanUtc(r.impact.since.at)}` : '';
   if (r.rootCause) {
     const lead = r.rootCause.evidence.find((f) => f.severity === 'critical') ?? r.rootCause.evidence[0];
-    parts.push(`Root cause: ${sentence(r.rootCause.title)}`);
-    if (lead) parts.push(sentence(lead.statement));
+    const what = effect
+      ? `${noStop(effect.short)}${since}, because ${lower(noStop(r.rootCause.title))}`
+      : noStop(r.rootCause.title);
+    parts.push(`On ${where}, ${lower(what)}${lead ? `: ${noStop(lead.statement)}` : ''}.`);
   } else if (state.status === 'inconclusive') {
-    parts.push('So it could not tell whether anything is wrong, and it did not say it is healthy.');
+    parts.push(`The diagnosis of ${where} could not be completed: ${noStop(blindSummary(state))}.`);
   } else if (r.otherProblems.length > 0) {
     parts.push(
-      `It found ${r.otherProblems.length} problem${r.otherProblems.length === 1 ? '' : 's'} but no root cause it recognises: ${r.otherProblems
-        .map((f) => f.statement)
-        .join('; ')}.`,
+      `On ${where}, the runbook found ${r.otherProblems.length === 1 ? 'a problem' : `${r.otherProblems.length} problems`} it has no root cause for: ${r.otherProblems.map((f) => noStop(f.statement)).join('; ')}.`,
     );
-  } else if (state.status !== 'diagnosing') {
-    parts.push('It found nothing wrong.');
+  } else if (state.status === 'diagnosing') {
+    parts.push(`The diagnosis of ${where} is still going.`);
+  } else {
+    const ran = r.checked.filter((c) => c.status !== 'skipped').length;
+    parts.push(`On ${where}, every one of the ${ran} checks that ran read healthy.`);
   }
-  for (const step of r.resolution) {
+
+  const done = r.resolution.map((step) => {
     const who = step.approvers?.length ? andList(step.approvers.map((d) => d.by)) : step.approvedBy?.by;
-    const by = who ? `, approved by ${who},` : '';
-    const result = repairResult(step.status).said;
-    parts.push(`The repair "${step.title}"${by} ${result}.`);
-  }
-  if (r.resolution.length === 0 && r.notDone[0]) parts.push(r.notDone[0]);
+    return `${who ? `${who} approved ` : ''}"${step.title}", which ${repairResult(step.status).said}`;
+  });
   const checks = r.verification.filter((v) => v.passed !== null);
-  if (checks.length > 0) {
-    const passed = checks.filter((v) => v.passed).length;
-    parts.push(`Verification: ${passed} of ${checks.length} check${checks.length === 1 ? '' : 's'} passed.`);
-  }
-  if (state.outcome) parts.push(`Outcome: ${state.status}. ${sentence(state.outcome.summary)}`);
-  else if (!r.finished) parts.push(`The run is still going (${state.status}).`);
+  const passed = checks.filter((v) => v.passed).length;
+  const verified =
+    checks.length > 0
+      ? `; verification: ${passed} of ${checks.length} check${checks.length === 1 ? '' : 's'} passed`
+      : '';
+  if (done.length > 0)
+    parts.push(`${sentence(`${andList(done)}${verified}`)}`.replace(/^./, (c) => c.toUpperCase()));
+  else if (r.notDone[0]) parts.push(r.notDone[0]);
+
+  if (state.status === 'inconclusive')
+    parts.push('Nothing was changed, and the target was not said to be healthy: a person must look.');
+  else if (state.outcome && state.status !== 'cancelled') {
+    const first = state.outcome.summary.split(/(?<=[.!?])\s+(?=[A-Z])/)[0] ?? state.outcome.summary;
+    parts.push(`It ended after ${r.duration} as ${STATUS_WORD[state.status]} (${lower(noStop(first))}).`);
+  } else if (state.status === 'cancelled') parts.push(`It was cancelled after ${r.duration}.`);
+  else if (!r.finished) parts.push(`The run is still going (${STATUS_WORD[state.status]}).`);
   return parts.join(' ');
 }

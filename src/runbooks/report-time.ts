@@ -42,3 +42,35 @@ export function formatDuration(ms: number): string {
   if (min < 60) return `${min} min ${s % 60} s`;
   return `${Math.floor(min / 60)} h ${min % 60} min`;
 }
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (the inverse of civil). */
+function daysFrom(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+// "7:M 12 Feb 2026 06:58:01.034 # …": Redis 3.2 and later. Older lines carry no year and are not dated.
+const REDIS_LOG_TIME =
+  /^\s*\d+:[XCSM] (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2})\.(\d{3}) /;
+
+/** The time a Redis log line was written, read as UTC (epoch ms); undefined if the line has none. */
+export function redisLogTime(line: string): number | undefined {
+  const m = REDIS_LOG_TIME.exec(line);
+  if (!m) return undefined;
+  const [d, mon, y, hh, mm, ss, ms] = [m[1], m[2], m[3], m[4], m[5], m[6], m[7]];
+  const month = MONTHS.indexOf(mon ?? '') + 1;
+  const n = [d, y, hh, mm, ss, ms].map(Number) as [number, number, number, number, number, number];
+  if (n[0] < 1 || n[0] > 31 || n[2] > 23 || n[3] > 59 || n[4] > 60) return undefined;
+  return daysFrom(n[1], month, n[0]) * 86_400_000 + n[2] * 3_600_000 + n[3] * 60_000 + n[4] * 1000 + n[5];
+}
+
+/** A time within the incident: "07:00:09 UTC" on the day it opened, else the full date. */
+export function shortUtc(iso: string, dayIso: string): string {
+  return iso.slice(0, 10) === dayIso.slice(0, 10) ? `${iso.slice(11, 19)} UTC` : humanUtc(iso);
+}

@@ -3,7 +3,7 @@ import type { Severity } from './model.js';
 import type { IncidentClock, ReportAlert } from './report-clock.js';
 import type { ApprovalRun, RunStatus, StepRun, TimelineEntry } from './state.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** Lines and characters of a command's output kept in the report (the full output stays in the state). */
 export const SHORT_OUTPUT = { lines: 20, chars: 2000 } as const;
@@ -12,8 +12,8 @@ export interface ReportMeta {
   /** Who started the run, as people know them; defaults to the state's user id. */
   startedBy?: string;
   /**
-   * Names of the people in the run by user id (see peopleIn): each is shown as "Name (id)"; an id
-   * without one is shown bare.
+   * Names of the people in the run by user id (see peopleIn): each is shown by name, and the id only
+   * in the report's list of people; an id without a name is shown bare.
    */
   people?: Readonly<Record<string, string>>;
   /** When the report was written (epoch ms, from the caller's clock); omitted from the report if absent. */
@@ -42,6 +42,8 @@ export interface ReportHeader {
 export interface ReportFinding {
   stepKey: string;
   stepTitle: string;
+  /** The diagnosis round it was found in: 1 is the first look, then one more per look after a repair. */
+  round: number;
   code: string;
   severity: Severity;
   statement: string;
@@ -52,6 +54,8 @@ export interface ReportFinding {
 export interface CheckedStep {
   key: string;
   title: string;
+  /** The diagnosis round: 1 is the first look, then one more per look after a repair. */
+  round: number;
   item?: string;
   status: StepRun['status'];
   commands: string[];
@@ -149,6 +153,44 @@ export interface Change {
   /** False when the repair did not finish all its commands: some changed the target, others did not. */
   complete: boolean;
   undo?: string;
+  /** Where the undo runs: "in container x, as root", "on the Docker host". */
+  undoWhere?: string;
+}
+
+/** What failed for the target's clients, and since when, as far as the evidence shows. */
+export interface Impact {
+  /** What clients saw, each from a finding of the first look; empty: not known from the evidence. */
+  effects: { text: string; short: string; evidence: string }[];
+  /** The earliest failure the evidence dates (a Redis log line, the alert's startsAt); absent: not known. */
+  since?: { at: string; ms: number; source: string; evidence: string };
+  /** Why the log's time was not used, when it was found but could not be trusted. */
+  sinceNote?: string;
+  /** The last successful save Redis reported while saves were failing (rdb_last_save_time). */
+  lastSave?: { at: string; evidence: string };
+}
+
+/** One line of the timeline people read: a milestone, not an event of the log. */
+export interface StoryLine {
+  at: string;
+  ms: number;
+  text: string;
+}
+
+/** A person of the incident, by name, with what they did. */
+export interface Person {
+  name: string;
+  /** The user id, when the name is not it. */
+  id?: string;
+  did: string[];
+}
+
+/** What to do so it does not happen again, for one cause found (from the runbook's prevention). */
+export interface RecommendationGroup {
+  /** The cause, or "Detection" / "Checks that could not be read". */
+  about: string;
+  /** What was found that makes it apply. */
+  because?: string;
+  items: string[];
 }
 
 export interface ReportTimelineEntry {
@@ -163,6 +205,14 @@ export interface Report {
   schema: typeof REPORT_SCHEMA_VERSION;
   header: ReportHeader;
   summary: string;
+  /** Short title from what was found: the root cause, "no fault found", "could not diagnose". */
+  title: string;
+  impact: Impact;
+  /** The milestones of the incident, six to a dozen lines; `timeline` is the full event log. */
+  story: StoryLine[];
+  people: Person[];
+  /** For a run that did not resolve: what a person should look at next. */
+  next: string[];
   /** The run's outcome as the runbook states it. */
   outcome?: string;
   handover?: string;
@@ -181,5 +231,7 @@ export interface Report {
   changes: Change[];
   /** Explicit statements of what was not done, and why. */
   notDone: string[];
-  recommendations: string[];
+  recommendations: RecommendationGroup[];
+  /** Open tasks, for the postmortem's checklist. */
+  followUps: string[];
 }

@@ -1,12 +1,22 @@
 // The incident report as data, built from a run's state and its runbook. Pure: every time in it
 // comes from the state (no clock), and it holds text exactly as recorded; renderers escape and
 // redact it for their format (src/reports/markdown.ts).
-import type { Finding, Runbook } from './model.js';
+import type { Runbook } from './model.js';
+import { followUpsOf, nextSteps, peopleOf, recommendationsOf } from './report-advice.js';
 import { incidentClock, reportAlerts } from './report-clock.js';
+import { impactOf, onsetOf } from './report-impact.js';
 import { summarise, whatWasNotDone, whereOf } from './report-narrative.js';
+import {
+  actionOutcome,
+  findingsOf,
+  reportFinding,
+  stepsOf,
+  undoPlace,
+  undoWithValues,
+} from './report-parts.js';
+import { storyOf, withNames } from './report-story.js';
 import { formatDuration, utcIso } from './report-time.js';
 import type {
-  ActionOutcome,
   Change,
   CheckedStep,
   Decision,
@@ -20,71 +30,13 @@ import type {
   RootCause,
   VerificationItem,
 } from './report-types.js';
-import { REPORT_SCHEMA_VERSION, SHORT_OUTPUT } from './report-types.js';
-import type { ExecResult } from './result.js';
-import { succeeded } from './result.js';
+import { REPORT_SCHEMA_VERSION } from './report-types.js';
 import { causeEvidence, isTerminal, openedByAlert } from './run-queries.js';
-import type { ApprovalRun, RunState, StepRun } from './state.js';
+import type { ApprovalRun, RunState } from './state.js';
 
 export * from './report-clock.js';
 export * from './report-time.js';
 export * from './report-types.js';
-
-// --- helpers ---
-
-function shorten(text: string): { text: string; cut: boolean } {
-  const lines = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
-  let out = lines.slice(0, SHORT_OUTPUT.lines).join('\n');
-  let cut = lines.length > SHORT_OUTPUT.lines;
-  if (out.length > SHORT_OUTPUT.chars) {
-    out = out.slice(0, SHORT_OUTPUT.chars);
-    cut = true;
-  }
-  return { text: out, cut };
-}
-
-const stepsOf = (state: RunState, kind: StepRun['kind']) =>
-  Object.values(state.steps).filter((s) => s.kind === kind);
-
-function reportFinding(run: StepRun, f: Finding): ReportFinding {
-  return {
-    stepKey: run.key,
-    stepTitle: run.item === undefined ? run.title : `${run.title} (${run.item})`,
-    code: f.code,
-    severity: f.severity,
-    statement: f.statement,
-    evidence: [...f.evidence],
-  };
-}
-
-const findingsOf = (run: StepRun): ReportFinding[] => run.findings.map((f) => reportFinding(run, f));
-
-function actionOutcome(command: string, r: ExecResult | undefined, unknown: boolean): ActionOutcome {
-  if (!r)
-    return {
-      command,
-      outcome: unknown ? 'unknown' : 'not-run',
-      exitCode: null,
-      timedOut: false,
-      unreachable: false,
-      stdout: '',
-      stderr: '',
-      outputCut: false,
-    };
-  const out = shorten(r.stdout);
-  const err = shorten(r.stderr);
-  return {
-    command,
-    outcome: succeeded(r) ? 'succeeded' : 'failed',
-    exitCode: r.exitCode,
-    timedOut: r.timedOut,
-    unreachable: r.unreachable,
-    ...(r.error === undefined ? {} : { error: r.error }),
-    stdout: out.text,
-    stderr: err.text,
-    outputCut: out.cut || err.cut || r.truncated,
-  };
-}
 
 // --- the report ---
 
@@ -114,8 +66,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
   const alert = openedByAlert(state.startedBy);
   const person = (id: string) => {
     if (id === state.startedBy && alert !== undefined) return `alert ${alert}`;
-    const name = meta.people?.[id];
-    return name && name !== id ? `${name} (${id})` : id;
+    return meta.people?.[id] || id;
   };
   const finished = isTerminal(state);
   const endAt = state.endedAt ?? state.updatedAt;
@@ -139,7 +90,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
   const timeline: ReportTimelineEntry[] = state.timeline.map((e) => ({
     at: utcIso(e.at),
     kind: e.kind,
-    text: e.text,
+    text: withNames(e.text, e.by, person),
     ...(e.step === undefined ? {} : { step: e.step }),
     ...(e.by === undefined ? {} : { by: person(e.by) }),
   }));
@@ -148,6 +99,7 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
   const checked: CheckedStep[] = diagnosis.map((run) => ({
     key: run.key,
     title: run.title,
+    round: run.round,
     ...(run.item === undefined ? {} : { item: run.item }),
     status: run.status,
     commands: [...run.commands],
@@ -159,7 +111,11 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
   const shown = causeEvidence(state, runbook, { rounds: 'all' });
   const rootCause: RootCause | undefined =
     state.cause !== undefined && cause
-      ? { id: state.cause, title: cause.title, evidence: shown.map((e) => reportFinding(e.run, e.finding)) }
+      ? {
+          id: state.cause,
+          title: cause.title,
+          evidence: once(shown.map((e) => reportFinding(e.run, e.finding))),
+        }
       : undefined;
   const inCause = new Set(shown.map((e) => e.finding));
   const otherProblems = diagnosis
@@ -239,6 +195,8 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     const uncertain = r.actions.filter((x) => x.outcome === 'unknown').map((x) => x.command);
     if (done.length === 0 && uncertain.length === 0) continue;
     const a = r.approvalId === undefined ? undefined : state.approvals[r.approvalId];
+    const undo = a?.undo === undefined ? undefined : undoWithValues(a.undo, a.actions, state.target);
+    const undoWhere = undo === undefined || !a ? undefined : undoPlace(undo, a.actions, state.target);
     changes.push({
       target: state.target.name,
       where,
@@ -246,12 +204,14 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
       commands: done,
       uncertain,
       complete: done.length === r.actions.length,
-      ...(a?.undo === undefined ? {} : { undo: a.undo }),
+      ...(undo === undefined ? {} : { undo }),
+      ...(undoWhere === undefined ? {} : { undoWhere }),
     });
   }
 
   const notDone = whatWasNotDone(state, proposals, resolution, verification, person);
-  const summary = summarise(state, runbook, {
+  const impact = impactOf(state);
+  const summary = summarise(state, {
     checked,
     rootCause,
     otherProblems,
@@ -259,17 +219,26 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     verification,
     notDone,
     finished,
+    impact,
+    duration: header.duration,
   });
+  const recommendations = recommendationsOf(state, runbook, { impact, startedBy: header.startedBy });
+  const next = nextSteps(state, { rootCause, proposals, person });
 
   return {
     schema: REPORT_SCHEMA_VERSION,
     header,
+    title: titleOf(state, rootCause),
     summary,
+    impact,
+    story: storyOf(state, runbook, { impact, person, startedBy: header.startedBy }),
+    people: peopleOf(state, meta.people ?? {}),
+    next: next.map((x) => x.text),
     ...(state.outcome ? { outcome: state.outcome.summary } : {}),
     ...(state.outcome?.handover === undefined ? {} : { handover: state.outcome.handover }),
     timeline,
     alerts: reportAlerts(state),
-    clock: incidentClock(state),
+    clock: incidentClock(state, onsetOf(impact, state.startedAt)),
     checked,
     ...(rootCause ? { rootCause } : {}),
     otherProblems,
@@ -278,6 +247,35 @@ export function buildReport(state: RunState, runbook: Runbook, meta: ReportMeta 
     verification,
     changes,
     notDone,
-    recommendations: cause ? [...cause.prevention] : [],
+    recommendations,
+    followUps: followUpsOf(state, { next, changes, otherProblems, impact, recommendations }),
   };
+}
+
+/** Findings as evidence, each said once: a later look that read the same lines adds nothing. */
+function once(fs: ReportFinding[]): ReportFinding[] {
+  const seen = new Set<string>();
+  return fs.filter((f) => {
+    const key = JSON.stringify([f.code, f.statement, f.evidence]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The report's title from what was found, never the runbook's hypothesis. */
+function titleOf(state: RunState, rootCause: RootCause | undefined): string {
+  if (rootCause) return rootCause.title;
+  switch (state.status) {
+    case 'no-fault':
+      return `No fault found on ${state.target.name}`;
+    case 'inconclusive':
+      return `Could not diagnose ${state.target.name}`;
+    case 'diagnosing':
+      return `Diagnosing ${state.target.name}`;
+    case 'handed-over':
+      return `Handed over to ${state.outcome?.handover ?? 'another runbook'}`;
+    default:
+      return `${state.target.name}: no root cause identified`;
+  }
 }

@@ -1,5 +1,7 @@
 // Records complete run states from the real lab scenarios, for the incident report tests
-// (test/unit/report.test.ts). Run on a machine with the lab started:
+// (test/unit/report.test.ts, fixtures report.*.json). The fixtures without that prefix are older
+// recordings (an engine without the second look after a repair) that the Slack block tests still
+// read; they are no longer written here. Run on a machine with the lab started:
 //   DOCKER_HOST=unix:///run/runbook-bot-lab/podman.sock npx tsx test/scripts/record-runs.ts [fixture...]
 // What varies from one recording to the next is normalised so that recording again gives the same
 // reports: a fake clock that advances one second per reading, the lab's random name prefix, command
@@ -23,7 +25,7 @@ interface Recording {
 
 const RECORDINGS: readonly Recording[] = [
   {
-    file: 'rdb-permission.resolved.json',
+    file: 'report.rdb-permission.resolved.json',
     scenario: 'rdb-permission',
     runbook: 'redis-permissions',
     runId: 'INC-0001',
@@ -31,7 +33,7 @@ const RECORDINGS: readonly Recording[] = [
     expect: 'resolved',
   },
   {
-    file: 'auth-refused.escalated.json',
+    file: 'report.auth-refused.escalated.json',
     scenario: 'auth-refused',
     runbook: 'redis-connectivity',
     runId: 'INC-0002',
@@ -39,12 +41,19 @@ const RECORDINGS: readonly Recording[] = [
     expect: 'escalated',
   },
   {
-    file: 'rdb-permission.rejected.json',
+    file: 'report.rdb-permission.rejected.json',
     scenario: 'rdb-permission',
     runbook: 'redis-permissions',
     runId: 'INC-0003',
     decide: () => ({ decision: 'reject', by: 'U_REVIEWER' }),
     expect: 'rejected',
+  },
+  {
+    file: 'report.client-no-cli.inconclusive.json',
+    scenario: 'client-no-cli',
+    runbook: 'redis-connectivity',
+    runId: 'INC-0004',
+    expect: 'inconclusive',
   },
 ];
 

@@ -207,10 +207,10 @@ describe('status and the report', () => {
     const md = renderMarkdown(report);
     expect(md).toContain('**Opened by:** alert `RedisDown` (Alertmanager)');
     expect(md).toContain(
-      '| RedisDown (opened the incident) | 2026-12-02 03:04:00 UTC | 2026-12-02 03:05:00 UTC | 2026-12-02 03:05:29 UTC |',
+      '- `RedisDown` (opened the incident): started 2026-12-02 03:04:00 UTC, received 2026-12-02 03:05:00 UTC, resolved 2026-12-02 03:05:29 UTC.',
     );
     expect(md).toMatch(
-      /\| \d{4}-.* \| alert-resolved \| Alert RedisDown resolved at 2026-12-02 03:05:29 UTC\./,
+      /^- \d\d:\d\d:\d\d UTC alert-resolved: Alert RedisDown resolved at 2026-12-02 03:05:29 UTC\./m,
     );
     expect(report.clock.milestones.map((m) => m.milestone)).toEqual([
       'alert-started',
@@ -226,6 +226,10 @@ describe('status and the report', () => {
       'Time to root cause: 1 min 2 s',
       'Time to resolve: 1 min 29 s',
     ]);
-    expect(md).toContain('- **Time to detect:** 1 min 0 s');
+    expect(md).toContain('- **Time to detect:** 1 min 0 s (alert started to detected)');
+    expect(report.impact.since).toMatchObject({
+      at: '2026-12-02T03:04:00.000Z',
+      source: 'alert RedisDown started firing (startsAt)',
+    });
   });
 });

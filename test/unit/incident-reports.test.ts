@@ -76,11 +76,11 @@ describe('incident reports name people', () => {
     });
     const filed = await s.reports.file(record());
     expect(asked.sort()).toEqual(['U_ALICE', 'U_BOB', 'U_STAN']);
-    expect(filed.markdown).toContain('**Started by:** Stan Starter (U_STAN)');
-    expect(filed.markdown).toMatch(
-      /\*\*Approved by:\*\* Alice Oncall \(U_ALICE\) at [^;]+; Bob Approver \(U_BOB\)/,
-    );
-    expect(filed.summary).toContain('approved by Alice Oncall (U_ALICE) and Bob Approver (U_BOB)');
+    expect(filed.markdown).toContain('- **Opened by:** Stan Starter, ');
+    expect(filed.markdown).toMatch(/\*\*Approved by:\*\* Alice Oncall at [^;]+; Bob Approver at /);
+    expect(filed.markdown).toContain('- Stan Starter (U_STAN): opened the incident');
+    expect(filed.summary).toContain('Alice Oncall and Bob Approver approved "fix it"');
+    expect(filed.title).toBe('It is broken');
     expect(s.store.reports.get('INC-0001')).toBe(filed.markdown);
     expect(s.warned).toEqual([]);
   });
@@ -89,16 +89,16 @@ describe('incident reports name people', () => {
     const s = setup(known);
     const going = await s.reports.current(record({ finished: false }));
     expect(going.finished).toBe(false);
-    expect(going.markdown).toContain('it has 1 of 2 approvals (by Alice Oncall (U_ALICE)) so far');
+    expect(going.markdown).toContain('it has 1 of 2 approvals (by Alice Oncall) so far');
     const rec = record();
     await s.reports.file(rec);
-    expect((await s.reports.current(rec)).summary).toContain('Bob Approver (U_BOB)');
+    expect((await s.reports.current(rec)).summary).toContain('Bob Approver approved');
   });
 
   it('without a directory, or one that knows nobody, the report shows bare ids as before', async () => {
     const none = await setup().reports.file(record());
     const nobody = await setup({ nameOf: async () => undefined }).reports.file(record());
-    expect(none.markdown).toContain('**Started by:** U_STAN  \n');
+    expect(none.markdown).toContain('- **Opened by:** U_STAN, ');
     expect(nobody.markdown).toBe(none.markdown);
   });
 
@@ -114,7 +114,7 @@ describe('incident reports name people', () => {
     const filed = await s.reports.file(record());
     expect(filed.location).toBe('memory:INC-0001');
     // The others are still named; only the one that failed is bare.
-    expect(filed.markdown).toContain('Alice Oncall (U_ALICE) at');
+    expect(filed.markdown).toContain('Alice Oncall at');
     expect(filed.markdown).toMatch(/; U_BOB at /);
     expect(s.warned).toHaveLength(1);
     expect(s.warned[0]?.obj).toEqual({ incident: 'INC-0001', unnamed: 1, of: 3, errors: ['ratelimited'] });
@@ -128,7 +128,7 @@ describe('incident reports name people', () => {
       },
     });
     const filed = await s.reports.file(record());
-    expect(filed.markdown).toContain('**Started by:** U_STAN');
+    expect(filed.markdown).toContain('- **Opened by:** U_STAN, ');
     expect(s.warned[0]?.obj).toMatchObject({ unnamed: 3, of: 3, errors: ['TypeError'] });
   });
 
@@ -140,8 +140,8 @@ describe('incident reports name people', () => {
     const t0 = Date.now();
     const filed = await s.reports.file(record());
     expect(Date.now() - t0).toBeLessThan(1_000);
-    expect(filed.markdown).toContain('**Started by:** Stan Starter (U_STAN)');
-    expect(filed.markdown).toMatch(/\*\*Approved by:\*\* U_ALICE at [^;]+; Bob Approver \(U_BOB\)/);
+    expect(filed.markdown).toContain('- **Opened by:** Stan Starter, ');
+    expect(filed.markdown).toMatch(/\*\*Approved by:\*\* U_ALICE at [^;]+; Bob Approver at /);
     expect(s.warned[0]?.obj).toEqual({ incident: 'INC-0001', unnamed: 1, of: 3, timedOutMs: 50 });
   });
 
@@ -157,7 +157,7 @@ describe('incident reports name people', () => {
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(settled).toBe(true);
-    expect((await filing).markdown).toContain('**Started by:** U_STAN');
+    expect((await filing).markdown).toContain('- **Opened by:** U_STAN, ');
     expect(NAMES_TIMEOUT_MS).toBe(2_000);
   });
 
@@ -170,7 +170,7 @@ describe('incident reports name people', () => {
     const filed = await s.reports.file(record());
     answerLate('Stan Starter');
     await new Promise((r) => setTimeout(r, 5));
-    expect(filed.markdown).toContain('**Started by:** U_STAN  \n');
+    expect(filed.markdown).toContain('- **Opened by:** U_STAN, ');
     expect(s.store.reports.get('INC-0001')).toBe(filed.markdown);
   });
 });
@@ -180,9 +180,9 @@ describe('a late-bound directory', () => {
     const people = new LateBoundPeople();
     expect(await people.nameOf('U_BOB')).toBeUndefined();
     const s = setup(people);
-    expect((await s.reports.file(record())).markdown).toContain('**Started by:** U_STAN  \n');
+    expect((await s.reports.file(record())).markdown).toContain('- **Opened by:** U_STAN, ');
     people.bind(known);
     expect(await people.nameOf('U_BOB')).toBe('Bob Approver');
-    expect((await s.reports.file(record())).markdown).toContain('**Started by:** Stan Starter (U_STAN)');
+    expect((await s.reports.file(record())).markdown).toContain('- **Opened by:** Stan Starter, ');
   });
 });

@@ -16,15 +16,13 @@ export const connectivityCauses: Record<string, Cause> = {
       'read-only-fs-logged',
     ],
     prevention: [
-      'Check the data directory against the UID Redis runs as before starting it (seed 001: preflight check).',
+      'Check the data directory against the UID Redis runs as before starting it (a preflight check).',
     ],
   },
   'start-blocked-config': {
     title: 'Redis exits at start because its configuration or ACL file cannot be loaded',
     evidence: ['container-not-running', 'acl-load-failed', 'config-load-failed'],
-    prevention: [
-      'Check after every start that the ACL users loaded and that secrets are mounted (seed 002).',
-    ],
+    prevention: ['Check after every start that the ACL users loaded and that secrets are mounted.'],
   },
   'crash-loop': {
     title: 'Redis is crash-looping',
@@ -41,9 +39,9 @@ export const connectivityCauses: Record<string, Cause> = {
     title: 'The Redis container is stopped',
     evidence: ['container-not-running', 'container-oom-killed'],
     prevention: [
-      'Configure Redis persistence (RDB snapshots or AOF) so data survives restarts (seed 004).',
+      'Configure Redis persistence (RDB snapshots or AOF) so data survives restarts.',
       'Give the container a restart policy and a healthcheck.',
-      'Consider Redis Sentinel or Cluster for high availability in production (seed 004).',
+      'Consider Redis Sentinel or Cluster for high availability in production.',
     ],
   },
   misconf: {
@@ -55,16 +53,16 @@ export const connectivityCauses: Record<string, Cause> = {
     title: 'Redis is not on the Docker network its clients use',
     evidence: ['network-mismatch', 'client-dns-failure'],
     prevention: [
-      'Declare network membership explicitly in docker-compose.yml so it cannot drift (seed 002).',
-      'Add pre-flight checks for critical dependencies at start-up (seed 002).',
-      'Alert on Redis disconnection from the application health check (seed 002).',
+      'Declare network membership explicitly in docker-compose.yml so it cannot drift.',
+      'Add pre-flight checks for critical dependencies at start-up.',
+      'Alert on Redis disconnection from the application health check.',
     ],
   },
   'auth-refused': {
     title: 'Redis refuses the credentials',
     evidence: ['auth-refused', 'acl-load-failed'],
     prevention: [
-      'Check after every start that the ACL users loaded (ACL LIST) and that secrets are mounted (seed 002).',
+      'Check after every start that the ACL users loaded (ACL LIST) and that secrets are mounted.',
       'Give clients and server their credentials from one secret.',
     ],
   },
@@ -72,27 +70,27 @@ export const connectivityCauses: Record<string, Cause> = {
     title: 'Redis reached maxmemory with noeviction and refuses writes',
     evidence: ['maxmemory-reached', 'oom-logged'],
     prevention: [
-      'Alert at 80% of maxmemory (seed 004).',
-      'Choose maxmemory-policy for the workload (allkeys-lru for caches) (seed 004).',
-      'Give sessions a TTL and limit BullMQ job retention (seed 004).',
+      'Alert at 80% of maxmemory.',
+      'Choose maxmemory-policy for the workload (allkeys-lru for caches).',
+      'Give sessions a TTL and limit BullMQ job retention.',
     ],
   },
   'clients-exhausted': {
     title: 'Redis ran out of client connections',
     evidence: ['clients-exhausted', 'client-connections', 'max-clients-logged'],
     prevention: [
-      'Set Redis timeout so idle connections close (seed 004).',
-      'Look for a connection leak in the client holding the connections (seed 004).',
+      'Set Redis timeout so idle connections close.',
+      'Look for a connection leak in the client holding the connections.',
     ],
   },
   'client-unreachable': {
     title: 'Clients cannot reach Redis over the network',
     evidence: ['client-dns-failure', 'client-tcp-failure'],
-    prevention: ['If it is a network partition, escalate to the infrastructure team (seed 004).'],
+    prevention: ['If it is a network partition, escalate to the infrastructure team.'],
   },
   'redis-down': {
     title: 'Redis is not answering',
     evidence: ['redis-not-listening', 'ping-failed', 'master-down', 'replica-link-down'],
-    prevention: ['If Redis cannot be restarted, check disk space and system resources (seed 004).'],
+    prevention: ['If Redis cannot be restarted, check disk space and system resources.'],
   },
 };
