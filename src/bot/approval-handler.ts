@@ -4,6 +4,7 @@
 import { moreApprovers } from '../incidents/approval-policy.js';
 import { metaKey } from '../incidents/meta.js';
 import { approvalsMissing, approvalsNeeded } from '../runbooks/index.js';
+import { mention, whoMayApproveText } from './approver-mentions.js';
 import { escapeMrkdwn } from './blocks.js';
 import { decodeButtonValue } from './button-value.js';
 import type { EdgeDeps } from './command-handlers.js';
@@ -66,9 +67,10 @@ export async function handleDecision(
     const f = r.refusal;
     // Their approval stands: not a refusal of it, only of counting it twice.
     if (f.code === 'already-approved') return `:information_source: ${escapeMrkdwn(f.message)}`;
-    return f.code === 'already-decided' && f.decidedBy !== undefined
-      ? `:no_entry: Already ${f.status} by <@${f.decidedBy}>${f.decidedAt === undefined ? '' : ` at ${utc(f.decidedAt)}`}.`
-      : `:no_entry: ${escapeMrkdwn(f.message)}`;
+    if (f.code === 'already-decided' && f.decidedBy !== undefined)
+      return `:no_entry: Already ${f.status} by ${mention(f.decidedBy)}${f.decidedAt === undefined ? '' : ` at ${utc(f.decidedAt)}`}.`;
+    const ask = 'who' in f && f.who ? whoMayApproveText(f.who) : '';
+    return `:no_entry: ${escapeMrkdwn(f.message)}${ask ? ` ${f.code === 'approvers-unresolved' ? 'Who may approve' : 'Ask'}: ${ask}.` : ''}`;
   }
   const a = r.state.approvals[value.approval];
   d.log.info(

@@ -4,10 +4,11 @@ import type { ApproverAnswer } from '../incidents/approval-policy.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { IncidentRecord, Logger, RunStore } from '../incidents/ports.js';
 import { isTerminal, openedByAlert, pendingApproval } from '../runbooks/index.js';
+import { whoMayApproveText } from './approver-mentions.js';
 import { escapeMrkdwn } from './blocks.js';
 import { plainStatus, STATUS_LABEL, starterText, utc } from './incident-blocks.js';
 import type { IncidentCommand } from './parse-command.js';
-import { explainFailure, REDIS_DOWN_READ, slackErrorOf } from './reply-errors.js';
+import { explainFailure, REDIS_DOWN_READ, slackErrorOf, slackReason } from './reply-errors.js';
 import type { ReportDelivery } from './report-delivery.js';
 
 export interface EdgeDeps {
@@ -18,6 +19,8 @@ export interface EdgeDeps {
   refresh(id: string): Promise<void>;
   /** Who may approve repairs; they may also cancel any incident (the starter may cancel their own). */
   approvers: readonly string[];
+  /** User groups whose members may approve too (APPROVER_GROUPS), named in refusals. */
+  approverGroups?: readonly string[];
   /** The orchestrator's check of who may approve, groups included; absent: APPROVERS alone count. */
   mayApprove?(userId: string): Promise<ApproverAnswer>;
   /** Approvers may see and act on incidents of every channel (APPROVER_CROSS_CHANNEL). */
@@ -37,6 +40,8 @@ export const REDIS_DOWN =
 
 /** An answer within this time or a clear "no answer" (Redis can fail after the ping). */
 const WORK_TIMEOUT_MS = 15_000;
+/** The second look at Redis after a failure, to tell a Redis failure from any other. */
+const PING_AGAIN_MS = 2_000;
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -94,9 +99,11 @@ export async function runCommand(cmd: IncidentCommand, who: Caller, d: EdgeDeps)
   } catch (e) {
     d.log.error({ command: cmd.kind, err: e instanceof Error ? e.message : String(e) }, 'command failed');
     // Redis answered the ping, so the incident may have been created before the failure.
-    return cmd.kind === 'run'
-      ? `:warning: The bot did not get a confirmation from its Redis (${e instanceof Error ? escapeMrkdwn(e.message) : 'error'}). The incident may still start: check \`/incident list\` before trying again.`
-      : explainFailure(cmd.kind, e);
+    if (cmd.kind === 'run')
+      return `:warning: The bot did not get a confirmation from its Redis (${e instanceof Error ? escapeMrkdwn(e.message) : 'error'}). The incident may still start: check \`/incident list\` before trying again.`;
+    // Redis is blamed only if it does not answer now: a Slack error or a bug is not Redis's.
+    const redisAnswers = await within(d.ping(), PING_AGAIN_MS).catch(() => false);
+    return explainFailure(cmd.kind, e, redisAnswers);
   }
 }
 
@@ -135,9 +142,17 @@ async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<
         // A member of an approver group may cancel too; a group that cannot be read lets nobody in.
         const may = (await d.mayApprove?.(who.userId)) ?? 'no';
         if (may === 'unresolved')
-          return `:warning: The bot could not check who may cancel ${rec.id} (a Slack user group in APPROVER_GROUPS could not be read). Nothing was cancelled; try again in a minute.`;
-        if (may === 'no')
-          return `Only the person who started ${rec.id} or someone allowed to approve repairs (APPROVERS, APPROVER_GROUPS) may cancel it.`;
+          return `:warning: The bot could not check who may cancel ${rec.id} (Slack did not answer for an approver user group). Nothing was cancelled; try again in a minute.`;
+        if (may === 'no') {
+          const who = whoMayApproveText({ users: d.approvers, groups: d.approverGroups ?? [] });
+          const asks = [
+            ...(openedByAlert(rec.state.startedBy) === undefined
+              ? [`${starterText(rec.state.startedBy)} (who started it)`]
+              : []),
+            ...(who ? [`an approver: ${who}`] : []),
+          ];
+          return `Only the person who started ${rec.id} or someone allowed to approve repairs may cancel it. Nothing was cancelled.${asks.length ? ` Ask ${asks.join(', or ')}.` : ''}`;
+        }
       }
       if (isTerminal(rec.state))
         return `${rec.id} has already ended (${plainStatus(rec.state.status)}); nothing to cancel.`;
@@ -157,8 +172,17 @@ async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<
       } catch (e) {
         // The thread was deleted (or Slack was reset): the report still belongs in the channel.
         if (!rec.meta.rootTs || slackErrorOf(e) !== 'thread_not_found') throw e;
-        await d.reports.deliver(rec, channel);
-        return `The thread of ${rec.id} is gone from Slack (\`thread_not_found\`), so its report was posted in the channel instead.`;
+        const gone = `The thread of ${rec.id} is gone from Slack (\`thread_not_found\`)`;
+        try {
+          await d.reports.deliver(rec, channel);
+        } catch (again) {
+          d.log.error(
+            { incident: rec.id, err: again instanceof Error ? again.message : String(again) },
+            'report failed',
+          );
+          return `:warning: ${gone}, and posting its report in the channel failed too: ${slackReason(again) ?? escapeMrkdwn(again instanceof Error ? again.message.slice(0, 300) : String(again))}.`;
+        }
+        return `${gone}, so its report was posted in the channel instead.`;
       }
       return `Posted the report of ${rec.id} ${rec.meta.rootTs ? 'in its thread' : 'in this channel'}.`;
     }

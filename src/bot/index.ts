@@ -53,6 +53,13 @@ export function startSlackBot(o: {
   // Bolt's Web API client joins method names onto this URL: without the trailing slash the last path
   // segment would be dropped.
   const apiUrl = c.SLACK_API_URL && !c.SLACK_API_URL.endsWith('/') ? `${c.SLACK_API_URL}/` : c.SLACK_API_URL;
+  // The catalogue and the targets file are fixed for the process's life; help lists them.
+  const known = {
+    runbookIds: o.catalogue.ids,
+    targetNames: o.targets.names(),
+    runbookTitles: Object.fromEntries(o.catalogue.runbooks.map((r) => [r.id, r.title])),
+    targetKinds: Object.fromEntries(o.targets.names().map((n) => [n, o.targets.view(n)?.kind ?? ''])),
+  };
   const edge = createSlackEdge({
     botToken: c.SLACK_BOT_TOKEN,
     ...(c.SLACK_SIGNING_SECRET ? { signingSecret: c.SLACK_SIGNING_SECRET } : {}),
@@ -61,7 +68,7 @@ export function startSlackBot(o: {
     http: o.http,
     seen: o.seen,
     now: o.now,
-    known: () => ({ runbookIds: o.catalogue.ids, targetNames: o.targets.names() }),
+    known: () => known,
     secrets,
     log: o.log,
   });
@@ -98,6 +105,7 @@ export function startSlackBot(o: {
         reports,
         refresh: (id) => notifier.refresh(id),
         approvers: c.APPROVERS,
+        approverGroups: c.APPROVER_GROUPS,
         crossChannel: c.APPROVER_CROSS_CHANNEL ?? false,
         mayApprove: (u) => orchestrator.mayApprove(u),
         ping: o.ping,

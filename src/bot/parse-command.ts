@@ -1,4 +1,5 @@
 import { INCIDENT_ID } from '../incidents/ports.js';
+import { nearMisses, orList } from './near-miss.js';
 // `/incident …` text to a command, or to a refusal that says what was wrong and what would be right.
 // Pure: no Slack, no Redis, so it runs before anything else and a mistake never costs a lookup.
 // Text from Slack only ever selects a runbook or a target by name; it never becomes part of a command.
@@ -16,10 +17,15 @@ export type ParseResult = { ok: true; command: IncidentCommand } | { ok: false; 
 export interface Known {
   runbookIds: readonly string[];
   targetNames: readonly string[];
+  /** One line per runbook for the help (its title), from the catalogue. */
+  runbookTitles?: Readonly<Record<string, string>>;
+  /** How each target is reached (`docker`, `ssh`), from the targets file. */
+  targetKinds?: Readonly<Record<string, string>>;
 }
 
 export const SUBCOMMANDS = ['run', 'status', 'list', 'cancel', 'report', 'help'] as const;
 
+/** The commands alone; `helpText` adds the runbooks and targets this bot knows. */
 export const HELP = [
   '*/incident* runs a runbook against a named target, posts what it finds and asks before it repairs.',
   '• `/incident run <runbook> <target>`: open an incident and start the runbook',
@@ -42,8 +48,43 @@ export function quote(text: string): string {
   return `\`${cut.replace(/[`<>&*_~]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] ?? ' ')}\``;
 }
 
+/** A known name in code format; one that could carry formatting is quoted like typed text. */
+const code = (name: string) => (NAME.test(name) ? `\`${name}\`` : quote(name));
+
 const list = (names: readonly string[]) =>
-  names.length === 0 ? '(none configured)' : names.map((n) => `\`${n}\``).join(', ');
+  names.length === 0 ? '(none configured)' : names.map(code).join(', ');
+
+/** Mrkdwn-safe text of our own (a runbook's title): no mentions, links or entities. */
+const plain = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const HELP_RUNBOOKS = 30;
+const HELP_TARGETS = 60;
+
+/** `/incident help`: the commands, then every runbook with its one line, then the targets known. */
+export function helpText(known: Known): string {
+  const runbooks = known.runbookIds.slice(0, HELP_RUNBOOKS).map((id) => {
+    const title = known.runbookTitles?.[id];
+    return `• ${code(id)}${title ? `: ${plain(title)}` : ''}`;
+  });
+  const more = (n: number, shown: number) => (n > shown ? ` and ${n - shown} more` : '');
+  const targets = known.targetNames.slice(0, HELP_TARGETS).map((name) => {
+    const kind = known.targetKinds?.[name];
+    return `${code(name)}${kind ? ` (${plain(kind)})` : ''}`;
+  });
+  const example =
+    NAME.test(known.runbookIds[0] ?? '') && NAME.test(known.targetNames[0] ?? '')
+      ? [`Example: \`/incident run ${known.runbookIds[0]} ${known.targetNames[0]}\``]
+      : [];
+  return [
+    HELP,
+    '',
+    `*Runbooks* (${known.runbookIds.length}):`,
+    ...(runbooks.length ? runbooks : ['(none configured)']),
+    ...(known.runbookIds.length > HELP_RUNBOOKS ? [`…${more(known.runbookIds.length, HELP_RUNBOOKS)}`] : []),
+    `*Targets* (${known.targetNames.length}): ${targets.length ? targets.join(', ') : '(none configured)'}${more(known.targetNames.length, HELP_TARGETS)}`,
+    ...example,
+  ].join('\n');
+}
 
 function incidentArg(sub: 'status' | 'cancel' | 'report', args: string[]): string | ParseResult {
   const usage = `\`/incident ${sub} <incident-id>\`, e.g. \`/incident ${sub} INC-0001\``;
@@ -81,11 +122,50 @@ export function parseIncidentCommand(text: string, known: Known): ParseResult {
     case 'run':
       return parseRun(args, known);
     default:
-      return {
-        ok: false,
-        message: `There is no subcommand ${quote(rawSub ?? '')}. Use one of ${SUBCOMMANDS.map((s) => `\`${s}\``).join(', ')}.\n\n${HELP}`,
-      };
+      return unknownSubcommand(rawSub ?? '', args, known);
   }
+}
+
+/** The command a corrected line stands for, written out from what was parsed (so only known names). */
+function written(c: IncidentCommand): string {
+  switch (c.kind) {
+    case 'run':
+      return `/incident run ${c.runbookId} ${c.targetName}`;
+    case 'status':
+      return `/incident status${c.incidentId ? ` ${c.incidentId}` : ''}`;
+    case 'cancel':
+    case 'report':
+      return `/incident ${c.kind} ${c.incidentId}`;
+    default:
+      return `/incident ${c.kind}`;
+  }
+}
+
+function unknownSubcommand(typed: string, args: string[], known: Known): ParseResult {
+  const subs = SUBCOMMANDS.filter((s) => s !== 'help' || args.length === 0);
+  const near = nearMisses(typed, subs);
+  const all = `Use one of ${SUBCOMMANDS.map((s) => `\`${s}\``).join(', ')}.`;
+  if (near.length === 1 && near[0]) {
+    // Written out in full only when the rest of the line is right as it stands.
+    const fixed = parseIncidentCommand([near[0], ...args].join(' '), known);
+    const guess = fixed.ok ? `\`${written(fixed.command)}\`` : `\`${near[0]}\``;
+    return {
+      ok: false,
+      message: `There is no subcommand ${quote(typed)}. Did you mean ${guess}? Nothing was done. ${all}`,
+    };
+  }
+  if (near.length > 1)
+    return {
+      ok: false,
+      message: `There is no subcommand ${quote(typed)}. Did you mean ${orList(near)}? Nothing was done. ${all}`,
+    };
+  return { ok: false, message: `There is no subcommand ${quote(typed)}. ${all}\n\n${helpText(known)}` };
+}
+
+/** The one name the typed one stands for: itself when known, else its only near miss. */
+function resolveName(typed: string, names: readonly string[]): { exact: boolean; near: string[] } {
+  if (NAME.test(typed) && names.includes(typed)) return { exact: true, near: [typed] };
+  return { exact: false, near: NAME.test(typed) ? nearMisses(typed, names).filter((n) => NAME.test(n)) : [] };
 }
 
 function parseRun(args: string[], known: Known): ParseResult {
@@ -96,15 +176,34 @@ function parseRun(args: string[], known: Known): ParseResult {
       message: `\`run\` needs a runbook and a target (${args.length === 0 ? 'got neither' : `got ${args.length} argument${args.length === 1 ? '' : 's'}`}): ${usage}.\nRunbooks: ${list(known.runbookIds)}.\nTargets: ${list(known.targetNames)}.`,
     };
   const [runbookId = '', targetName = ''] = args;
-  if (!NAME.test(runbookId) || !known.runbookIds.includes(runbookId))
+  const rb = resolveName(runbookId, known.runbookIds);
+  const tg = resolveName(targetName, known.targetNames);
+  if (rb.exact && tg.exact) return { ok: true, command: { kind: 'run', runbookId, targetName } };
+  const nothing = 'Nothing was started.';
+  // The target typed first: the same names the other way round are the command meant.
+  if (
+    !rb.exact &&
+    known.targetNames.includes(runbookId) &&
+    known.runbookIds.includes(targetName) &&
+    NAME.test(runbookId) &&
+    NAME.test(targetName)
+  )
     return {
       ok: false,
-      message: `There is no runbook ${quote(runbookId)}. Known runbooks: ${list(known.runbookIds)}.\nUsage: ${usage}.`,
+      message: `The runbook comes first, then the target: did you mean \`/incident run ${targetName} ${runbookId}\`? ${nothing}`,
     };
-  if (!NAME.test(targetName) || !known.targetNames.includes(targetName))
+  const one = (r: { near: string[] }) => (r.near.length === 1 ? r.near[0] : undefined);
+  const [r1, t1] = [one(rb), one(tg)];
+  const whole = r1 && t1 ? ` Did you mean \`/incident run ${r1} ${t1}\`? ${nothing}` : undefined;
+  const didYou = (r: { near: string[] }) =>
+    r.near.length ? ` Did you mean ${orList(r.near)}? ${nothing}` : ` ${nothing}`;
+  if (!rb.exact)
     return {
       ok: false,
-      message: `There is no target ${quote(targetName)}. Known targets: ${list(known.targetNames)}.\nUsage: ${usage}.`,
+      message: `There is no runbook ${quote(runbookId)}.${whole ?? didYou(rb)}\nKnown runbooks: ${list(known.runbookIds)}.\nUsage: ${usage}.`,
     };
-  return { ok: true, command: { kind: 'run', runbookId, targetName } };
+  return {
+    ok: false,
+    message: `There is no target ${quote(targetName)}.${whole ?? didYou(tg)}\nKnown targets: ${list(known.targetNames)}.\nUsage: ${usage}.`,
+  };
 }

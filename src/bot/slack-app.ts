@@ -11,7 +11,7 @@ import { ACTIONS } from './button-value.js';
 import { type EdgeDeps, runCommand } from './command-handlers.js';
 import { HttpReceiver } from './http-receiver.js';
 import type { HttpServer } from './http-server.js';
-import { HELP, type Known, parseIncidentCommand, quote } from './parse-command.js';
+import { helpText, type Known, parseIncidentCommand, quote } from './parse-command.js';
 import { retryForever } from './retry.js';
 import type { SeenRequests } from './seen-requests.js';
 import { checkPayload } from './slack-payload.js';
@@ -120,11 +120,13 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
 
   app.command('/incident', async ({ ack, command, respond }) => {
     // Parsing is pure and in memory, so a mistake is answered in the acknowledgement itself.
-    const parsed = parseIncidentCommand(command.text, o.known());
+    const known = o.known();
+    const parsed = parseIncidentCommand(command.text, known);
     // What was typed is echoed back; a secret pasted into the command is not.
     if (!parsed.ok)
       return void (await ack({ response_type: 'ephemeral', text: redact(parsed.message, o.secrets()) }));
-    if (parsed.command.kind === 'help') return void (await ack({ response_type: 'ephemeral', text: HELP }));
+    if (parsed.command.kind === 'help')
+      return void (await ack({ response_type: 'ephemeral', text: boundText(helpText(known)) }));
     const d = deps;
     if (!d)
       return void (await ack({

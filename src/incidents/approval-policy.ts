@@ -13,9 +13,17 @@ export interface ApproverDirectory {
   mayApprove(userId: string): Promise<ApproverAnswer>;
 }
 
+/** Who may approve, as ids: each edge names them its own way (Slack as mentions of people and groups). */
+export interface WhoMayApprove {
+  users: readonly string[];
+  groups: readonly string[];
+}
+
 export type PolicyRefusal = {
   code: 'not-an-approver' | 'self-approval' | 'approvers-unresolved';
   message: string;
+  /** Whom the person refused can ask instead (themselves left out); empty when nobody may. */
+  who?: WhoMayApprove;
 };
 
 const listed = (policy: ApprovalPolicy, userId: string): ApproverAnswer =>
@@ -55,29 +63,30 @@ export function mayDecide(
   answer: ApproverAnswer = listed(policy, userId),
 ): PolicyRefusal | null {
   const selfRefused = userId === startedBy && !policy.allowSelfApproval;
+  const groups = policy.approverGroups ?? [];
+  const who: WhoMayApprove = { users: policy.approvers.filter((u) => u !== userId), groups };
   // The starter is refused whatever the groups say, so a group that could not be read does not matter.
   if (answer === 'unresolved' && !selfRefused)
     return {
       code: 'approvers-unresolved',
       message:
-        'The bot could not check who may approve (a Slack user group in APPROVER_GROUPS could not be read), so your decision was not recorded. Nothing was run; try again in a minute.',
+        'The bot could not check who may approve (Slack did not answer for an approver user group), so your decision was not recorded. Nothing was run; try again in a minute.',
+      who,
     };
-  const groups = policy.approverGroups?.length ?? 0;
   if (answer === 'no')
     return {
       code: 'not-an-approver',
       message:
-        policy.approvers.length === 0 && groups === 0
-          ? 'Nobody is allowed to approve repairs: APPROVERS is empty.'
-          : groups === 0
-            ? 'You are not in the list of people allowed to approve repairs (APPROVERS).'
-            : 'You are not allowed to approve repairs: you are neither in APPROVERS nor in a user group of APPROVER_GROUPS.',
+        policy.approvers.length === 0 && groups.length === 0
+          ? 'Nobody is allowed to approve repairs: the bot has no approvers configured (APPROVERS and APPROVER_GROUPS are empty). Nothing was run.'
+          : 'You are not allowed to approve repairs. Nothing was run.',
+      who,
     };
   if (selfRefused)
     return {
       code: 'self-approval',
-      message:
-        'You started this incident, so someone else must approve its repair (ALLOW_SELF_APPROVAL is off).',
+      message: 'You started this incident, so someone else must approve its repair. Nothing was run.',
+      who,
     };
   return null;
 }

@@ -158,6 +158,7 @@ beforeAll(async () => {
     signingSecret: SECRET,
     botToken: TOKEN,
     botUrl: `http://127.0.0.1:${(bot.address() as AddressInfo).port}/slack/events`,
+    userGroups: [{ id: 'S_ONCALL', handle: 'oncall', users: [APPROVER] }],
     consoleExtras: {
       title: 'Demo',
       actions: [{ id: 'break', label: 'Break a scenario', run: async () => 'rdb-permission is broken' }],
@@ -225,5 +226,74 @@ describe('web console in Chromium', () => {
     await page.locator('.replies').waitFor({ state: 'detached' });
     await page.click('.thread-link');
     await page.locator('.replies .msg', { hasText: 'Approved by @bob' }).waitFor();
+  });
+
+  it('shows tables, long numbered lists and group mentions as Slack and a Markdown viewer do', async () => {
+    const checklist = Array.from(
+      { length: 11 },
+      (_, i) => `${i + 1}. **Check ${i + 1}**: \`cmd\`\n${i >= 9 ? '    ' : '   '}- finding ${i + 1}`,
+    ).join('\n');
+    const table =
+      '| Check | Status | Evidence |\n| --- | --- | --- |\n| BGSAVE | ✅ | BGSAVE → started<br>Background saving started |';
+    const root = await web('chat.postMessage', {
+      channel: CH,
+      text: 'Verification',
+      blocks: [
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: 'Who may approve: <@U_BOB> or <!subteam^S_ONCALL>' },
+        },
+        {
+          type: 'table',
+          rows: [
+            [
+              { type: 'raw_text', text: 'Check' },
+              { type: 'raw_text', text: 'Status' },
+            ],
+            [
+              { type: 'raw_text', text: 'BGSAVE is accepted' },
+              { type: 'raw_text', text: '✅' },
+            ],
+          ],
+        },
+        { type: 'markdown', text: `${checklist}\n\n${table}` },
+      ],
+    });
+    const content = `# Report\n\n${checklist}\n\n${table}\n`;
+    const up = await web('files.getUploadURLExternal', {
+      filename: 'INC-0009.md',
+      length: Buffer.byteLength(content),
+    });
+    await fetch(String(up.upload_url), { method: 'POST', body: content });
+    await web('files.completeUploadExternal', {
+      files: JSON.stringify([{ id: up.file_id, title: 'INC-0009.md' }]),
+      channel_id: CH,
+      thread_ts: root.ts,
+      initial_comment: 'The report',
+    });
+
+    await page.reload();
+    await page.locator('#status', { hasText: 'live' }).waitFor();
+    const msg = page.locator('.msg', { hasText: 'Who may approve' }).first();
+    await msg.waitFor();
+    expect(await msg.locator('.mention.group').textContent()).toBe('@oncall');
+    expect(await msg.locator('table.b-table th').allTextContents()).toEqual(['Check', 'Status']);
+    expect(await msg.locator('.b-markdown > ol').count()).toBe(1);
+    expect(await msg.locator('.b-markdown > ol > li').count()).toBe(11);
+    const shown = await msg.innerText();
+    expect(shown).not.toMatch(/<br>|subteam|\*\*|\| ---/);
+    expect(shown).toContain('BGSAVE → started\nBackground saving started');
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-tables.png'), fullPage: true });
+
+    const viewer = await browser.newPage();
+    await viewer.goto(`${slack.origin}/console/files/${String(up.file_id)}`);
+    expect(await viewer.locator('body > ol').count()).toBe(1);
+    expect(await viewer.locator('body > ol > li').count()).toBe(11);
+    expect(await viewer.locator('body > ol > li').nth(9).locator('ul > li').textContent()).toBe('finding 10');
+    const cell = viewer.locator('td').nth(2);
+    expect(await cell.innerText()).toBe('BGSAVE → started\nBackground saving started');
+    expect(await viewer.locator('body').innerText()).not.toContain('<br>');
+    await viewer.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-report.png'), fullPage: true });
+    await viewer.close();
   });
 });

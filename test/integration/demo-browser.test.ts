@@ -60,7 +60,10 @@ describe('the demo in a real browser', () => {
 
     // Alice is on call but not an approver: her click is refused, to her alone; Bob may approve.
     await card.locator('button', { hasText: 'Approve' }).click();
-    await page.locator('.ephemeral', { hasText: 'not in the list of people allowed to approve' }).waitFor();
+    // The refusal names who can approve, as Slack shows a mention.
+    await page
+      .locator('.ephemeral', { hasText: 'not allowed to approve repairs. Nothing was run. Ask: @bob.' })
+      .waitFor();
     await actAs('U_BOB');
     await card.locator('button', { hasText: 'Approve' }).click();
 

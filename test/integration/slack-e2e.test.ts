@@ -152,7 +152,7 @@ describe.each(['http', 'socket'] as const)('the Slack edge end to end over %s', 
       });
     // Refusals, each with nothing executed.
     expect((await click('U_CAROL')).status).toBe(200);
-    await ephemeralTo(h, 'U_CAROL', /not in the list of people allowed to approve/);
+    await ephemeralTo(h, 'U_CAROL', /not allowed to approve repairs\. Nothing was run\. Ask: <@U_BOB>/);
     await click('U_ALICE');
     await ephemeralTo(h, 'U_ALICE', /someone else must approve/);
     await click('U_BOB', { value: '{"v":1,"incident":"INC-0001; rm -rf /"}' });

@@ -49,7 +49,12 @@ export async function slackWorld(rb: Runbook, targets: TargetView[], store = new
     http,
     seen: new MemorySeenRequests(),
     now: Date.now,
-    known: () => ({ runbookIds: [rb.id], targetNames: targets.map((t) => t.name) }),
+    known: () => ({
+      runbookIds: [rb.id],
+      targetNames: targets.map((t) => t.name),
+      runbookTitles: { [rb.id]: rb.title },
+      targetKinds: Object.fromEntries(targets.map((t) => [t.name, t.kind])),
+    }),
     secrets: () => [],
     log: silent,
   });

@@ -71,7 +71,10 @@ describe('who may approve, with approver groups', () => {
     expect(r?.message).toMatch(/could not check who may approve.*Nothing was run; try again/);
     expect(mayDecide(policy, 'U_ON', 'U_ON', 'unresolved')?.code).toBe('self-approval');
     expect(mayDecide(policy, 'U_G', 'U_ON', 'yes')).toBeNull();
-    expect(mayDecide(policy, 'U_X', 'U_ON', 'no')?.message).toMatch(/APPROVER_GROUPS/);
+    // A refusal says whom to ask (the edge mentions them), not which setting lists them.
+    const no = mayDecide(policy, 'U_X', 'U_ON', 'no');
+    expect(no?.message).not.toMatch(/APPROVER/);
+    expect(no?.who).toEqual({ users: policy.approvers, groups: policy.approverGroups });
   });
 });
 

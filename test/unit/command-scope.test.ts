@@ -106,7 +106,16 @@ describe('honest replies', () => {
     const failing = (e: Error) => deps({ deliver: async () => Promise.reject(e) }).d;
     const ask = (e: Error) => runCommand({ kind: 'report', incidentId: 'INC-0001' }, inA, failing(e));
     expect(await ask(slackError('channel_not_found'))).toMatch(/channel is gone.*channel_not_found/);
-    expect(await ask(new Error('connect ECONNREFUSED 127.0.0.1:6379'))).toMatch(/cannot reach its Redis/);
+    // Redis is named when it does not answer a ping made after the failure.
+    let pings = 0;
+    const redisGone = deps({
+      deliver: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      ping: async () => ++pings === 1,
+    }).d;
+    expect(await runCommand({ kind: 'report', incidentId: 'INC-0001' }, inA, redisGone)).toMatch(
+      /cannot reach its Redis/,
+    );
+    expect(pings).toBe(2);
     const rename = new Error("ENOENT: no such file or directory, rename '/r/INC-0001.md.tmp'");
     const other = await ask(rename);
     expect(other).toMatch(/The report failed: ENOENT/);

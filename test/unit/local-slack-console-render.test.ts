@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 // The console's browser-side renderers are plain functions over strings: evaluated here in Node, they
 // are checked without a browser. The browser test checks the page as a whole.
 
-type Ctx = { users?: Record<string, string>; channels?: Record<string, string>; me?: string };
+type Ctx = {
+  users?: Record<string, string>;
+  channels?: Record<string, string>;
+  groups?: Record<string, string>;
+  markdown?: Record<string, string>;
+  me?: string;
+};
 const { mrkdwn, renderBlocks } = new Function(
   `${MRKDWN_SCRIPT}\n${BLOCKS_SCRIPT}\nreturn { mrkdwn: mrkdwn, renderBlocks: renderBlocks };`,
 )() as {
@@ -163,5 +169,150 @@ describe('console file viewer Markdown', () => {
     expect(html).toContain('<tbody><tr><td>07:00</td><td>a | b</td></tr></tbody>');
     expect(html).toContain('<a href="https://x.test" rel="noreferrer">docs</a>');
     expect(html).toContain('[bad](javascript:alert(1)) &lt;img src=x&gt;');
+  });
+});
+
+describe('console renders what Slack and a Markdown viewer would show, nothing literal they would not', () => {
+  // The shapes of the bot's reports: a numbered checklist past 9 with findings under each item, and
+  // a verification table whose cells hold line breaks.
+  const checklist = Array.from({ length: 11 }, (_, i) =>
+    [
+      `${i + 1}. **Check ${i + 1}**: \`cmd ${i + 1}\``,
+      ...(i % 3 === 1 ? [] : [`${i >= 9 ? '    ' : '   '}- 🔴 finding ${i + 1}`]),
+    ].join('\n'),
+  ).join('\n');
+
+  it('a numbered list with nested items stays one list, numbered on past 9, with its items nested', () => {
+    const html = renderMarkdown(checklist);
+    expect(html.match(/<ol/g)).toHaveLength(1);
+    expect(html.match(/<li><strong>Check/g)).toHaveLength(11);
+    expect(html).toContain(
+      '<li><strong>Check 10</strong>: <code>cmd 10</code>\n<ul><li>🔴 finding 10</li></ul></li>',
+    );
+    expect(html).toContain('<li><strong>Check 2</strong>: <code>cmd 2</code></li>');
+    // A list that starts at 10 says so; one continued after a paragraph is not an accident of layout.
+    expect(renderMarkdown('10. ten\n11. eleven')).toBe('<ol start="10"><li>ten</li><li>eleven</li></ol>');
+    expect(renderMarkdown('- a\n  - b\n    - c\n- d')).toBe(
+      '<ul><li>a\n<ul><li>b\n<ul><li>c</li></ul></li></ul></li><li>d</li></ul>',
+    );
+  });
+
+  it('a table cell’s <br> is a line break, while <br> typed by a target stays text', () => {
+    const html = renderMarkdown(
+      [
+        '| Check | Status | Evidence |',
+        '| --- | --- | --- |',
+        '| BGSAVE is accepted | ✅ | BGSAVE → started<br>Background saving started |',
+        '| Output said &lt;br> and \\<b> | ❌ | a \\| b<br/>c \\*not bold\\* &amp; `x<br>y` |',
+      ].join('\n'),
+    );
+    expect(html).toContain('<td>BGSAVE → started<br>Background saving started</td>');
+    expect(html).toContain('<td>Output said &lt;br&gt; and &lt;b&gt;</td>');
+    expect(html).toContain('<td>a | b<br>c *not bold* &amp; <code>x&lt;br&gt;y</code></td>');
+    expect(html).not.toMatch(/&amp;lt;|&lt;br&gt;Background|\\\*/);
+  });
+
+  it('a checklist (GitHub task list) shows its boxes, ticked or not', () => {
+    expect(renderMarkdown('- [x] **BGSAVE is accepted**: ok\n- [ ] write accepted')).toBe(
+      '<ul><li class="task"><input type="checkbox" disabled checked> <strong>BGSAVE is accepted</strong>: ok</li><li class="task"><input type="checkbox" disabled> write accepted</li></ul>',
+    );
+    expect(renderMarkdown('- [x] ok')).not.toContain('[x]');
+  });
+
+  it('code spans of any length, escapes and hard breaks as CommonMark has them', () => {
+    expect(renderMarkdown('run `` a`b `` now')).toBe('<p>run <code>a`b</code> now</p>');
+    expect(renderMarkdown('line one\nline two')).toBe('<p>line one\nline two</p>');
+    expect(renderMarkdown('hard  \nbreak\\\nagain')).toBe('<p>hard<br>\nbreak<br>\nagain</p>');
+    expect(renderMarkdown('\\# not a heading, \\_not em\\_')).toBe('<p># not a heading, _not em_</p>');
+    expect(renderMarkdown('> quoted\n> - item')).toBe(
+      '<blockquote><p>quoted</p>\n<ul><li>item</li></ul></blockquote>',
+    );
+    expect(renderMarkdown('~~gone~~')).toBe('<p><del>gone</del></p>');
+  });
+
+  it('a user group mention shows as its @handle, as Slack shows it', () => {
+    const html = mrkdwn('Who may approve: <@U_BOB>, <!subteam^S_ONCALL>, <!subteam^S_X|@ops>', {
+      ...ctx,
+      groups: { S_ONCALL: 'oncall' },
+    } as Ctx);
+    expect(html).toContain('<span class="mention group" data-group="S_ONCALL">@oncall</span>');
+    expect(html).toContain('<span class="mention group" data-group="S_X">@ops</span>');
+    expect(html).not.toContain('subteam^');
+  });
+
+  it('a table block is a table, header first; a list continued after 9 items counts on; markdown is Markdown', () => {
+    const where = { channel: 'C1', ts: '1.1', ephemeral: false };
+    const table = renderBlocks(
+      [
+        {
+          type: 'table',
+          column_settings: [{ align: 'left' }, { align: 'center' }],
+          rows: [
+            [
+              { type: 'raw_text', text: 'Check' },
+              { type: 'raw_text', text: 'Status' },
+            ],
+            [
+              { type: 'raw_text', text: 'BGSAVE <b>' },
+              {
+                type: 'rich_text',
+                elements: [
+                  {
+                    type: 'rich_text_section',
+                    elements: [{ type: 'text', text: 'ok', style: { bold: true } }],
+                  },
+                ],
+              },
+            ],
+          ],
+        },
+      ],
+      ctx,
+      where,
+    );
+    expect(table).toContain(
+      '<table class="b-table"><tr><th>Check</th><th style="text-align:center">Status</th></tr>',
+    );
+    expect(table).toContain(
+      '<td>BGSAVE &lt;b&gt;</td><td style="text-align:center"><div class="rt-section"><b>ok</b></div></td>',
+    );
+    expect(table).not.toContain('b-unknown');
+
+    const list = renderBlocks(
+      [
+        {
+          type: 'rich_text',
+          elements: [
+            {
+              type: 'rich_text_list',
+              style: 'ordered',
+              offset: 9,
+              elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'tenth' }] }],
+            },
+            {
+              type: 'rich_text_list',
+              style: 'bullet',
+              indent: 1,
+              elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'under it' }] }],
+            },
+          ],
+        },
+      ],
+      ctx,
+      where,
+    );
+    expect(list).toContain('<ol class="rt-list rt-indent-0" start="10"><li>tenth</li></ol>');
+    expect(list).toContain('<ul class="rt-list rt-indent-1" style="margin-left:22px"><li>under it</li></ul>');
+
+    const text = '1. one\n   - nested\n2. two\n\n| a | b |\n| --- | --- |\n| x<br>y | z |';
+    const md = renderBlocks(
+      [{ type: 'markdown', text }],
+      { ...ctx, markdown: { [text]: renderMarkdown(text) } } as Ctx,
+      where,
+    );
+    expect(md).toContain(
+      '<div class="b-markdown"><ol><li>one\n<ul><li>nested</li></ul></li><li>two</li></ol>',
+    );
+    expect(md).toContain('<td>x<br>y</td>');
   });
 });

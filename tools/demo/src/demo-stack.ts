@@ -14,11 +14,20 @@ import {
 } from '@runbook-bot/lab';
 import { createLocalSlack } from '@runbook-bot/local-slack';
 import { stringify } from 'yaml';
+import {
+  claimDataDir,
+  DEMO_EXIT,
+  DemoError,
+  newPrefixBase,
+  portTakenMessage,
+  prefixFor,
+} from './demo-claim.js';
 import { startProduct } from './product-process.js';
 import { OwnRedis } from './redis-server.js';
 
 // Each target keeps one prefix for the demo's life, so breaking it again rebuilds the very same
-// container names and the targets file the bot loaded stays true.
+// container names and the targets file the bot loaded stays true. The prefix is the demo's own
+// (random unless given), so a second demo, or a test, never removes this one's targets.
 export const DEMO_TARGETS: readonly { name: string; scenario: ScenarioName; what: string }[] = [
   {
     name: 'cache',
@@ -45,6 +54,8 @@ export interface Demo {
   slackMode: 'http' | 'socket';
   /** Prometheus's URL when the monitoring stack runs (alerts open incidents by themselves). */
   prometheusUrl?: string;
+  /** The lab prefix of each target (rbb-<base><n>-), this demo's alone. */
+  labPrefixes: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -60,7 +71,7 @@ export async function startDemo(o: {
   /** The demo's own warnings and the product's log lines. */
   log(line: string): void;
   consolePort?: number;
-  /** Five hex digits naming this demo's lab resources (rbb-<base><n>-); tests pass their own. */
+  /** Five hex digits naming this demo's lab resources (rbb-<base><n>-); random when absent. */
   prefixBase?: string;
   /**
    * How the local Slack reaches the bot: signed HTTP to its /slack/events (the default), or Socket Mode,
@@ -74,15 +85,49 @@ export async function startDemo(o: {
   alerts?: boolean;
 }): Promise<Demo> {
   const socket = o.slackMode === 'socket';
-  const base = o.prefixBase ?? 'dec00';
-  const prefixOf = (t: (typeof DEMO_TARGETS)[number]) => `rbb-${base}${DEMO_TARGETS.indexOf(t) + 1}-`;
+  const base = o.prefixBase ?? newPrefixBase();
+  if (!/^[0-9a-f]{5}$/.test(base)) throw new Error(`prefixBase must be five hex digits, got ${base}`);
+  const prefixOf = (t: (typeof DEMO_TARGETS)[number]) => prefixFor(base, DEMO_TARGETS.indexOf(t) + 1);
   const docker = labDocker(o.lab);
-  const undo: (() => Promise<unknown>)[] = [];
+  // Refused at once while another live demo uses the same directory (its Redis's files are there).
+  const claim = claimDataDir(o.dataDir, { pid: process.pid, prefixBase: base, now: new Date() });
+  const undo: (() => Promise<unknown>)[] = [async () => claim.release()];
   const close = async () => {
     for (const u of undo.reverse())
       await u().catch((e: unknown) => o.log(`demo: close step failed: ${String(e)}`));
   };
   try {
+    // A demo that died without cleaning up left its targets: they are this directory's, so removed.
+    if (claim.stale)
+      for (let i = 1; i <= DEMO_TARGETS.length; i++)
+        await teardownPrefix(prefixFor(claim.stale, i), { env: o.lab, docker });
+    // The console's port is taken first: a taken port fails the demo before anything is built.
+    const signingSecret = randomBytes(16).toString('hex');
+    const botToken = `xoxb-demo-${randomBytes(8).toString('hex')}`;
+    const appToken = `xapp-1-demo-${randomBytes(8).toString('hex')}`;
+    const slack = await createLocalSlack({
+      signingSecret,
+      botToken,
+      ...(socket ? { appToken, mode: 'socket' as const } : {}),
+      ...(o.consolePort !== undefined ? { port: o.consolePort } : {}),
+      users: DEMO_USERS,
+      consoleExtras: {
+        title: 'Lab targets',
+        actions: DEMO_TARGETS.map((t) => ({
+          id: `break-${t.name}`,
+          label: t.scenario === 'healthy' ? `Rebuild ${t.name} (healthy)` : `Break ${t.name}: ${t.what}`,
+          run: async () => {
+            await build(t);
+            if (o.alerts) await watch();
+            return `${t.name} rebuilt as lab scenario ${t.scenario}: ${t.what}${o.alerts ? '; watched by Prometheus' : ''}`;
+          },
+        })),
+      },
+    }).catch((e: unknown) => {
+      const taken = portTakenMessage(e, o.consolePort);
+      throw taken ? new DemoError(taken, DEMO_EXIT.portTaken) : e;
+    });
+    undo.push(() => slack.close());
     const redis = await OwnRedis.start(join(o.dataDir, 'redis'));
     undo.push(() => redis.stop());
     const targets: Record<string, unknown> = {};
@@ -124,29 +169,6 @@ export async function startDemo(o: {
     // The product validates it at start and refuses to serve an invalid one.
     writeFileSync(targetsFile, stringify({ targets }));
 
-    const signingSecret = randomBytes(16).toString('hex');
-    const botToken = `xoxb-demo-${randomBytes(8).toString('hex')}`;
-    const appToken = `xapp-1-demo-${randomBytes(8).toString('hex')}`;
-    const slack = await createLocalSlack({
-      signingSecret,
-      botToken,
-      ...(socket ? { appToken, mode: 'socket' as const } : {}),
-      ...(o.consolePort !== undefined ? { port: o.consolePort } : {}),
-      users: DEMO_USERS,
-      consoleExtras: {
-        title: 'Lab targets',
-        actions: DEMO_TARGETS.map((t) => ({
-          id: `break-${t.name}`,
-          label: t.scenario === 'healthy' ? `Rebuild ${t.name} (healthy)` : `Break ${t.name}: ${t.what}`,
-          run: async () => {
-            await build(t);
-            if (o.alerts) await watch();
-            return `${t.name} rebuilt as lab scenario ${t.scenario}: ${t.what}${o.alerts ? '; watched by Prometheus' : ''}`;
-          },
-        })),
-      },
-    });
-    undo.push(() => slack.close());
     const reportsDir = join(o.dataDir, 'reports');
     const product = await startProduct({
       repoRoot: o.repoRoot,
@@ -183,6 +205,7 @@ export async function startDemo(o: {
       reportsDir,
       slackMode: socket ? 'socket' : 'http',
       ...(monitoring ? { prometheusUrl: monitoring.prometheusUrl } : {}),
+      labPrefixes: Object.fromEntries(DEMO_TARGETS.map((t) => [t.name, prefixOf(t)])),
       close,
     };
   } catch (e) {

@@ -71,7 +71,32 @@ function validateBlock(p: Problems, b: Obj, at: string): void {
   else if (b.type === 'rich_text') {
     if (!Array.isArray(b.elements) || b.elements.length === 0)
       p.add('must provide a non-empty elements array', `${at}/elements`);
-  } else p.add(`unsupported type: ${String(b.type)}`, `${at}/type`);
+  } else if (b.type === 'table') table(p, b, at);
+  else p.add(`unsupported type: ${String(b.type)}`, `${at}/type`);
+}
+
+/** Slack's table block: 1-100 rows of 1-20 cells, each raw_text or rich_text. */
+function table(p: Problems, b: Obj, at: string): void {
+  const rows = b.rows;
+  if (!Array.isArray(rows) || rows.length === 0 || rows.length > 100) {
+    p.add('must provide 1 to 100 rows', `${at}/rows`);
+    return;
+  }
+  for (const [r, row] of rows.entries()) {
+    if (!Array.isArray(row) || row.length === 0 || row.length > 20) {
+      p.add('a row must hold 1 to 20 cells', `${at}/rows/${r}`);
+      continue;
+    }
+    for (const [c, cell] of row.entries()) {
+      const here = `${at}/rows/${r}/${c}`;
+      if (isObj(cell) && cell.type === 'raw_text')
+        maxString(p, cell.text, LIMITS.sectionText, `${here}/text`);
+      else if (!(isObj(cell) && cell.type === 'rich_text' && Array.isArray(cell.elements)))
+        p.add('a cell must be raw_text or rich_text', here);
+    }
+  }
+  if (b.column_settings !== undefined && (!Array.isArray(b.column_settings) || b.column_settings.length > 20))
+    p.add('no more than 20 items allowed', `${at}/column_settings`);
 }
 
 function section(p: Problems, b: Obj, at: string): void {

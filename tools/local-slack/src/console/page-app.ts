@@ -62,10 +62,11 @@ function hint(text, error) {
 }
 
 function ctxFor() {
-  var users = {}, channels = {};
+  var users = {}, channels = {}, groups = {};
   state.users.forEach(function (u) { users[u.id] = u.name; });
   state.channels.forEach(function (c) { channels[c.id] = c.name; });
-  return { users: users, channels: channels, me: me };
+  (state.userGroups || []).forEach(function (g) { groups[g.id] = g.handle; });
+  return { users: users, channels: channels, groups: groups, markdown: state.markdown || {}, me: me };
 }
 
 function userOf(id) {

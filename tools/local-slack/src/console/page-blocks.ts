@@ -34,14 +34,38 @@ function renderBlock(b, ctx, where) {
       }).join('') + '</div>';
     case 'image':
       return imageTag(b, 'b-image');
-    case 'markdown':
-      // Standard Markdown; close enough to mrkdwn once **bold** is single-starred.
-      return '<div class="mrkdwn">' + mrkdwn(String(b.text || '').replace(/\*\*([^*\n]+)\*\*/g, '*$1*'), ctx) + '</div>';
+    case 'markdown': {
+      // Standard Markdown, rendered on the server by the file viewer's renderer (lists, tables,
+      // headings); without it, close enough to mrkdwn once **bold** is single-starred.
+      var text = String(b.text || '');
+      if (ctx.markdown && Object.prototype.hasOwnProperty.call(ctx.markdown, text))
+        return '<div class="b-markdown">' + ctx.markdown[text] + '</div>';
+      return '<div class="mrkdwn">' + mrkdwn(text.replace(/\*\*([^*\n]+)\*\*/g, '*$1*'), ctx) + '</div>';
+    }
+    case 'table':
+      return tableBlock(b, ctx);
     case 'rich_text':
       return '<div class="b-rich">' + (b.elements || []).map(function (e) { return richElement(e || {}, ctx); }).join('') + '</div>';
     default:
       return '<pre class="b-unknown">' + esc(JSON.stringify(b, null, 2)) + '</pre>';
   }
+}
+
+/** A table block: rows of raw_text or rich_text cells, the first row as its header, as Slack shows it. */
+function tableBlock(b, ctx) {
+  var settings = Array.isArray(b.column_settings) ? b.column_settings : [];
+  var cell = function (c, i, tag) {
+    var s = settings[i] || {};
+    var align = s.align === 'center' || s.align === 'right' ? ' style="text-align:' + s.align + '"' : '';
+    var html = !c ? '' : c.type === 'rich_text'
+      ? (c.elements || []).map(function (e) { return richElement(e || {}, ctx); }).join('')
+      : esc(c.text || '');
+    return '<' + tag + align + (s.is_wrapped === false ? ' class="nowrap"' : '') + '>' + html + '</' + tag + '>';
+  };
+  var rows = Array.isArray(b.rows) ? b.rows : [];
+  return '<table class="b-table">' + rows.map(function (r, n) {
+    return '<tr>' + (Array.isArray(r) ? r : []).map(function (c, i) { return cell(c, i, n === 0 ? 'th' : 'td'); }).join('') + '</tr>';
+  }).join('') + '</table>';
 }
 
 function imageTag(e, cls) {
@@ -79,8 +103,14 @@ function richElement(e, ctx) {
     case 'rich_text_quote':
       return '<blockquote class="rt-quote">' + richInline(e.elements, ctx) + '</blockquote>';
     case 'rich_text_list': {
+      // offset: how many items came before (a list continued after something else); indent: nesting.
       var tag = e.style === 'ordered' ? 'ol' : 'ul';
-      return '<' + tag + ' class="rt-list">' + (e.elements || []).map(function (s) {
+      var offset = Math.max(0, Math.floor(Number(e.offset) || 0));
+      var indent = Math.min(8, Math.max(0, Math.floor(Number(e.indent) || 0)));
+      var attrs = ' class="rt-list rt-indent-' + indent + '"' +
+        (tag === 'ol' && offset > 0 ? ' start="' + (offset + 1) + '"' : '') +
+        (indent > 0 ? ' style="margin-left:' + (indent * 22) + 'px"' : '');
+      return '<' + tag + attrs + '>' + (e.elements || []).map(function (s) {
         return '<li>' + richInline((s || {}).elements, ctx) + '</li>';
       }).join('') + '</' + tag + '>';
     }

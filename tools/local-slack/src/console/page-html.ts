@@ -63,6 +63,14 @@ a:hover{text-decoration:underline}
 .b-divider{border:0;border-top:1px solid #ddd;margin:8px 0}
 .b-actions{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0 4px}
 .b-image{max-width:360px;border-radius:4px}
+.b-table,.b-markdown table{border-collapse:collapse;margin:4px 0;font-size:14px}
+.b-table th,.b-table td,.b-markdown th,.b-markdown td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+.b-table th,.b-markdown th{background:#f8f8f8}
+.b-table .nowrap{white-space:nowrap}
+.b-markdown p{margin:4px 0}
+.b-markdown h1,.b-markdown h2,.b-markdown h3,.b-markdown h4{font-size:15px;margin:8px 0 4px}
+.b-markdown ul,.b-markdown ol,.rt-list{margin:4px 0;padding-left:26px}
+.mention.group{background:#e8f5fa}
 .b-unknown{font:11px monospace;color:#616061;background:#fafafa;border:1px dashed #ccc;padding:4px}
 .rt-section{white-space:pre-wrap}
 .rt-quote{border-left:4px solid #ddd;margin:4px 0;padding-left:10px}

@@ -40,7 +40,7 @@ function safeUrl(url) {
   return /^(https?:|mailto:)/i.test(u) || /^\/console\/files\//.test(u) ? u : null;
 }
 
-/** ctx: { users: {id: name}, channels: {id: name}, me: user id } */
+/** ctx: { users: {id: name}, channels: {id: name}, groups: {id: handle}, markdown: {text: html}, me: user id } */
 function mention(id, label, ctx) {
   var name = label || (ctx.users && ctx.users[id]) || id;
   var cls = id === ctx.me ? 'mention me' : 'mention';
@@ -60,6 +60,13 @@ function control(inner, ctx) {
     var special = target.slice(1);
     if (special === 'here' || special === 'channel' || special === 'everyone')
       return '<span class="mention">@' + special + '</span>';
+    // A user group shows as its @handle, as Slack shows it; a date as its fallback text.
+    var group = /^subteam\^([A-Z0-9_]+)$/.exec(special);
+    if (group) {
+      var handle = label.replace(/^@/, '') || (ctx.groups && ctx.groups[group[1]]) || group[1];
+      return '<span class="mention group" data-group="' + esc(group[1]) + '">@' + esc(unentity(handle)) + '</span>';
+    }
+    if (/^date\^/.test(special)) return esc(unentity(label || special));
     return esc(unentity(label || special));
   }
   var href = safeUrl(unentity(target));

@@ -1,6 +1,7 @@
 import type { Workspace } from '../context.js';
 import type { SlackStore } from '../store.js';
 import type { LocalEphemeral, LocalMessage } from '../types.js';
+import { renderMarkdown } from './markdown.js';
 
 // What the web console shows, as one JSON document: the workspace's channels and users, every message
 // with its thread replies nested under it, the files, and what only the acting user may see (their
@@ -47,6 +48,13 @@ export interface ConsoleState {
   workspace: { teamDomain: string; botUserId: string; botName: string };
   users: { id: string; name: string; realName: string; isBot: boolean }[];
   channels: { id: string; name: string }[];
+  /** For `<!subteam^S…>`, shown as the group's @handle. */
+  userGroups: { id: string; handle: string }[];
+  /**
+   * `markdown` blocks rendered as the file viewer renders Markdown (lists, tables, headings), keyed by
+   * the block's text: one renderer for both, on the server.
+   */
+  markdown: Record<string, string>;
   /** Top-level messages of every channel, oldest first, each with its thread replies. */
   messages: ConsoleMessage[];
   /** Only the acting user's; none without `user`. */
@@ -70,6 +78,12 @@ export function consoleState(
   o: { user?: string | undefined; version: number; commands: CommandLogEntry[]; extras?: ConsoleExtras },
 ): ConsoleState {
   const topLevel = store.messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+  const ephemerals = o.user === undefined ? [] : store.ephemerals.filter((e) => e.user === o.user);
+  const markdown: Record<string, string> = {};
+  for (const item of [...store.messages, ...ephemerals])
+    for (const b of (item.blocks ?? []) as { type?: unknown; text?: unknown }[])
+      if (b?.type === 'markdown' && typeof b.text === 'string' && !Object.hasOwn(markdown, b.text))
+        markdown[b.text] = renderMarkdown(b.text);
   return {
     version: o.version,
     workspace: {
@@ -84,8 +98,10 @@ export function consoleState(
       isBot: u.id === workspace.botUserId,
     })),
     channels: [...store.channels.values()].map((c) => ({ id: c.id, name: c.name })),
+    userGroups: [...store.userGroups.values()].map((g) => ({ id: g.id, handle: g.handle })),
+    markdown,
     messages: topLevel.map((m) => ({ ...m, replies: store.thread(m.channel, m.ts) })),
-    ephemerals: o.user === undefined ? [] : store.ephemerals.filter((e) => e.user === o.user),
+    ephemerals,
     files: [...store.files.values()].map((f) => ({
       id: f.id,
       name: f.filename,
