@@ -92,13 +92,16 @@ describe('an alert opens an incident by itself', () => {
     const resolved = await resolvedAlert();
     const resolvedAt = Date.now();
     expect(resolved?.name).toBe('RedisBgsaveFailing');
-    const thread = bot.slack
-      .thread(CHANNEL, root.ts)
-      .map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`);
-    // The thread's note and the report filed again both say the alert resolved, not only the incident.
-    expect(thread.join('\n')).toMatch(
-      /Alert RedisBgsaveFailing resolved at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
-    );
+    // The thread's note and the report filed again both say the alert resolved, not only the incident;
+    // the note is posted after the state records it, so it is waited for.
+    const threadText = () =>
+      bot.slack
+        .thread(CHANNEL, root.ts)
+        .map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`)
+        .join('\n');
+    const NOTE = /Alert RedisBgsaveFailing resolved at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/;
+    for (let i = 0; i < 100 && !NOTE.test(threadText()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(threadText()).toMatch(NOTE);
     let report = '';
     for (let i = 0; i < 100 && !/Alert RedisBgsaveFailing resolved at/.test(report); i++) {
       report = await readFile(join(bot.reportsDir, `${id}.md`), 'utf8').catch(() => '');
