@@ -2,6 +2,7 @@
 // that one request. Once decided, expired or withdrawn, the buttons give way to who did what and when.
 
 import type { ApprovalRun, Runbook, RunState } from '../runbooks/index.js';
+import { followUpReason, rejectLeadsTo, repairRunOf } from '../runbooks/repair-story.js';
 import { approvalsNeeded, causeEvidence, resolvedAlerts } from '../runbooks/run-queries.js';
 import {
   type Block,
@@ -32,7 +33,11 @@ export interface WhoMayApprove {
 
 /** The state of the card as shown; stored so a card is only rewritten when it changes. */
 export const cardState = (a: ApprovalRun, state?: RunState) => {
-  if (a.status !== 'pending') return `${a.status}:${a.decidedBy ?? ''}`;
+  if (a.status !== 'pending') {
+    const run = state ? repairRunOf(state, a.id) : undefined;
+    const after = run ? `:${run.status}:${run.verified ?? ''}:${state?.status ?? ''}` : '';
+    return `${a.status}:${a.decidedBy ?? ''}${after}`;
+  }
   const base = a.approvedBy?.length ? `pending:${a.approvedBy.map((g) => g.by).join(',')}` : 'pending';
   const resolved = state ? resolvedAlerts(state).length : 0;
   return resolved > 0 ? `${base}:alerts-resolved=${resolved}` : base;
@@ -96,13 +101,38 @@ function causeLines(state: RunState, runbook: Runbook | undefined, a: ApprovalRu
   ];
 }
 
-function outcomeLine(a: ApprovalRun): string {
+/** What became of an approved repair, as far as the run has got: said after the fact, never before. */
+function afterApproval(state: RunState | undefined, a: ApprovalRun): string {
+  const run = state ? repairRunOf(state, a.id) : undefined;
+  if (!run) return 'The repair is queued.';
+  const at = run.finishedAt === undefined ? '' : ` at ${utc(run.finishedAt)}`;
+  switch (run.status) {
+    case 'running':
+      return state?.status === 'cancelled'
+        ? 'The repair was running when the incident was cancelled; its result will be recorded.'
+        : 'The repair is running.';
+    case 'done':
+      return run.verified === true
+        ? `The repair ran${at}: ok, and its verification passed.`
+        : run.verified === false
+          ? `The repair ran${at}: ok, but its verification did not pass.`
+          : `The repair ran${at}: ok; verifying.`;
+    case 'failed':
+      return `The repair ran${at}: failed.`;
+    case 'interrupted':
+      return `The repair was interrupted${at}: ${escapeMrkdwn(run.interruptedBecause ?? 'its worker stopped')}.`;
+    default:
+      return `The repair was not run: ${escapeMrkdwn(run.skippedBecause ?? run.status)}.`;
+  }
+}
+
+function outcomeLine(a: ApprovalRun, state?: RunState): string {
   const when = a.decidedAt === undefined ? '' : ` at ${utc(a.decidedAt)}`;
   switch (a.status) {
     case 'approved': {
       const all =
         (a.approvedBy?.length ?? 0) > 1 ? (a.approvedBy ?? []).map((g) => g.by) : [a.decidedBy ?? '?'];
-      return `:white_check_mark: *Approved* by ${mentions(all)}${when}. The repair runs now.`;
+      return `:white_check_mark: *Approved* by ${mentions(all)}${when}. ${afterApproval(state, a)}`;
     }
     case 'rejected':
       return `:no_entry: *Rejected* by <@${escapeMrkdwn(a.decidedBy ?? '?')}>${when}. Nothing was run.`;
@@ -115,6 +145,30 @@ function outcomeLine(a: ApprovalRun): string {
   }
 }
 
+/** A repair proposed after another one ran: what that one did, and the check that still fails. */
+function followUpLines(state: RunState, a: ApprovalRun): string[] {
+  const why = followUpReason(state, a);
+  if (!why) return [];
+  const after = `“${escapeMrkdwn(why.after)}”`;
+  if (why.because.length === 0)
+    return [
+      `:information_source: *A follow-up:* ${after} already ran${why.verified ? ' and was verified' : ''}; the look after it found the fault below.`,
+    ];
+  return [
+    `:information_source: *Why this is proposed:* ${after} ran, but the check after it still fails:`,
+    ...why.because.map(
+      (b) =>
+        `• ${escapeMrkdwn(b.statement)}${b.evidence.length ? ` (\`${escapeMrkdwn(b.evidence.join(' | ').replace(/`/g, "'").slice(0, 300))}\`)` : ''}`,
+    ),
+  ];
+}
+
+function rejectLine(runbook: Runbook | undefined, a: ApprovalRun): string[] {
+  if (a.status !== 'pending') return [];
+  const to = rejectLeadsTo(runbook, a);
+  return to ? [`*If you reject:* ${escapeMrkdwn(to)}`] : [];
+}
+
 export function approvalCard(
   incidentId: string,
   state: RunState,
@@ -123,9 +177,11 @@ export function approvalCard(
   who?: WhoMayApprove,
 ): { text: string; blocks: Block[]; overflow: boolean; fullText: string } {
   const resolved = alertResolvedLines(state, a);
+  const why = followUpLines(state, a);
   const blocks: Block[] = [
     header(`Approval needed: ${a.title}`),
     ...(resolved.length ? sections(resolved.join('\n')) : []),
+    ...(why.length ? sections(why.join('\n')) : []),
     ...sections(causeLines(state, runbook, a).join('\n')),
     ...sections(`*Target:* \`${escapeMrkdwn(state.target.name)}\` (${whereText(state)})`),
     ...codeSections(a.commands, '*The repair will run exactly:*'),
@@ -134,6 +190,7 @@ export function approvalCard(
         `*Risk:* ${RISK[a.risk]}`,
         `*Verified afterwards:* ${a.verify.length ? a.verify.map(escapeMrkdwn).join('; ') : 'nothing'}`,
         `*Undo:* ${a.undo ? escapeMrkdwn(a.undo) : 'none declared'}`,
+        ...rejectLine(runbook, a),
         `*Expires:* ${utc(a.expiresAt)}`,
         ...approvalsLine(a),
         ...whoLine(who, a),
@@ -158,7 +215,7 @@ export function approvalCard(
             button('Reject', ACTIONS.reject, 'danger'),
           ],
         }
-      : (sections(outcomeLine(a))[0] as Block);
+      : (sections(outcomeLine(a, state))[0] as Block);
   blocks.push(context(`Approval request \`${escapeMrkdwn(a.id)}\` for ${escapeMrkdwn(incidentId)}.`));
   // The buttons (or the decision) must survive any fitting, so they go last, after the fit.
   const fitted = fitOrFile(

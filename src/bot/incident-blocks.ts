@@ -2,6 +2,7 @@
 // findings posted in its thread. Pure functions from the run state to Block Kit.
 import type { Finding, Runbook, RunState, RunStatus, StepRun } from '../runbooks/index.js';
 import {
+  formatDuration,
   humanUtc,
   openedByAlert,
   pendingApproval,
@@ -62,6 +63,10 @@ export interface RootView {
   parent?: string;
   /** The alert that opened it, as received (meta): shown escaped, the link only as a link. */
   alert?: { name: string; severity?: string; summary?: string; url?: string };
+  /** Who may approve, mentioned while an approval waits. */
+  approvers?: { users: readonly string[]; groups: readonly string[] };
+  /** Where the report is, once it is posted (mrkdwn, ours: a link or a file name). */
+  report?: string;
 }
 
 /** Who opened an incident: a person (a mention) or an alert (its name). */
@@ -86,31 +91,79 @@ function alertLines(v: RootView): string[] {
   return lines;
 }
 
+/** The root message's title: what was found, not the runbook's name. */
+export function headline(v: RootView): string {
+  const s = v.state;
+  const cause = s.cause === undefined ? undefined : v.runbook?.causes[s.cause];
+  if (cause) return cause.title;
+  switch (s.status) {
+    case 'diagnosing':
+      return 'diagnosing…';
+    case 'no-fault':
+      return 'healthy';
+    case 'inconclusive':
+      return 'could not diagnose';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return s.outcome?.summary.split('.')[0] ?? plainStatus(s.status);
+  }
+}
+
+/** How bad: the alert's own severity, else the worst finding behind the root cause. */
+function severityOf(v: RootView): string | undefined {
+  if (v.alert?.severity) return escapeMrkdwn(v.alert.severity);
+  const s = v.state;
+  if (s.status === 'no-fault') return 'none';
+  if (s.cause === undefined) return undefined;
+  const found = Object.values(s.steps).flatMap((r) => r.findings.map((f) => f.severity));
+  return found.includes('critical') ? 'critical' : found.includes('warning') ? 'warning' : undefined;
+}
+
+function neededNext(v: RootView): string[] {
+  const pending = pendingApproval(v.state);
+  if (!pending) return [];
+  const who = v.approvers
+    ? [
+        ...v.approvers.users.map((u) => `<@${escapeMrkdwn(u)}>`),
+        ...v.approvers.groups.map((g) => `<!subteam^${escapeMrkdwn(g)}>`),
+      ]
+    : [];
+  return [
+    `*Waiting for approval:* ${escapeMrkdwn(pending.title)} (risk ${pending.risk}), expires ${utc(pending.expiresAt)}. The card is in the thread.`,
+    `*Needed next:* ${who.length ? `${who.join(', ')}: approve or reject the card in the thread` : 'a decision on the card in the thread (no approvers are configured)'}`,
+  ];
+}
+
 export function rootMessage(v: RootView): { text: string; blocks: Block[] } {
   const s = v.state;
-  const title = v.runbook?.title ?? s.runbookId;
+  const title = headline(v);
+  const severity = severityOf(v);
   const lines = [
-    `*Status:* ${STATUS_LABEL[s.status]}`,
+    `*Phase:* ${STATUS_LABEL[s.status]}`,
+    ...(severity ? [`*Severity:* ${severity}`] : []),
     `*Target:* \`${escapeMrkdwn(s.target.name)}\` (${whereText(s)})`,
     `*Runbook:* \`${escapeMrkdwn(s.runbookId)}\``,
     `*${openedByAlert(s.startedBy) === undefined ? 'Started' : 'Opened'} by:* ${starterText(s.startedBy)} at ${utc(s.startedAt)}`,
     ...alertLines(v),
+    s.endedAt !== undefined
+      ? `*Ended:* ${utc(s.endedAt)}, after ${formatDuration(s.endedAt - s.startedAt)}`
+      : `*Elapsed:* ${formatDuration(s.updatedAt - s.startedAt)} at the last change`,
   ];
-  if (s.endedAt !== undefined) lines.push(`*Ended:* ${utc(s.endedAt)}`);
   const blocks: Block[] = [header(`${v.id}: ${title}`), ...sections(lines.join('\n'))];
   const cause = s.cause === undefined ? undefined : v.runbook?.causes[s.cause];
   if (cause) blocks.push(...sections(`*Root cause:* ${escapeMrkdwn(cause.title)}`));
-  const pending = pendingApproval(s);
-  if (pending)
-    blocks.push(
-      ...sections(
-        `*Waiting for approval:* ${escapeMrkdwn(pending.title)} (risk ${pending.risk}), expires ${utc(pending.expiresAt)}. The card is in the thread.`,
-      ),
-    );
+  const next = neededNext(v);
+  if (next.length) blocks.push(...sections(next.join('\n')));
   if (s.outcome) blocks.push(...sections(`*Outcome:* ${escapeMrkdwn(s.outcome.summary)}`));
+  if (v.report) blocks.push(...sections(`*Report:* ${v.report}`));
   if (v.handedOverTo) blocks.push(...sections(`*Handed over to:* ${escapeMrkdwn(v.handedOverTo)}`));
   if (v.parent) blocks.push(context(`Handed over from ${escapeMrkdwn(v.parent)}.`));
-  blocks.push(context(`Updated ${utc(s.updatedAt)}. Findings, approvals and the report are in the thread.`));
+  blocks.push(
+    context(
+      `Updated ${utc(s.updatedAt)}. The diagnosis, the approvals, each repair and the report are in the thread.`,
+    ),
+  );
   return {
     text: `${v.id} ${plainStatus(s.status)}: ${title} on ${s.target.name}`,
     blocks: fitOrFile(blocks, 'More in the thread.').blocks,

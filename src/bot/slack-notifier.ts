@@ -6,11 +6,14 @@ import { type IncidentMeta, metaKey, type PostKey } from '../incidents/meta.js';
 import type { IncidentRecord, Logger, Notifier, RunStore } from '../incidents/ports.js';
 import type { RunbookLookup } from '../runbooks/index.js';
 import { redact } from '../runbooks/redact.js';
+import { repairRuns } from '../runbooks/repair-story.js';
+import { diagnosisRound } from '../runbooks/run-queries.js';
 import { approvalCard, cardState, type WhoMayApprove } from './approval-card.js';
 import { escapeMrkdwn, sections } from './blocks.js';
-import { findingsMessage, rootMessage } from './incident-blocks.js';
+import { rootMessage } from './incident-blocks.js';
 import type { ReportDelivery } from './report-delivery.js';
 import type { SlackApi } from './slack-api.js';
+import { diagnosisSummary, repairResult, repairShown, roundDone } from './thread-blocks.js';
 
 type Command = Parameters<Notifier['handle']>[1];
 
@@ -61,25 +64,12 @@ export class SlackNotifier implements Notifier {
     switch (command.type) {
       case 'status':
       case 'withdraw-approval':
+        await this.syncThread(rec, channel, rootTs);
         await this.show(rec);
         return;
       case 'post-findings':
-        await this.once(rec, metaKey.findings(command.stepKey), async () => {
-          const run = rec.state.steps[command.stepKey];
-          if (!run || run.findings.length === 0) return 'none';
-          const m = findingsMessage(rec.id, run);
-          const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: m.text, blocks: m.blocks });
-          if (m.overflow)
-            await this.d.slack.upload({
-              channel,
-              threadTs: rootTs,
-              filename: m.filename,
-              title: m.filename,
-              content: m.fullText,
-              comment: `Full findings: ${escapeMrkdwn(m.text)}`,
-            });
-          return ts;
-        });
+        // One summary per look, posted once the look is over; not one message per check.
+        await this.syncThread(rec, channel, rootTs);
         return;
       case 'request-approval':
         await this.ensureCard(rec, channel, rootTs, command.approval.id);
@@ -106,11 +96,14 @@ export class SlackNotifier implements Notifier {
         await this.show(rec);
         return;
       case 'finish':
+        await this.syncThread(rec, channel, rootTs);
         await this.show(rec);
         await this.once(rec, 'report', async () => {
           await this.d.reports.deliver(rec, channel, rootTs);
           return 'posted';
         });
+        // The root message now points at the report.
+        await this.show(rec);
         return;
     }
   }
@@ -145,9 +138,52 @@ export class SlackNotifier implements Notifier {
       : undefined;
   }
 
+  /**
+   * Posts what the thread still lacks, in the order it happened: each finished look's summary, each
+   * repair's result (rewritten as its verification moves on). Safe to repeat: posts are claimed once.
+   */
+  private async syncThread(rec: IncidentRecord, channel: string, rootTs: string): Promise<void> {
+    const s = rec.state;
+    for (let round = 1; round <= diagnosisRound(s); round++) {
+      if (!roundDone(s, round)) continue;
+      await this.once(rec, metaKey.findings(`summary-${round}`), async () => {
+        const m = diagnosisSummary(rec.id, s, round);
+        const ts = await this.d.slack.post({ channel, threadTs: rootTs, text: m.text, blocks: m.blocks });
+        if (m.file && m.file.content !== '')
+          await this.d.slack.upload({
+            channel,
+            threadTs: rootTs,
+            filename: m.file.filename,
+            title: m.file.filename,
+            content: m.file.content,
+            comment: `Evidence of the diagnosis (round ${round}) of ${escapeMrkdwn(rec.id)}.`,
+          });
+        return ts;
+      });
+    }
+    for (const run of repairRuns(s)) {
+      const key = metaKey.findings(`repair-${run.key}`);
+      const shownKey = metaKey.findings(`repair-${run.key}.shown`);
+      const shown = repairShown(s, run);
+      const m = repairResult(rec.id, s, run);
+      const ts = rec.meta[key];
+      if (!ts) {
+        await this.once(rec, key, () =>
+          this.d.slack.post({ channel, threadTs: rootTs, text: m.text, blocks: m.blocks }),
+        );
+        await this.remember(rec, { [shownKey]: shown });
+      } else if (rec.meta[shownKey] !== shown) {
+        await this.d.slack.update({ channel, ts, text: m.text, blocks: m.blocks });
+        await this.remember(rec, { [shownKey]: shown });
+      }
+    }
+  }
+
   private view(rec: IncidentRecord) {
     return {
       id: rec.id,
+      ...(this.d.approvers ? { approvers: this.d.approvers } : {}),
+      ...(rec.meta.report ? { report: `\`${escapeMrkdwn(rec.id)}.md\`, the file in the thread` } : {}),
       state: rec.state,
       runbook: this.d.runbooks(rec.state.runbookId),
       ...(rec.meta.handedOverTo ? { handedOverTo: rec.meta.handedOverTo } : {}),

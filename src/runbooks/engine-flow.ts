@@ -1,4 +1,4 @@
-import { renderAction } from './action.js';
+import { type Action, renderAction } from './action.js';
 import type { EngineCommand } from './commands.js';
 import { type ConditionScope, evaluate } from './condition.js';
 import type { ProbeStep, RepairStep, Runbook, Step, StepContext } from './model.js';
@@ -197,6 +197,19 @@ export function fillFacts(text: string, facts: RunState['facts']): string {
   });
 }
 
+/**
+ * The undo with the names the repair acts on: `<redis container>` and `<network>` are known once the
+ * actions are built, so the card shows the command to type, one per network connected.
+ */
+export function undoText(undo: string, actions: readonly Action[], target: RunState['target']): string {
+  let out = undo;
+  if (target.redis.container) out = out.split('<redis container>').join(target.redis.container);
+  const nets = actions.flatMap((a) => (a.kind === 'network-connect' ? [a.network] : []));
+  if (out.includes('<network>') && nets.length > 0)
+    out = nets.map((n) => out.split('<network>').join(n)).join('; ');
+  return out;
+}
+
 export function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
   if (repair.targetKinds && !repair.targetKinds.includes(f.s.target.kind)) {
     finish(
@@ -231,7 +244,7 @@ export function requestApproval(f: Flow, gateId: string, repair: RepairStep) {
     actions,
     commands: actions.map((a) => renderAction(a, f.s.target)),
     verify: repair.verify.map((v) => stepOf(f.rb, v)?.title ?? v),
-    ...(repair.undo ? { undo: fillFacts(repair.undo, f.s.facts) } : {}),
+    ...(repair.undo ? { undo: undoText(fillFacts(repair.undo, f.s.facts), actions, f.s.target) } : {}),
     ...(f.s.cause ? { cause: f.s.cause } : {}),
     ...alsoFound(f),
     ...(blindSpots(f.s).length > 0 ? { unread: blindSpots(f.s) } : {}),

@@ -130,6 +130,8 @@ function onStepResult(
     };
     if (noAnswer) run.unread = f.redact(whyNoAnswer(result));
     else if (check.unread && !check.passed) run.unread = f.redact(check.unread);
+    // Read after the fix, these replace what the diagnosis saw: a follow-up acts only on what is still so.
+    else if (check.facts && !check.pending) Object.assign(f.s.facts, check.facts);
   }
   run.status = 'done';
   run.finishedAt = f.at;

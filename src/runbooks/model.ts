@@ -48,6 +48,8 @@ export interface Check {
   otherFault?: string;
   /** The check was refused or could not run (NOPERM, a replica refusing the write): why. */
   unread?: string;
+  /** What the check read of the target after the repair: a follow-up repair is built from these. */
+  facts?: Facts;
 }
 
 /** null: the step cannot be built from what is known (a fact it needs is missing); it is skipped. */

@@ -68,7 +68,7 @@ describe('the demo in a real browser', () => {
     await card.locator('button', { hasText: 'Approve' }).click();
 
     await page.locator('.msg', { hasText: 'Resolved' }).first().waitFor({ timeout: 90_000 });
-    const report = page.locator('a.file-name', { hasText: 'INC-0001' });
+    const report = page.locator('a.file-name', { hasText: 'Incident report INC-0001' });
     await report.waitFor({ timeout: 30_000 });
     // Tall enough that the channel pane shows the resolved root message and the decided card at once.
     await page.setViewportSize({ width: 1280, height: 4200 });

@@ -206,6 +206,34 @@ describe('text from a target never pings or links anyone in Slack', () => {
   });
 });
 
+describe('what a person typed, echoed back, never pings or links anyone', () => {
+  it('help, near misses and refusals show typed text and listed names escaped, and mention only approvers', async () => {
+    const w = await slackWorld(hostileRunbook(), [toyTarget]);
+    world = w;
+    const ack = async (text: string) => {
+      const r = await w.slack.slashCommand({ userId: STARTER, channelId: CHANNEL, text });
+      return String((r.json as { text?: unknown } | undefined)?.text ?? r.body);
+    };
+    const help = await ack('help');
+    expect(help).toContain('• `toy`: Toy &lt;!channel&gt;');
+    expect(help).toContain('*Targets* (1): `cache` (docker)');
+    expect(await ack(`stauts ${HOSTILE}`)).toMatch(/Did you mean `status`\?/);
+    expect(await ack('run tyo cache')).toMatch(/Did you mean `\/incident run toy cache`\?/);
+    expect(await ack(`run toy ${HOSTILE}`)).toMatch(/got \d+ arguments/);
+    expect(await ack('run toy <!channel>')).toMatch(/no target `&lt;!channel&gt;`/);
+    expect(await ack(`<@U_EVIL>${HOSTILE}`)).toMatch(/no subcommand `&lt;@U EVIL&gt;/);
+    expect(await w.store.recent(10)).toEqual([]);
+
+    await w.command('run toy cache', STARTER);
+    await w.answer('INC-0001', roundOne);
+    const refused = await w.click('INC-0001', await pending(w, 'INC-0001'), 'approve', 'U_CAROL');
+    expect(refused).toMatch(/not allowed to approve.*Ask: <@U_BOB>\./);
+    expect(stray(w.slack)).toEqual([]);
+    expect(shownEscaped(w.slack)).toContain('command_reply text');
+    expect(failures(w.slack)).toEqual([]);
+  });
+});
+
 describe('Slack limits', () => {
   it('a finding with 200 kB of output and an outcome summary of 50,000 characters still post', async () => {
     // The rejected outcome's own summary: the run's ending is that, and what it appends, or longer.
@@ -223,8 +251,8 @@ describe('Slack limits', () => {
 
     expect(failures(w.slack)).toEqual([]);
     const files = [...w.slack.store.files.values()].map((f) => f.filename);
-    expect(files).toEqual(expect.arrayContaining(['INC-0001-b-findings.txt', 'INC-0001.md']));
-    const findings = [...w.slack.store.files.values()].find((f) => f.filename === 'INC-0001-b-findings.txt');
+    expect(files).toEqual(expect.arrayContaining(['INC-0001-diagnosis-1.txt', 'INC-0001.md']));
+    const findings = [...w.slack.store.files.values()].find((f) => f.filename === 'INC-0001-diagnosis-1.txt');
     expect(findings?.content?.toString('utf8')).toContain(huge.slice(-1000));
     expect(status).toMatch(/more characters not shown/);
     expect(stray(w.slack)).toEqual([]);

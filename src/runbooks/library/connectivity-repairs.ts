@@ -56,7 +56,8 @@ export const connectivityRepairs = [
     actions: connectNetworks,
     verify: ['verify-client-ping'],
     undo: 'docker network disconnect <network> <redis container>',
-    // Connected but still unreachable: the clients may hold a stale address; restarting them is next.
+    // Connected, and a client still cannot reach Redis in the check after it (only such a client is
+    // restarted): it may hold a stale address. A client that gets PONG needs nothing more.
     onFailure: 'approve-restart-clients',
   }),
   guarded({
@@ -64,7 +65,13 @@ export const connectivityRepairs = [
     id: 'restart-clients',
     targetKinds: ['docker'],
     title: 'Restart the clients so they drop stale connections',
-    gate: { id: 'approve-restart-clients', title: 'Approve restarting the clients' },
+    // Reached only when the check after the network connect still fails for a client: a rejection
+    // ends the incident with Redis on the clients' network and those clients as they are.
+    gate: {
+      id: 'approve-restart-clients',
+      title: 'Approve restarting the clients',
+      onReject: 'clients-not-restarted',
+    },
     risk: 'medium',
     actions: restartUnreachableClients,
     verify: ['verify-client-ping'],

@@ -174,6 +174,11 @@ export const redisConnectivity: Runbook = {
     ),
     ...undecided(),
     outcome(
+      'clients-not-restarted',
+      'rejected',
+      "The network connect ran and Redis is on its clients' network; the clients were not restarted, so those the check after it found unable to reach Redis may still fail.",
+    ),
+    outcome(
       'hand-over',
       'handed-over',
       'Redis refuses writes because it cannot persist (MISCONF): handed over to redis-permissions.',

@@ -6,6 +6,7 @@ import { classifyReply } from '../analyzers/redis-reply.js';
 import { allOutput } from '../result.js';
 import { clientPlace } from './client-steps.js';
 import { verify } from './common-steps.js';
+import { clientFact } from './facts.js';
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
@@ -141,12 +142,15 @@ export const verifyClientPing = verify({
     const passed = reply.kind === 'ok' && reply.line === 'PONG';
     // The client reaches Redis, which refuses for persistence: the network fix worked.
     const otherFault = reply.kind === 'misconf' ? 'misconf' : undefined;
+    // Whether this client reaches Redis after the fix: a restart is proposed only for one that does not.
+    const reached = passed || otherFault !== undefined;
     return {
       passed,
       pending: !passed && !otherFault,
       statement: `${ctx.item}: PING → ${reply.line}`,
       evidence: [reply.line],
       ...(otherFault ? { otherFault } : {}),
+      ...(ctx.item ? { facts: { [clientFact(ctx.item, 'reachable')]: reached } } : {}),
     };
   },
   timeoutMs: T,
