@@ -35,17 +35,19 @@ export interface LogPattern {
 }
 
 /** The strerror text after the line's last ": ", without Redis's trailing "." or ". Exiting..." */
-const reasonOf = (m: RegExpExecArray): string =>
-  m[0].slice(m[0].lastIndexOf(': ') + 2).replace(/\.(?: Exiting\.(?:\.\.)?)?$/, '');
+const reasonOf = (m: RegExpExecArray): string => {
+  const at = m[0].lastIndexOf(': ');
+  return at < 0 ? '' : m[0].slice(at + 2).replace(/\.(?: Exiting\.(?:\.\.)?)?$/, '');
+};
 
 type Family = 'rdb' | 'aof';
 
 // strerror texts, glibc and musl (EACCES, ENOSPC, EDQUOT, EROFS).
 function byReason(family: Family, reason: string): LogCode {
-  if (/Permission denied/.test(reason))
+  if (/Permission denied/i.test(reason))
     return family === 'rdb' ? 'rdb-permission-denied' : 'aof-permission-denied';
-  if (/No space left on device|Disk quota exceeded|Quota exceeded/.test(reason)) return 'disk-full';
-  if (/Read-only file system/.test(reason)) return 'read-only-fs';
+  if (/No space left on device|Disk quota exceeded|Quota exceeded/i.test(reason)) return 'disk-full';
+  if (/Read-only file system/i.test(reason)) return 'read-only-fs';
   return 'persistence-error-logged';
 }
 
@@ -270,5 +272,22 @@ export const LOG_PATTERNS: readonly LogPattern[] = [
     name: 'read-only-fs-any',
     re: /Read-only file system/,
     finding: fixed('read-only-fs', 'Redis reports its filesystem is mounted read-only'),
+  },
+
+  // ---- The error monitor's four patterns (the self-healing design the AOF runbook comes from),
+  // case-insensitive and last: a line none of Redis's own wordings above names, such as a wrapper's
+  // message or an aggregator's lowercased copy, still counts.
+  // To the end of the line, so that the reason, when there is one, decides the code.
+  persistence('aof-dir-any-case', 'aof', aofWrite, /can't open or create append-only dir.*$/i),
+  {
+    name: 'appendonlydir-denied-any',
+    re: /appendonlydir.*permission denied/i,
+    finding: fixed('aof-permission-denied', `Redis cannot ${aofWrite} in appendonlydir: Permission denied`),
+  },
+  persistence('aof-create-any-case', 'aof', aofWrite, /can't create\/write to append only file.*$/i),
+  {
+    name: 'redis-denied-any',
+    re: /redis.*permission denied/i,
+    finding: fixed('persistence-error-logged', 'Redis logged a "Permission denied" error'),
   },
 ];
