@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderAction } from '../../src/runbooks/action.js';
 import { parseAccount, parseUnitShow, sudoRefusal } from '../../src/runbooks/analyzers/systemd-unit.js';
 import type { ExecResult, Facts, StepContext, TargetView } from '../../src/runbooks/index.js';
-import { serviceUserFix } from '../../src/runbooks/library/permission-service-repair.js';
+import { serviceUserFix, verifyLastSave } from '../../src/runbooks/library/permission-service-repair.js';
 import { analyzeServiceUser, serviceUndo } from '../../src/runbooks/library/permission-service-steps.js';
 import { loadRehearsal, replayRehearsal } from '../support/rehearsal-fixture.js';
 
@@ -212,5 +212,26 @@ describe('seed 003 replayed, and the directory repair where it is right', () => 
     expect(Object.values(state.approvals)[0]?.commands).toEqual([
       expect.stringMatching(/^ssh \S+ -- chown -R -H 1000:1000 \/var\/lib\/redis$/),
     ]);
+  });
+});
+
+describe('seed 003: LASTSAVE after the repair', () => {
+  const check = (facts: Facts, lines: string[]) =>
+    verifyLastSave.check(res(`# Persistence\r\n${lines.join('\r\n')}\r\n`), ctx(facts));
+
+  it('passes only once it moved past the value diagnosis read', () => {
+    const facts = { ...seedFacts, 'persistence.lastSave': 1_800_000_000 };
+    expect(check(facts, ['rdb_last_save_time:1800000000', 'rdb_saves:1']).passed).toBe(false);
+    expect(check(facts, ['rdb_last_save_time:1800000009', 'rdb_saves:1']).passed).toBe(true);
+    expect(check(facts, ['rdb_last_save_time:1800000009', 'rdb_saves:0']).passed).toBe(false);
+  });
+
+  it('without the diagnosis reading, only a save counted since the restart passes it', () => {
+    const { 'persistence.lastSave': _, ...facts } = { ...seedFacts, 'persistence.lastSave': 0 };
+    expect(check(facts, ['rdb_last_save_time:1800000009']).passed).toBe(false);
+    expect(check(facts, ['rdb_last_save_time:1800000009', 'rdb_saves:0']).passed).toBe(false);
+    const r = check(facts, ['rdb_last_save_time:1800000009', 'rdb_saves:2']);
+    expect(r.passed).toBe(true);
+    expect(r.statement).toBe('LASTSAVE 1800000009, after unread in diagnosis');
   });
 });
