@@ -46,8 +46,9 @@ export function pump(f: Flow) {
     return;
   }
   // One that failed only because of another fault verifies this repair; the recheck finds that fault.
-  const failed = runs.filter((r) => !r.check?.passed && !r.check?.otherFault);
-  const other = runs.filter((r) => !r.check?.passed && r.check?.otherFault);
+  // A check skipped as not applicable (no client declares a health check) neither passes nor fails.
+  const failed = ran.filter((r) => !r.check?.passed && !r.check?.otherFault);
+  const other = ran.filter((r) => !r.check?.passed && r.check?.otherFault);
   const passed = failed.length === 0;
   repairRun.verified = passed;
   const aside =
@@ -56,7 +57,7 @@ export function pump(f: Flow) {
     f,
     'verified',
     passed
-      ? `Verification passed (${runs.length - other.length} of ${runs.length} checks${aside})`
+      ? `Verification passed (${ran.length - other.length} of ${ran.length} checks${aside})`
       : `Verification failed: ${failed.map((r) => r.title).join(', ')}`,
     { step: repairRun.key },
   );

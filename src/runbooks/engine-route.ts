@@ -37,7 +37,11 @@ function readForHealth(f: Flow, id: string): boolean {
   return runs.every((r) =>
     r.status === 'skipped'
       ? r.unread === undefined &&
-        (step.when === undefined || shapeOnly(step.when) || r.skippedBecause === NO_CLIENTS)
+        (step.when === undefined ||
+          shapeOnly(step.when) ||
+          // Not applicable by what was read (AOF off: no AOF dir to look at); an unknown stays unread.
+          evaluate(step.when, scopeOf(f)) === false ||
+          r.skippedBecause === NO_CLIENTS)
       : r.status === 'done' && r.unread === undefined,
   );
 }

@@ -35,6 +35,14 @@ export const EXPECTATIONS: readonly Expectation[] = [
     status: 'awaiting-approval',
   },
   {
+    scenario: 'aof-rewrite-denied',
+    runbook: 'redis-permissions',
+    cause: 'aof-dir-owner',
+    approval: 'approve-chown-aof',
+    commands: [/^docker exec -u root \S+ chown -R -H 999:999 \/data\/appendonlydir$/],
+    status: 'awaiting-approval',
+  },
+  {
     scenario: 'service-user-mismatch',
     runbook: 'redis-permissions',
     cause: 'service-user',

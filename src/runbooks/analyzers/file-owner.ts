@@ -50,3 +50,15 @@ export function writeAccess(
 }
 
 export const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+
+/** One `stat -c '%u %g %a %U %G %n'` line per path, in order; lines that are not one are dropped. */
+export const parseStats = (stdout: string): FileOwner[] =>
+  stdout.split('\n').flatMap((line) => parseStat(line) ?? []);
+
+/** Whether uid:gid may open the file for writing, by the one class of its mode that applies. */
+export function fileWritable(file: FileOwner, uid: number, gid: number, groups: readonly number[] = []) {
+  if (uid === 0) return true;
+  if (uid === file.uid) return (file.mode & 0o200) !== 0;
+  if (gid === file.gid || groups.includes(file.gid)) return (file.mode & 0o020) !== 0;
+  return (file.mode & 0o002) !== 0;
+}

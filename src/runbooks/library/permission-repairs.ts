@@ -24,6 +24,8 @@ function ownershipFix(ctx: StepContext): Action[] | null {
 }
 
 const chownUndo = 'chown -R {dir.uid}:{dir.gid} {dir.path} (the owner it had before)';
+// Whenever AOF is on (skipped otherwise): a rewrite of our own must succeed too.
+const aofChecks = ['verify-bgrewriteaof', 'verify-aof-status'];
 const stillUnwritable = { step: 'data-dir', findings: ['owner-mismatch', 'no-write-bit'] };
 const repairDefaults = {
   risk: 'low' as const,
@@ -41,8 +43,8 @@ export const permissionRepairs = [
     gate: { id: 'approve-chown-running', title: 'Approve the ownership fix' },
     precondition: stillUnwritable,
     actions: ownershipFix,
-    verify: ['verify-bgsave', 'verify-save-status', 'verify-write'],
-    onFailure: 'approve-fallback',
+    verify: ['verify-bgsave', 'verify-save-status', ...aofChecks, 'verify-write'],
+    onFailure: 'choose-fallback',
   }),
   guarded({
     ...repairDefaults,
@@ -57,7 +59,14 @@ export const permissionRepairs = [
       const fix = ownershipFix(ctx);
       return fix && [...fix, { kind: 'start', place: redis }];
     },
-    verify: ['verify-running', 'verify-ping', 'verify-bgsave', 'verify-save-status', 'verify-write'],
+    verify: [
+      'verify-running',
+      'verify-ping',
+      'verify-bgsave',
+      'verify-save-status',
+      ...aofChecks,
+      'verify-write',
+    ],
     onFailure: 'escalate-repair-failed',
   }),
   guarded({
@@ -68,8 +77,8 @@ export const permissionRepairs = [
     gate: { id: 'approve-chown-host', title: 'Approve the ownership fix over SSH' },
     precondition: stillUnwritable,
     actions: ownershipFix,
-    verify: ['verify-ping', 'verify-bgsave', 'verify-save-status', 'verify-write'],
-    onFailure: 'approve-fallback',
+    verify: ['verify-ping', 'verify-bgsave', 'verify-save-status', ...aofChecks, 'verify-write'],
+    onFailure: 'choose-fallback',
   }),
   guarded({
     ...repairDefaults,

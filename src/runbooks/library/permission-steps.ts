@@ -70,12 +70,24 @@ export const configStep = diagnose({
         ...(SAFE_PATH.test(dir) ? { 'redis.dir': dir } : {}),
         ...(SAFE_PATH.test(cfg.get('logfile') ?? '') ? { 'redis.logfile': cfg.get('logfile') ?? '' } : {}),
         'redis.appendonly': cfg.get('appendonly') ?? '',
+        ...aofPathFact(dir, cfg),
       },
     };
   },
   emits: ['config', 'stop-writes-on', 'data-dir-differs', 'persistence-off'],
   timeoutMs: T,
 });
+
+// Where the AOF lives while it is on: appendonlydir (7.0+, `appenddirname`) or the one file before.
+function aofPathFact(dir: string, cfg: Map<string, string>): Facts {
+  const name = cfg.get('appenddirname') ?? cfg.get('appendfilename');
+  if (cfg.get('appendonly') !== 'yes' || name === undefined || !SAFE_NAME.test(name) || !SAFE_PATH.test(dir))
+    return {};
+  return {
+    'redis.aofPath': `${dir.replace(/\/+$/, '')}/${name}`,
+    'redis.aofIsDir': cfg.has('appenddirname'),
+  };
+}
 
 function ownerFacts(uid: number, gid: number, user: string, groups: readonly number[]): Facts {
   return {

@@ -101,9 +101,24 @@ export const permissionCauses: Record<string, Cause> = {
     evidence: ['maxmemory-reached'],
     prevention: ['Alert at 80% of maxmemory.'],
   },
+  'aof-dir-owner': {
+    title: 'The AOF directory (or files in it) is owned by another user than the one Redis runs as',
+    evidence: [
+      'aof-dir-unwritable',
+      'aof-rewrite-failing',
+      'aof-write-failing',
+      'aof-permission-denied',
+      'data-dir-ok',
+      'redis-user',
+    ],
+    prevention: [
+      ...ownershipPrevention,
+      'Track aof_last_write_status and aof_last_bgrewrite_status (redis_exporter exports both) and alert on err: a running Redis keeps writing to its open AOF file, so only the rewrite and the next start show the fault (seed 001).',
+    ],
+  },
   'latent-dir': {
     title: 'The data directory is not writable by Redis, but persistence does not fail now',
-    evidence: ['owner-mismatch', 'no-write-bit', 'persistence-off', 'persistence-ok'],
+    evidence: ['owner-mismatch', 'no-write-bit', 'aof-dir-unwritable', 'persistence-off', 'persistence-ok'],
     prevention: ownershipPrevention,
   },
   'persistence-unexplained': {

@@ -1,8 +1,11 @@
 import type { Condition, Runbook } from '../model.js';
+import { aofRepairs } from './aof-repairs.js';
+import { aofDirStep, verifyAofOff, verifyAofStatus, verifyBgrewriteaof } from './aof-steps.js';
 import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
 import { memoryStep } from './connectivity-steps.js';
 import { diskStep } from './disk-step.js';
 import { notServingBranches } from './not-serving.js';
+import { permissionEndings } from './permission-endings.js';
 import { permissionRepairs as repairs } from './permission-repairs.js';
 import {
   serviceUserRepair,
@@ -25,7 +28,9 @@ const f = (finding: string): Condition => ({ finding });
 // Persistence is failing now. For a Redis that runs, INFO says so (a line logged earlier in the same
 // run may be from before a fix); for one that exited, its last start's log lines are all there is.
 // An unwritable dir is repaired only then; while persistence works (or is off) it is latent.
-const liveFailing: Condition = { any: ['bgsave-failing', 'aof-write-failing', 'misconf'].map(f) };
+const liveFailing: Condition = {
+  any: ['bgsave-failing', 'aof-write-failing', 'aof-rewrite-failing', 'misconf'].map(f),
+};
 const lastStartFailed = (...codes: string[]): Condition => ({
   all: [f('container-not-running'), { any: codes.map(f) }],
 });
@@ -45,6 +50,7 @@ const diagnosis = [
   processOwnerStep,
   imageUserStep,
   dataDirStep,
+  aofDirStep,
   diskStep,
   serviceUnitStep,
   serviceFilesStep,
@@ -58,7 +64,9 @@ const ssh: Condition = { targetKind: 'ssh' };
 // Seed 003: Redis runs as another user than its service's: the fix goes on the unit, not the dir.
 const serviceCause = f('service-runs-as-other');
 const notTheService: Condition = { not: { any: [serviceCause, f('service-user-missing')] } };
-const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
+// Seed 001 on a running Redis: the data dir is fine, appendonlydir (or its files) is not.
+const aofDirFault = f('aof-dir-unwritable');
+const anyDirFault: Condition = { any: [dirFault, aofDirFault] };
 
 export const redisPermissions: Runbook = {
   id: 'redis-permissions',
@@ -80,6 +88,10 @@ export const redisPermissions: Runbook = {
     'dir.uid': 1001,
     'dir.gid': 1001,
     'dir.mode': 0o755,
+    'redis.aofPath': '/data/appendonlydir',
+    'redis.aofIsDir': true,
+    'aof.path': '/data/appendonlydir',
+    'aof.mode': 0o755,
   },
   steps: [
     ...diagnosis,
@@ -140,6 +152,19 @@ export const redisPermissions: Runbook = {
           to: 'approve-chown-host',
           cause: 'no-write-bit',
         },
+        {
+          when: {
+            all: [
+              aofDirFault,
+              liveFailing,
+              { not: dirFault },
+              { not: f('container-not-running') },
+              notTheService,
+            ],
+          },
+          to: 'approve-chown-aof',
+          cause: 'aof-dir-owner',
+        },
         // Exited with no persistence error at its last start: starting it is the other runbook's repair.
         {
           when: { all: [f('container-not-running'), { not: persistenceFailing }] },
@@ -166,24 +191,28 @@ export const redisPermissions: Runbook = {
                   ),
                 ],
               },
-              { not: dirFault },
+              { not: anyDirFault },
             ],
           },
           to: 'escalate-unexplained',
           cause: 'persistence-unexplained',
         },
-        { when: { all: [dirFault, { not: persistenceFailing }] }, to: 'latent', cause: 'latent-dir' },
+        { when: { all: [anyDirFault, { not: persistenceFailing }] }, to: 'latent', cause: 'latent-dir' },
       ],
       default: 'no-fault',
     },
     ...repairs.flat(),
     ...serviceUserRepair,
+    ...aofRepairs,
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
     verifyBgsave,
     verifySaveStatus,
     verifyWrite,
+    verifyBgrewriteaof,
+    verifyAofStatus,
+    verifyAofOff,
     verifyServiceUser,
     verifyLastSave,
     verifyDumpOwner,
@@ -199,66 +228,7 @@ export const redisPermissions: Runbook = {
       healthRestsOn,
     ),
     ...undecided(),
-    outcome(
-      'hand-over',
-      'handed-over',
-      'Redis refuses writes because it reached maxmemory (OOM): handed over to redis-connectivity.',
-      'redis-connectivity',
-    ),
-    outcome(
-      'hand-over-stopped',
-      'handed-over',
-      'The Redis container is not running, and its last start logged no persistence error, so its persistence could not be read: handed over to redis-connectivity to start it.',
-      'redis-connectivity',
-    ),
-    escalate(
-      'escalate-down',
-      'Redis does not answer PING properly on its own host, so its persistence could not be read; no automatic repair.',
-    ),
-    escalate(
-      'escalate-missing',
-      'The Redis container does not exist. Recreate it from its compose file; no automatic repair.',
-    ),
-    escalate(
-      'escalate-unresponsive',
-      'Redis does not answer on its own host (frozen, stopped with SIGSTOP, swapping or blocked by a script), so its persistence could not be read. Look at the process (state, CPU, memory) before anything else; no automatic repair.',
-    ),
-    escalate(
-      'escalate-loading',
-      'Redis is still loading its dataset; run the diagnosis again once it is done.',
-    ),
-    escalate(
-      'escalate-auth',
-      "Redis refuses the bot's credentials, so its persistence could not be read. Fix the password the targets file names; no automatic repair.",
-    ),
-    escalate(
-      'escalate-disk',
-      'The disk holding the data directory is full. Free space or grow the volume; no automatic repair.',
-    ),
-    escalate(
-      'escalate-rofs',
-      'The data directory is on a read-only filesystem. Find out why it was remounted read-only; no automatic repair.',
-    ),
-    escalate(
-      'escalate-unexplained',
-      'Persistence is failing but ownership, mode and disk look right. A person must look further.',
-    ),
-    escalate(
-      'escalate-service-unit',
-      'Redis runs as another user than its service user, but the unit running it could not be read (no systemd, or no such unit: check unit: in the targets file). Set User=/Group= of the service and give its data and log dirs to that user; no automatic repair.',
-    ),
-    escalate(
-      'escalate-no-service-user',
-      'The service user Redis should run as does not exist on the host. Create it (the redis package does) or correct serviceUser in the targets file; no automatic repair.',
-    ),
-    escalate(
-      'escalate-repair-failed',
-      'The repair did not make persistence work again. A person must take over.',
-    ),
-    escalate(
-      'mitigated',
-      'Writes are accepted again with stop-writes-on-bgsave-error no, but snapshots still fail: data is at risk until a person fixes the data directory.',
-    ),
+    ...permissionEndings,
   ],
   causes: permissionCauses,
 };

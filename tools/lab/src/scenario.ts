@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { depthScenarios } from './depth-scenarios.js';
 import { labContainers, labDocker, labNetworks, removeDockerByPrefix } from './docker.js';
 import { dockerScenarios } from './docker-scenarios.js';
 import type { LabEnv } from './env.js';
@@ -15,6 +16,7 @@ import { type LabScenario, SCENARIO_NAMES, type ScenarioDef, type ScenarioName }
 
 const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   ...dockerScenarios,
+  ...depthScenarios,
   ...hostScenarios,
   ...hardScenarios,
   ...lookalikeScenarios,

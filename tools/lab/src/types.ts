@@ -27,6 +27,7 @@ export const SCENARIO_NAMES = [
   'misconf-oom',
   'wrong-network-bgsave',
   'client-no-cli',
+  'aof-rewrite-denied',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunState } from '../../src/runbooks/index.js';
+import { type LabRun, runOnScenario } from '../support/lab-run.js';
+
+// Seeds 001 and 004 in depth, for real: diagnose through the real executors, approve, then read the
+// target itself (its files, its counters), not the bot's opinion of it.
+const approveAll = () => ({ decision: 'approve' as const, by: 'U_APPROVER' });
+
+let current: LabRun | undefined;
+afterEach(async () => {
+  await current?.executor.close();
+  await current?.scenario.teardown();
+  current = undefined;
+});
+
+const cli = async (args: string[]) => {
+  if (!current) throw new Error('no scenario');
+  const out = await current.scenario.redisCli(args);
+  return `${out.stdout}${out.stderr}`.trim();
+};
+const gates = (s: RunState) => Object.values(s.approvals).map((a) => `${a.gateId}:${a.status}`);
+
+async function settled(field: RegExp): Promise<string> {
+  let info = '';
+  for (let i = 0; i < 40 && !field.test(info); i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    info = await cli(['INFO', 'persistence']);
+  }
+  return info;
+}
+
+describe('seed depth against the real lab', () => {
+  it('aof-rewrite-denied (seed 001): appendonlydir back to 999, our own BGREWRITEAOF succeeds, AOF stays on', async () => {
+    current = await runOnScenario('aof-rewrite-denied', 'redis-permissions', { decide: approveAll });
+    expect(current.state.cause).toBe('aof-dir-owner');
+    expect(gates(current.state)).toEqual(['approve-chown-aof:approved']);
+    expect(current.state.status).toBe('resolved');
+    const verified = Object.values(current.state.steps).filter((s) => s.kind === 'verify' && s.check?.passed);
+    expect(verified.map((s) => s.stepId)).toEqual(
+      expect.arrayContaining(['verify-bgrewriteaof', 'verify-aof-status', 'verify-write']),
+    );
+    // The target itself: the files belong to Redis, and a rewrite of the test's own succeeds.
+    const run = await current.scenario.redisCli(['CONFIG', 'GET', 'appendonly']);
+    expect(run.stdout).toMatch(/appendonly\s+yes/);
+    expect(await cli(['BGREWRITEAOF'])).toMatch(/rewriting (started|scheduled)/);
+    const info = await settled(/aof_rewrite_in_progress:0[\s\S]*aof_rewrite_scheduled:0/);
+    expect(info).toMatch(/aof_last_bgrewrite_status:ok/);
+    expect(info).toMatch(/aof_last_write_status:ok/);
+    expect(await cli(['SET', 'after-repair', '1'])).toBe('OK');
+  });
+});
