@@ -59,6 +59,11 @@ const redisTarget = z
       .regex(/^\/[\w./-]*$/, 'an absolute path')
       .optional(),
     sudo: z.boolean().optional(),
+    // Seed 004: the keys of user sessions (e.g. sess:*), counted read-only with SCAN when memory is read.
+    sessionPattern: z
+      .string()
+      .regex(/^(?!-)[\w:.*?[\]{}-]{1,64}$/, 'a SCAN pattern: letters, digits and : . * ? [ ] { } - _')
+      .optional(),
   })
   .strict()
   .refine((r) => (r.docker ? 1 : 0) + (r.ssh ? 1 : 0) === 1, {
@@ -133,6 +138,7 @@ export const targetViewSchema = z.object({
     unit: z.string().optional(),
     logDir: z.string().optional(),
     sudo: z.boolean().optional(),
+    sessionPattern: z.string().optional(),
   }),
   clients: z.array(z.object({ name: z.string(), container: z.string() })),
 });
@@ -157,6 +163,7 @@ export function viewOfTarget(name: string, t: TargetConfig): TargetView {
       ...(t.redis.ssh ? { unit: t.redis.unit ?? DEFAULT_UNIT } : {}),
       ...(t.redis.logDir ? { logDir: t.redis.logDir } : {}),
       ...(t.redis.sudo ? { sudo: true } : {}),
+      ...(t.redis.sessionPattern ? { sessionPattern: t.redis.sessionPattern } : {}),
     },
     clients: t.clients.map((c) => ({ name: c.name ?? c.docker.container, container: c.docker.container })),
   };

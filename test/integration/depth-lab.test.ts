@@ -48,4 +48,32 @@ describe('seed depth against the real lab', () => {
     expect(info).toMatch(/aof_last_write_status:ok/);
     expect(await cli(['SET', 'after-repair', '1'])).toBe('OK');
   });
+
+  it('volatile-lru-full (seed 004): the raise on the card is applied, writes accepted, every key kept', async () => {
+    current = await runOnScenario('volatile-lru-full', 'redis-connectivity', { decide: approveAll });
+    expect(current.state.cause).toBe('maxmemory');
+    expect(current.state.status).toBe('resolved');
+    const card = Object.values(current.state.approvals)[0]?.commands[0] ?? '';
+    const raised = Number(/maxmemory (\d+)mb$/.exec(card)?.[1]);
+    expect(await cli(['CONFIG', 'GET', 'maxmemory'])).toContain(String(raised * 1024 * 1024));
+    expect(await cli(['SET', 'after-repair', 'x'])).toBe('OK');
+    expect(await cli(['EXISTS', 'sess:1', 'sess:25'])).toBe('2');
+  });
+
+  it('volatile-lru-full (seed 004): the raise rejected, the policy switch is offered next, then applied and verified', async () => {
+    const decide = (a: { gateId: string }) => ({
+      decision: a.gateId === 'approve-maxmemory' ? ('reject' as const) : ('approve' as const),
+      by: 'U_APPROVER',
+    });
+    current = await runOnScenario('volatile-lru-full', 'redis-connectivity', { decide });
+    expect(gates(current.state)).toEqual(['approve-maxmemory:rejected', 'approve-policy-switch:approved']);
+    const sw = Object.values(current.state.approvals)[1];
+    expect(sw?.risk).toBe('high');
+    expect(sw?.commands).toEqual([expect.stringMatching(/CONFIG SET maxmemory-policy allkeys-lru$/)]);
+    expect(sw?.undo).toMatch(/CONFIG SET maxmemory-policy volatile-lru/);
+    expect(current.state.status).toBe('resolved');
+    expect(await cli(['CONFIG', 'GET', 'maxmemory-policy'])).toMatch(/allkeys-lru/);
+    expect(await cli(['CONFIG', 'GET', 'maxmemory'])).toContain(String(2 * 1024 * 1024));
+    expect(await cli(['SET', 'after-repair', 'x'])).toBe('OK');
+  });
 });

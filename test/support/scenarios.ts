@@ -43,6 +43,14 @@ export const EXPECTATIONS: readonly Expectation[] = [
     status: 'awaiting-approval',
   },
   {
+    scenario: 'volatile-lru-full',
+    runbook: 'redis-connectivity',
+    cause: 'maxmemory',
+    approval: 'approve-maxmemory',
+    commands: [/^docker exec \S+ redis-cli -h 127\.0\.0\.1 -p 6379 CONFIG SET maxmemory \d+mb$/],
+    status: 'awaiting-approval',
+  },
+  {
     scenario: 'service-user-mismatch',
     runbook: 'redis-permissions',
     cause: 'service-user',

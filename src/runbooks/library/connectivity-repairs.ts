@@ -80,7 +80,12 @@ export const connectivityRepairs = [
     ...base,
     id: 'raise-maxmemory',
     title: 'Raise maxmemory',
-    gate: { id: 'approve-maxmemory', title: 'Approve raising maxmemory' },
+    // Rejected: the policy switch is offered next when the evidence says the policy cannot evict.
+    gate: {
+      id: 'approve-maxmemory',
+      title: 'Approve raising maxmemory',
+      onReject: 'after-maxmemory-rejected',
+    },
     precondition: { step: 'info-memory', findings: ['maxmemory-reached'] },
     risk: 'medium',
     actions: (ctx) => {

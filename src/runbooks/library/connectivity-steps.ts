@@ -1,76 +1,12 @@
-import { formatBytes, infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
+import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
 import { classifyReply } from '../analyzers/redis-reply.js';
-import type { Finding } from '../model.js';
 import { CUT, couldNotRun, diagnose, readInfo } from './common-steps.js';
+
+export { memoryStep } from './memory-step.js';
 
 const redis = { at: 'redis' } as const;
 const T = 15_000;
 const running = { not: { finding: 'container-not-running' } } as const;
-export const memoryStep = diagnose({
-  id: 'info-memory',
-  title: 'INFO memory',
-  needs: ['container'],
-  when: running,
-  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'memory'] }),
-  analyze: (r) => {
-    if (r.truncated) return couldNotRun('read INFO memory', r, CUT);
-    const info = parseInfo(r.stdout);
-    const used = infoNumber(info, 'used_memory');
-    const max = infoNumber(info, 'maxmemory');
-    if (used === undefined || max === undefined) return couldNotRun('read INFO memory', r);
-    const policy = info.get('maxmemory_policy') ?? '?';
-    const ev = ['used_memory', 'used_memory_human', 'maxmemory', 'maxmemory_human', 'maxmemory_policy'].map(
-      (f) => infoLine(info, f),
-    );
-    if (max === 0)
-      return {
-        findings: [
-          {
-            code: 'memory-ok',
-            severity: 'ok',
-            statement: `${formatBytes(used)} used, no maxmemory limit`,
-            evidence: ev,
-          },
-        ],
-      };
-    const ratio = used / max;
-    const pct = Math.round(ratio * 100);
-    // With noeviction Redis refuses writes once it is at the limit; other policies evict instead.
-    if (ratio >= 0.95 && policy === 'noeviction') {
-      const mib = 1024 * 1024;
-      const proposed = Math.ceil(Math.max(max * 2, used * 1.5) / mib);
-      return {
-        findings: [
-          {
-            code: 'maxmemory-reached',
-            severity: 'critical',
-            statement: `Memory is at the limit: ${formatBytes(used)} of ${formatBytes(max)} (${pct}%), policy noeviction, so writes are refused with OOM`,
-            evidence: ev,
-          },
-        ],
-        facts: { 'memory.used': used, 'memory.max': max, 'memory.proposed': `${proposed}mb` },
-      };
-    }
-    const f: Finding =
-      ratio >= 0.8
-        ? {
-            code: 'memory-high',
-            severity: 'warning',
-            statement: `Memory at ${pct}% of maxmemory (${formatBytes(used)} of ${formatBytes(max)}, ${policy})`,
-            evidence: ev,
-          }
-        : {
-            code: 'memory-ok',
-            severity: 'ok',
-            statement: `Memory at ${pct}% of maxmemory (${policy})`,
-            evidence: ev,
-          };
-    return { findings: [f], facts: { 'memory.used': used, 'memory.max': max } };
-  },
-  emits: ['maxmemory-reached', 'memory-high', 'memory-ok'],
-  timeoutMs: T,
-});
-
 export const clientsStep = diagnose({
   id: 'info-clients',
   title: 'INFO clients',

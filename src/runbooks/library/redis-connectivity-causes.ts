@@ -67,8 +67,8 @@ export const connectivityCauses: Record<string, Cause> = {
     ],
   },
   maxmemory: {
-    title: 'Redis reached maxmemory with noeviction and refuses writes',
-    evidence: ['maxmemory-reached', 'oom-logged'],
+    title: 'Redis reached maxmemory and its policy has nothing it may evict, so it refuses writes',
+    evidence: ['maxmemory-reached', 'oom-logged', 'session-keys'],
     prevention: [
       'Alert at 80% of maxmemory.',
       'Choose maxmemory-policy for the workload (allkeys-lru for caches).',

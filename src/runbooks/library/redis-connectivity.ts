@@ -4,6 +4,8 @@ import { containerStep, logsStep, persistenceStep, serverStep } from './common-s
 import { connectivityRepairs as repairs } from './connectivity-repairs.js';
 import { clientsStep, memoryStep, replicationStep } from './connectivity-steps.js';
 import { clientFact } from './facts.js';
+import { memoryRepairs, verifyPolicy } from './memory-repairs.js';
+import { sessionKeysStep } from './memory-step.js';
 import { notServingBranches } from './not-serving.js';
 import { pingStep } from './ping-step.js';
 import { connectivityCauses } from './redis-connectivity-causes.js';
@@ -24,6 +26,7 @@ const diagnosis = [
   serverStep,
   persistenceStep,
   memoryStep,
+  sessionKeysStep,
   clientsStep,
   replicationStep,
   clientPingStep,
@@ -65,6 +68,9 @@ export const redisConnectivity: Runbook = {
     [clientFact('<client>', 'reachable')]: false,
     'memory.max': 2097152,
     'memory.proposed': '9mb',
+    'memory.policy': 'volatile-lru',
+    'memory.policySwitch': 'allkeys-lru',
+    'memory.sessionPattern': 'sess:*',
     'clients.holder': '<client>',
   },
   steps: [
@@ -159,11 +165,13 @@ export const redisConnectivity: Runbook = {
       default: 'no-fault',
     },
     ...repairs.flat(),
+    ...memoryRepairs,
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
     verifyClientPing,
     verifyMemory,
+    verifyPolicy,
     verifyWriteMemory,
     verifyClients,
     outcome('resolved', 'resolved', 'Redis is reachable again and the checks pass.'),

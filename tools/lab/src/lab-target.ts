@@ -22,6 +22,7 @@ export interface LabTarget {
     logDir?: string;
     unit?: string;
     sudo?: boolean;
+    sessionPattern?: string;
   };
   clients: { name?: string; docker: { container: string } }[];
 }

@@ -28,6 +28,7 @@ export const SCENARIO_NAMES = [
   'wrong-network-bgsave',
   'client-no-cli',
   'aof-rewrite-denied',
+  'volatile-lru-full',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
