@@ -76,4 +76,15 @@ describe('seed depth against the real lab', () => {
     expect(await cli(['CONFIG', 'GET', 'maxmemory'])).toContain(String(2 * 1024 * 1024));
     expect(await cli(['SET', 'after-repair', 'x'])).toBe('OK');
   });
+
+  it('pubsub-leak (seed 004): the idle subscribers are found by address without netstat, closed by ID, connections back under the limit', async () => {
+    current = await runOnScenario('pubsub-leak', 'redis-connectivity', { decide: approveAll });
+    expect(current.state.cause).toBe('pubsub-leak');
+    expect(gates(current.state)).toEqual(['approve-kill-pubsub:approved']);
+    expect(current.state.status).toBe('resolved');
+    const list = await cli(['CLIENT', 'LIST']);
+    expect(list).not.toMatch(/flags=P/);
+    const connected = Number(/connected_clients:(\d+)/.exec(await cli(['INFO', 'clients']))?.[1]);
+    expect(connected).toBeLessThan(8);
+  });
 });

@@ -51,6 +51,17 @@ export const EXPECTATIONS: readonly Expectation[] = [
     status: 'awaiting-approval',
   },
   {
+    scenario: 'pubsub-leak',
+    runbook: 'redis-connectivity',
+    cause: 'pubsub-leak',
+    approval: 'approve-kill-pubsub',
+    commands: Array.from(
+      { length: 8 },
+      () => /^docker exec \S+ redis-cli -h 127\.0\.0\.1 -p 6379 CLIENT KILL ID \d+$/,
+    ),
+    status: 'awaiting-approval',
+  },
+  {
     scenario: 'service-user-mismatch',
     runbook: 'redis-permissions',
     cause: 'service-user',

@@ -1,7 +1,7 @@
 import { parseInspect } from '../analyzers/container-inspect.js';
+import { joinEndpoint, parseProcNetTcp } from '../analyzers/proc-net-tcp.js';
 import { classifyReply } from '../analyzers/redis-reply.js';
 import type { Analysis, Finding, StepContext } from '../model.js';
-import type { ExecResult } from '../result.js';
 import { couldNotRun, diagnose } from './common-steps.js';
 import { clientFact, list, num, SAFE_NAME } from './facts.js';
 import { notServing } from './ping-step.js';
@@ -178,45 +178,47 @@ export const clientNetworkStep = diagnose({
   timeoutMs: T,
 });
 
-function countConnections(r: ExecResult, port: number): number | undefined {
-  if (r.exitCode !== 0) return undefined;
-  // netstat -tn columns: Proto Recv-Q Send-Q Local-Address Foreign-Address State
-  return r.stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((cols) => cols[5] === 'ESTABLISHED' && (cols[4] ?? '').endsWith(`:${port}`)).length;
-}
+// The kernel's own tables, so no netstat or ss is needed in the client image (seed 004).
+const READ_TCP = 'cat /proc/net/tcp; cat /proc/net/tcp6 2>/dev/null; exit 0';
+const ENDPOINT = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):\d{1,5}$/;
 
 export const clientConnectionsStep = diagnose({
   id: 'client-connections',
-  title: 'Connections each client holds to Redis',
+  title: 'Connections each client holds to Redis (/proc/net/tcp)',
   needs: ['ping', 'info-clients'],
-  when: { finding: 'clients-exhausted' },
+  when: { any: [{ finding: 'clients-exhausted' }, { finding: 'clients-high' }] },
   forEach: 'client',
   action: (ctx) => {
     const place = clientPlace(ctx);
-    return place && { kind: 'exec', place, argv: ['netstat', '-tn'] };
+    return place && { kind: 'exec', place, argv: ['sh', '-c', READ_TCP] };
   },
   analyze: (r, ctx) => {
     const c = ctx.item ?? '?';
-    const n = countConnections(r, ctx.target.redis.port);
-    if (n === undefined) return couldNotRun(`count the connections held by ${c}`, r);
+    const port = ctx.target.redis.port;
+    const all = r.exitCode === 0 && !r.truncated ? parseProcNetTcp(r.stdout) : undefined;
+    if (all === undefined) return couldNotRun(`count the connections held by ${c}`, r);
+    const mine = all.filter((t) => t.remotePort === port);
+    const n = mine.length;
     const best = num(ctx.facts, 'clients.holderCount') ?? 0;
-    const lines = r.stdout
-      .split('\n')
-      .filter((l) => l.includes(`:${ctx.target.redis.port}`))
-      .slice(0, 3);
+    // The client's side of each connection: what Redis's CLIENT LIST shows as addr.
+    const endpoints = mine.map((t) => joinEndpoint(t.local, t.localPort)).filter((e) => ENDPOINT.test(e));
+    const shown = mine
+      .slice(0, 3)
+      .map(
+        (t) => `${joinEndpoint(t.local, t.localPort)} → ${joinEndpoint(t.remote, t.remotePort)} ESTABLISHED`,
+      );
     return {
       findings: [
         {
           code: 'client-connections',
           severity: n > 0 ? 'warning' : 'info',
           statement: `${c} holds ${n} connections to Redis`,
-          evidence: lines,
+          evidence: [...shown, ...(n > 3 ? [`… ${n - 3} more`] : [])],
         },
       ],
       facts: {
         [clientFact(c, 'connections')]: n,
+        [clientFact(c, 'endpoints')]: endpoints.slice(0, 500),
         ...(n > best ? { 'clients.holder': c, 'clients.holderCount': n } : {}),
       },
     };

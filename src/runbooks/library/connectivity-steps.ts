@@ -1,5 +1,6 @@
 import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
 import { classifyReply } from '../analyzers/redis-reply.js';
+import type { Finding } from '../model.js';
 import { CUT, couldNotRun, diagnose, readInfo } from './common-steps.js';
 
 export { memoryStep } from './memory-step.js';
@@ -37,26 +38,34 @@ export const clientsStep = diagnose({
       infoLine(info, 'blocked_clients'),
     ];
     const exhausted = max !== undefined && connected >= max;
+    // Near the limit: who holds the connections is worth a look before new clients are refused.
+    const high = !exhausted && max !== undefined && max > 0 && connected >= max * 0.8;
+    const finding: Finding = exhausted
+      ? {
+          code: 'clients-exhausted',
+          severity: 'critical',
+          statement: `${connected} of ${max} client connections in use`,
+          evidence: ev,
+        }
+      : high
+        ? {
+            code: 'clients-high',
+            severity: 'warning',
+            statement: `${connected} of ${max} client connections in use (${Math.round((connected / (max ?? 1)) * 100)}%): new clients are refused once all are taken`,
+            evidence: ev,
+          }
+        : {
+            code: 'clients-ok',
+            severity: 'ok',
+            statement: `${connected} clients connected${max ? ` of ${max} allowed` : ''}`,
+            evidence: ev,
+          };
     return {
-      findings: [
-        exhausted
-          ? {
-              code: 'clients-exhausted',
-              severity: 'critical',
-              statement: `${connected} of ${max} client connections in use`,
-              evidence: ev,
-            }
-          : {
-              code: 'clients-ok',
-              severity: 'ok',
-              statement: `${connected} clients connected${max ? ` of ${max} allowed` : ''}`,
-              evidence: ev,
-            },
-      ],
+      findings: [finding],
       facts: { 'clients.connected': connected, ...(max !== undefined ? { 'clients.max': max } : {}) },
     };
   },
-  emits: ['clients-exhausted', 'clients-ok'],
+  emits: ['clients-exhausted', 'clients-high', 'clients-ok'],
   timeoutMs: T,
 });
 

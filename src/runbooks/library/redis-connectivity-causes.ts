@@ -66,6 +66,15 @@ export const connectivityCauses: Record<string, Cause> = {
       'Give clients and server their credentials from one secret.',
     ],
   },
+  'pubsub-leak': {
+    title: 'Idle pub/sub subscribers of one client hold most of Redis’s connections',
+    evidence: ['pubsub-idle', 'clients-high', 'client-connections', 'client-list'],
+    prevention: [
+      'Open one subscriber connection per process and close it with the work that needed it; never one per request.',
+      'CONFIG SET timeout does not close pub/sub clients (Redis exempts them): bound subscribers in the client library instead, with TCP keepalive for dead peers.',
+      'Alert at 80% of maxclients (connected_clients against maxclients).',
+    ],
+  },
   maxmemory: {
     title: 'Redis reached maxmemory and its policy has nothing it may evict, so it refuses writes',
     evidence: ['maxmemory-reached', 'oom-logged', 'session-keys'],

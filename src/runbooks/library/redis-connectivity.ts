@@ -1,4 +1,5 @@
 import type { Condition, Runbook } from '../model.js';
+import { clientListStep, killPubsubRepair, verifyClientsRelieved } from './client-list.js';
 import { clientConnectionsStep, clientNetworkStep, clientPingStep } from './client-steps.js';
 import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
 import { connectivityRepairs as repairs } from './connectivity-repairs.js';
@@ -32,6 +33,7 @@ const diagnosis = [
   clientPingStep,
   clientNetworkStep,
   clientConnectionsStep,
+  clientListStep,
 ];
 
 const f = (finding: string): Condition => ({ finding });
@@ -71,6 +73,8 @@ export const redisConnectivity: Runbook = {
     'memory.policy': 'volatile-lru',
     'memory.policySwitch': 'allkeys-lru',
     'memory.sessionPattern': 'sess:*',
+    'clients.pubsubIds': ['41', '42'],
+    'clients.pubsubHolder': '<client>',
     'clients.holder': '<client>',
   },
   steps: [
@@ -136,6 +140,12 @@ export const redisConnectivity: Runbook = {
           to: 'escalate-clients',
           cause: 'clients-exhausted',
         },
+        {
+          // Not yet exhausted, so Redis still takes the commands that close them.
+          when: { all: [f('pubsub-idle'), { not: f('clients-exhausted') }] },
+          to: 'approve-kill-pubsub',
+          cause: 'pubsub-leak',
+        },
         { when: { any: [f('misconf'), f('bgsave-failing')] }, to: 'hand-over', cause: 'misconf' },
         {
           when: { any: [f('auth-refused'), f('acl-load-failed')] },
@@ -166,6 +176,7 @@ export const redisConnectivity: Runbook = {
     },
     ...repairs.flat(),
     ...memoryRepairs,
+    ...killPubsubRepair,
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
@@ -174,6 +185,7 @@ export const redisConnectivity: Runbook = {
     verifyPolicy,
     verifyWriteMemory,
     verifyClients,
+    verifyClientsRelieved,
     outcome('resolved', 'resolved', 'Redis is reachable again and the checks pass.'),
     healthy(
       'no-fault',

@@ -1,6 +1,6 @@
 // Seeds 001 and 004 in depth: faults of a Redis that keeps running, so only its own counters and
 // the files behind them show what is wrong.
-import { execIn } from './docker.js';
+import { execDetached, execIn } from './docker.js';
 import {
   dockerParts,
   fillPastMaxmemory,
@@ -60,6 +60,34 @@ async function volatileLruFull(ctx: ScenarioContext): Promise<ScenarioParts> {
   ]);
 }
 
+/**
+ * An app that opens a subscriber per request and never closes it, in an image with no netstat: 8 of
+ * 10 connections are idle pub/sub clients, which Redis's idle timeout never closes (seed 004).
+ */
+async function pubsubLeak(ctx: ScenarioContext): Promise<ScenarioParts> {
+  const d = await startDockerRedis(ctx, {
+    redisArgs: [...REDIS_BASE_ARGS, '--maxclients', '10', '--timeout', '2'],
+    clientOn: 'same',
+  });
+  await waitForReply(d, ['ping'], /PONG/);
+  const noNetstat = 'rm -f /bin/netstat /sbin/netstat /usr/bin/netstat /usr/sbin/netstat && ! which netstat';
+  const gone = await execIn(ctx.docker, d.client, ['sh', '-c', noNetstat], { user: 'root' });
+  if (gone.exitCode !== 0) throw new Error('the client still has netstat');
+  const leak =
+    'for i in 1 2 3 4 5 6 7 8; do (printf "SUBSCRIBE lab:events\\r\\n"; sleep 2147483) | nc "$1" 6379 >/dev/null & done; wait';
+  await execDetached(ctx.docker, d.client, ['sh', '-c', leak, 'leak', d.redis]);
+  const held = await waitForReply(d, ['info', 'clients'], /^connected_clients:9\b/);
+  // Past the bot's idle floor, and past `timeout 2`: still there, as the seed's fix would not expect.
+  await new Promise((r) => setTimeout(r, 6000));
+  const list = await d.cli(['client', 'list']);
+  const subs = list.stdout.split('\n').filter((l) => /flags=P/.test(l));
+  if (subs.length < 8) throw new Error(`expected 8 idle subscribers, CLIENT LIST shows ${subs.length}`);
+  return dockerParts(d, d.target(), [
+    held,
+    `${subs.length} connections with flags=P after 6 s with timeout 2`,
+  ]);
+}
+
 export const depthScenarios = {
   'aof-rewrite-denied': {
     seed: '001',
@@ -72,5 +100,11 @@ export const depthScenarios = {
     description:
       'maxmemory 2mb with volatile-lru and no key with a TTL (sessions included): nothing to evict, writes get OOM',
     setup: volatileLruFull,
+  },
+  'pubsub-leak': {
+    seed: '004',
+    description:
+      '8 of 10 connections are idle pub/sub subscribers of the app (no netstat in its image); timeout 2 does not close them',
+    setup: pubsubLeak,
   },
 } satisfies Record<string, ScenarioDef>;

@@ -29,6 +29,7 @@ export const SCENARIO_NAMES = [
   'client-no-cli',
   'aof-rewrite-denied',
   'volatile-lru-full',
+  'pubsub-leak',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
