@@ -26,6 +26,8 @@ export interface DockerExecutorOptions {
   redisPort: number;
   /** Read at each redis action so a rotated secret is picked up; undefined = no password. */
   redisPassword?: () => string | undefined;
+  /** The ACL user redis-cli authenticates as (`--user`; a name, not a secret, so argv is fine). */
+  redisUser?: string;
   /** Bytes kept per stream; the rest is dropped and the result says truncated. */
   maxOutputBytes?: number;
   /** Seconds `restart` waits for a clean stop before killing (Docker's default of 10 is long for Redis). */
@@ -92,7 +94,8 @@ export class DockerExecutor implements Executor {
         const password = this.opts.redisPassword?.();
         // redis-cli reads REDISCLI_AUTH itself: the password never appears in argv or `ps`.
         const env = password ? [`REDISCLI_AUTH=${password}`] : [];
-        const argv = ['redis-cli', '-h', host, '-p', String(this.opts.redisPort), ...action.args];
+        const user = this.opts.redisUser ? ['--user', this.opts.redisUser] : [];
+        const argv = ['redis-cli', '-h', host, '-p', String(this.opts.redisPort), ...user, ...action.args];
         return this.exec(container, argv, undefined, env, deadline);
       }
       case 'inspect': {

@@ -28,6 +28,8 @@ export interface SshExecutorOptions {
   sudo?: boolean;
   /** Read at each redis action; undefined = no password. */
   redisPassword?: () => string | undefined;
+  /** The ACL user redis-cli authenticates as (`--user`; a name, not a secret). */
+  redisUser?: string;
   maxOutputBytes?: number;
 }
 
@@ -92,7 +94,8 @@ export class SshExecutor implements Executor {
         const password = this.opts.redisPassword?.();
         // --askpass reads the password from stdin: it never appears in argv, `ps` or the environment.
         const auth = password ? ['--askpass'] : [];
-        const argv = ['redis-cli', '-h', '127.0.0.1', '-p', port, ...auth, ...action.args];
+        const user = this.opts.redisUser ? ['--user', this.opts.redisUser] : [];
+        const argv = ['redis-cli', '-h', '127.0.0.1', '-p', port, ...user, ...auth, ...action.args];
         return this.remote(ssh, argv, undefined, password ? `${password}\n` : undefined, deadline);
       }
       case 'inspect': {

@@ -54,6 +54,7 @@ export class TargetExecutor implements Executor {
         redisHost: view.redis.host,
         redisPort: target.redis.port,
         redisPassword,
+        ...(target.redis.username ? { redisUser: target.redis.username } : {}),
         maxOutputBytes: captureBytes,
       });
     }
@@ -65,6 +66,7 @@ export class TargetExecutor implements Executor {
         ...(view.redis.unit ? { unit: view.redis.unit } : {}),
         ...(target.redis.sudo ? { sudo: true } : {}),
         redisPassword,
+        ...(target.redis.username ? { redisUser: target.redis.username } : {}),
         maxOutputBytes: captureBytes,
       });
     }

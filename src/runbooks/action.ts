@@ -64,7 +64,9 @@ export function renderAction(action: Action, target: TargetView): string {
       return inPlace(action.argv, action.user);
     case 'redis': {
       const host = action.place.at === 'redis' ? '127.0.0.1' : target.redis.host;
-      return inPlace(['redis-cli', '-h', host, '-p', String(target.redis.port), ...action.args]);
+      // The ACL user is shown (a name); the password never is, it goes out of band.
+      const user = target.redis.username ? ['--user', target.redis.username] : [];
+      return inPlace(['redis-cli', '-h', host, '-p', String(target.redis.port), ...user, ...action.args]);
     }
     case 'inspect':
       return onSsh ? `ssh ${where} -- ps/stat of redis-server` : `docker inspect ${where}`;

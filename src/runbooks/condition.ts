@@ -15,6 +15,8 @@ export interface ConditionScope {
   /** Steps of this round by whether every instance was read. */
   readSteps?: ReadonlySet<string>;
   unreadSteps?: ReadonlySet<string>;
+  /** A repair of this run was verified before this look. */
+  repaired?: boolean;
 }
 
 /** Three-valued (Kleene) truth: what was read, what was read to be absent, what could not be read. */
@@ -33,6 +35,7 @@ export function evaluate(c: Condition, scope: ConditionScope): Truth {
   }
   if ('targetKind' in c) return scope.target.kind === c.targetKind;
   if ('hasClients' in c) return scope.target.clients.length > 0;
+  if ('repaired' in c) return scope.repaired === true;
   if ('read' in c) {
     if (scope.unreadSteps?.has(c.read)) return 'unknown';
     return scope.readSteps?.has(c.read) ?? false;
@@ -53,7 +56,7 @@ export function evaluate(c: Condition, scope: ConditionScope): Truth {
 
 /** True when a condition reads only the target's shape (its kind, its clients), nothing found. */
 export function shapeOnly(c: Condition): boolean {
-  if ('finding' in c || 'fact' in c || 'read' in c) return false;
+  if ('finding' in c || 'fact' in c || 'read' in c || 'repaired' in c) return false;
   if ('all' in c) return c.all.every(shapeOnly);
   if ('any' in c) return c.any.every(shapeOnly);
   if ('not' in c) return shapeOnly(c.not);
@@ -76,6 +79,7 @@ export function describeCondition(c: Condition): string {
   if ('fact' in c) return c.equals === undefined ? `fact ${c.fact} known` : `${c.fact} = ${String(c.equals)}`;
   if ('targetKind' in c) return `target is ${c.targetKind}`;
   if ('hasClients' in c) return 'target has clients';
+  if ('repaired' in c) return 'after a verified repair';
   if ('read' in c) return `${c.read} read`;
   if ('all' in c) return `(${c.all.map(describeCondition).join(' and ')})`;
   if ('any' in c) return `(${c.any.map(describeCondition).join(' or ')})`;

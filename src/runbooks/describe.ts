@@ -2,6 +2,12 @@ import { describeCondition } from './condition.js';
 import { exampleCommands } from './example.js';
 import type { ProbeStep, RepairStep, Runbook, Step } from './model.js';
 
+const FOR_EACH = {
+  client: 'once per client',
+  'health-client': 'once per client with a health check',
+  queue: 'once per queue',
+} as const;
+
 /** Each command as the step's own builder renders it for an example target of each kind. */
 function commandLines(rb: Runbook, s: ProbeStep | RepairStep): string[] {
   const rendered = exampleCommands(rb, s);
@@ -21,7 +27,7 @@ function line(s: Step, rb: Runbook): string[] {
       const extras = [
         s.needs.length ? `after ${s.needs.join(', ')}` : '',
         s.when ? `when ${describeCondition(s.when)}` : '',
-        s.forEach ? 'once per client' : '',
+        s.forEach ? FOR_EACH[s.forEach] : '',
         s.kind === 'diagnose' ? `emits ${s.emits.join(', ')}` : '',
         s.kind === 'verify' && s.retry ? `retries ${s.retry.attempts}×` : '',
       ].filter(Boolean);

@@ -2,7 +2,17 @@ import { type Action, renderAction } from './action.js';
 import type { EngineCommand } from './commands.js';
 import { type ConditionScope, evaluate } from './condition.js';
 import type { ProbeStep, RepairStep, Runbook, Step, StepContext } from './model.js';
-import { blindSpots, currentDiagnosis, diagnoseSteps, diagnosisFindings, NO_CLIENTS } from './run-queries.js';
+import {
+  blindSpots,
+  currentDiagnosis,
+  diagnoseSteps,
+  diagnosisFindings,
+  itemsOf,
+  NO_CLIENTS,
+  NO_HEALTH_CHECKS,
+  NO_QUEUES,
+  verifiedRepairs,
+} from './run-queries.js';
 import type { ApprovalRun, RunState, RunStatus, StepRun } from './state.js';
 
 /** One advance in progress: a private copy of the state and the commands it produces. */
@@ -51,6 +61,7 @@ export const scopeOf = (f: Flow): ConditionScope => ({
       .filter((r) => r.unread !== undefined)
       .map((r) => r.stepId),
   ),
+  repaired: verifiedRepairs(f.s).length > 0,
 });
 
 export const stepKey = (id: string, item: string | undefined, round: number) =>
@@ -136,8 +147,9 @@ function instantiate(f: Flow, step: ProbeStep, round: number) {
     skip(undefined, 'not applicable to what was found');
     return;
   }
-  const items = step.forEach === 'client' ? f.s.target.clients.map((c) => c.name) : [undefined];
-  if (items.length === 0) skip(undefined, NO_CLIENTS);
+  const items = itemsOf(step, f.s.target);
+  const none = { 'health-client': NO_HEALTH_CHECKS, queue: NO_QUEUES, client: NO_CLIENTS } as const;
+  if (items.length === 0) skip(undefined, none[step.forEach ?? 'client']);
   for (const item of items) {
     const action = step.action(contextFor(f.s, item));
     if (action === null) {

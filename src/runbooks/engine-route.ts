@@ -19,6 +19,8 @@ import {
   diagnosisRound,
   fixedCauses,
   NO_CLIENTS,
+  NO_HEALTH_CHECKS,
+  NO_QUEUES,
   verifiedRepairs,
 } from './run-queries.js';
 
@@ -41,7 +43,9 @@ function readForHealth(f: Flow, id: string): boolean {
           shapeOnly(step.when) ||
           // Not applicable by what was read (AOF off: no AOF dir to look at); an unknown stays unread.
           evaluate(step.when, scopeOf(f)) === false ||
-          r.skippedBecause === NO_CLIENTS)
+          r.skippedBecause === NO_CLIENTS ||
+          r.skippedBecause === NO_HEALTH_CHECKS ||
+          r.skippedBecause === NO_QUEUES)
       : r.status === 'done' && r.unread === undefined,
   );
 }

@@ -1,6 +1,7 @@
 import { type Action, renderAction } from './action.js';
 import { evaluate } from './condition.js';
 import type { ProbeStep, RepairStep, Runbook, StepContext } from './model.js';
+import { itemsOf } from './run-queries.js';
 import type { TargetView } from './target.js';
 
 // Listings render each step's commands from the very builder that makes its argv, on an example
@@ -10,7 +11,14 @@ const EXAMPLE_TARGETS: Record<TargetView['kind'], TargetView> = {
     name: '<target>',
     kind: 'docker',
     redis: { container: '<redis container>', host: '<redis host>', port: 6379, hasPassword: false },
-    clients: [{ name: '<client>', container: '<client>' }],
+    queues: { prefix: 'bull', names: ['<queue>'] },
+    clients: [
+      {
+        name: '<client>',
+        container: '<client>',
+        health: { url: 'http://<client>:8080/health', status: 200 },
+      },
+    ],
   },
   ssh: {
     name: '<target>',
@@ -49,8 +57,7 @@ export function exampleCommands(rb: Runbook, step: ProbeStep | RepairStep): Rend
   for (const kind of kindsOf(rb, step)) {
     const target = EXAMPLE_TARGETS[kind];
     const facts = { ...rb.example, ...(step.kind === 'repair' ? (step.example ?? {}) : {}) };
-    const items =
-      step.kind !== 'repair' && step.forEach === 'client' ? target.clients.map((c) => c.name) : [undefined];
+    const items = step.kind === 'repair' ? [undefined] : itemsOf(step, target);
     const actions: Action[] = [];
     for (const item of items) {
       const ctx: StepContext = item === undefined ? { target, facts } : { target, facts, item };

@@ -65,6 +65,8 @@ export type Condition =
   | { fact: string; equals?: string | number | boolean }
   | { targetKind: 'docker' | 'ssh' }
   | { hasClients: true }
+  /** A repair of this run was verified: the look after a fix, not the first one. */
+  | { repaired: true }
   /** The step ran and every instance of it was read this round (unknown while one is unread). */
   | { read: string }
   | { all: Condition[] }
@@ -80,6 +82,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .strict(),
     z.object({ targetKind: z.enum(['docker', 'ssh']) }).strict(),
     z.object({ hasClients: z.literal(true) }).strict(),
+    z.object({ repaired: z.literal(true) }).strict(),
     z.object({ read: z.string().min(1) }).strict(),
     z.object({ all: z.array(conditionSchema) }).strict(),
     z.object({ any: z.array(conditionSchema) }).strict(),
@@ -97,6 +100,9 @@ const timeoutMs = z
   .max(15 * 60_000);
 
 const base = { id: stepId, title: z.string().min(1) };
+// Once per client, per client that declares a health check, or per BullMQ queue the target names
+// (none: not applicable, which counts as read).
+const forEachSchema = z.enum(['client', 'health-client', 'queue']);
 
 // Read-only and automatic. `needs` orders steps that read facts found by others; steps with no
 // unmet needs are issued together.
@@ -105,7 +111,7 @@ export const diagnoseStepSchema = z.object({
   kind: z.literal('diagnose'),
   needs: z.array(stepId).default([]),
   when: conditionSchema.optional(),
-  forEach: z.literal('client').optional(),
+  forEach: forEachSchema.optional(),
   action: fn<ActionBuilder>('action'),
   analyze: fn<Analyzer>('analyze'),
   /** Every finding code the analyzer can emit; validation checks conditions against these. */
@@ -118,7 +124,7 @@ export const verifyStepSchema = z.object({
   kind: z.literal('verify'),
   needs: z.array(stepId).default([]),
   when: conditionSchema.optional(),
-  forEach: z.literal('client').optional(),
+  forEach: forEachSchema.optional(),
   action: fn<ActionBuilder>('action'),
   check: fn<Checker>('check'),
   timeoutMs,

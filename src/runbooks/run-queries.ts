@@ -7,6 +7,20 @@ import { TERMINAL } from './state.js';
 
 /** A per-client step on a target with no clients: skipped by the target's shape, not by a finding. */
 export const NO_CLIENTS = 'the target has no clients';
+/** A per-health-check step on a target whose clients declare none: skipped by its shape too. */
+export const NO_HEALTH_CHECKS = 'no client of the target declares a health check';
+export const NO_QUEUES = 'the target names no queues';
+
+/** The clients a probe step runs once for: all, those with a health check, or one run (no client). */
+export function itemsOf(
+  step: Pick<DiagnoseStep, 'forEach'>,
+  target: RunState['target'],
+): (string | undefined)[] {
+  if (step.forEach === 'client') return target.clients.map((c) => c.name);
+  if (step.forEach === 'health-client') return target.clients.filter((c) => c.health).map((c) => c.name);
+  if (step.forEach === 'queue') return [...(target.queues?.names ?? [])];
+  return [undefined];
+}
 
 export const diagnosisRound = (s: RunState) => s.diagnosisRound ?? 1;
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { queuesSchema, queuesViewSchema } from './bullmq-queues.js';
+import { clientHealthSchema, healthView, healthViewSchema } from './client-health.js';
 
 // The operator's targets file, validated here so every layer shares one definition. It holds no
 // secret values, only the names of the env vars and files that do.
@@ -9,6 +11,8 @@ const containerName = z
 /** A systemd unit name (without `.service`); never starts with `-`, so it cannot pass as an option. */
 export const UNIT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,127}$/;
 export const DEFAULT_UNIT = 'redis-server';
+/** An ACL user name as the targets file may give it; never starts with `-` (it follows `--user`). */
+export const ACL_USER = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,63}$/;
 
 const dockerPlace = z.object({ container: containerName }).strict();
 
@@ -32,6 +36,9 @@ const redisTarget = z
       .regex(/^[a-zA-Z0-9_.:-]+$/)
       .optional(),
     port: z.number().int().min(1).max(65535).default(6379),
+    // An ACL user (Redis 6+, seed 002): not a secret, so it may go in argv (`redis-cli --user`);
+    // its password still comes from passwordEnv, out of band.
+    username: z.string().regex(ACL_USER, 'an ACL user name: 1-64 letters, digits, _ . -').optional(),
     passwordEnv: z
       .string()
       .regex(/^[A-Z_][A-Z0-9_]*$/)
@@ -71,6 +78,11 @@ const redisTarget = z
   })
   .refine((r) => r.ssh !== undefined || (r.unit === undefined && r.sudo === undefined), {
     message: 'unit and sudo are for ssh targets',
+  })
+  // redis-cli logs in as --user only when it has a password to send: without one it would act as
+  // the default user, and every check would read someone else's view.
+  .refine((r) => r.username === undefined || r.passwordEnv !== undefined, {
+    message: 'username needs passwordEnv (redis-cli logs in as the user only with a password)',
   });
 
 const clientTarget = z
@@ -80,11 +92,18 @@ const clientTarget = z
       .regex(/^[a-zA-Z0-9_.-]+$/)
       .optional(),
     docker: dockerPlace,
+    // An HTTP health check of the application, fetched from inside this container (client-health.ts).
+    health: clientHealthSchema.optional(),
   })
   .strict();
 
 export const targetConfigSchema = z
-  .object({ redis: redisTarget, clients: z.array(clientTarget).default([]) })
+  .object({
+    redis: redisTarget,
+    clients: z.array(clientTarget).default([]),
+    // BullMQ queues the applications use (seed 004), counted read-only.
+    queues: queuesSchema.optional(),
+  })
   .strict();
 
 const targetName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase target name');
@@ -133,6 +152,7 @@ export const targetViewSchema = z.object({
     host: z.string(),
     port: z.number().int(),
     hasPassword: z.boolean(),
+    username: z.string().regex(ACL_USER).optional(),
     dataDir: z.string().optional(),
     serviceUser: z.string().optional(),
     unit: z.string().optional(),
@@ -140,7 +160,10 @@ export const targetViewSchema = z.object({
     sudo: z.boolean().optional(),
     sessionPattern: z.string().optional(),
   }),
-  clients: z.array(z.object({ name: z.string(), container: z.string() })),
+  clients: z.array(
+    z.object({ name: z.string(), container: z.string(), health: healthViewSchema.optional() }),
+  ),
+  queues: queuesViewSchema.optional(),
 });
 
 /** What the pure core knows of a target: names and shape, never credentials or key paths. */
@@ -158,6 +181,7 @@ export function viewOfTarget(name: string, t: TargetConfig): TargetView {
       host,
       port: t.redis.port,
       hasPassword: t.redis.passwordEnv !== undefined,
+      ...(t.redis.username ? { username: t.redis.username } : {}),
       ...(t.redis.dataDir ? { dataDir: t.redis.dataDir } : {}),
       ...(t.redis.serviceUser ? { serviceUser: t.redis.serviceUser } : {}),
       ...(t.redis.ssh ? { unit: t.redis.unit ?? DEFAULT_UNIT } : {}),
@@ -165,6 +189,11 @@ export function viewOfTarget(name: string, t: TargetConfig): TargetView {
       ...(t.redis.sudo ? { sudo: true } : {}),
       ...(t.redis.sessionPattern ? { sessionPattern: t.redis.sessionPattern } : {}),
     },
-    clients: t.clients.map((c) => ({ name: c.name ?? c.docker.container, container: c.docker.container })),
+    clients: t.clients.map((c) => ({
+      name: c.name ?? c.docker.container,
+      container: c.docker.container,
+      ...(c.health ? { health: healthView(c.health) } : {}),
+    })),
+    ...(t.queues ? { queues: { prefix: t.queues.prefix, names: [...t.queues.names] } } : {}),
   };
 }

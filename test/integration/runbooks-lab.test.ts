@@ -113,6 +113,10 @@ describe('runbooks against the real lab', () => {
       'maxclients',
       'auth-refused',
       'healthy',
+      // Driven in depth-lab.test.ts.
+      'aof-rewrite-denied',
+      'volatile-lru-full',
+      'pubsub-leak',
     ]);
     expect(EXPECTATIONS.filter((e) => !here.has(e.scenario))).toEqual([]);
   });

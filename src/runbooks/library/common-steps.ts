@@ -1,7 +1,8 @@
 import { parseInspect } from '../analyzers/container-inspect.js';
 import { LOG_CODES } from '../analyzers/log-patterns.js';
 import { scanLogs } from '../analyzers/log-scan.js';
-import { infoLine, infoNumber, parseInfo } from '../analyzers/redis-info.js';
+import { publishedOn } from '../analyzers/published-ports.js';
+import { infoLine, parseInfo } from '../analyzers/redis-info.js';
 import { classifyReply } from '../analyzers/redis-reply.js';
 import { sudoRefusal } from '../analyzers/systemd-unit.js';
 import type { Analysis, DiagnoseStep, Finding, StepContext, VerifyStep } from '../model.js';
@@ -121,6 +122,15 @@ export function analyzeContainer(r: ExecResult, ctx: StepContext): Analysis {
       statement: `${name}'s healthcheck reports unhealthy`,
       evidence: [state],
     });
+  const port = ctx.target.redis.port;
+  // Said so that a refusal seen from the host itself is not taken for the fault (seed 000).
+  if (c.running && publishedOn(r.stdout, port)?.length === 0)
+    findings.push({
+      code: 'port-not-published',
+      severity: 'info',
+      statement: `Redis publishes no port on the Docker host: from the host itself (redis-cli -h 127.0.0.1 -p ${port}) it answers "Connection refused", by design; clients reach it over its Docker networks as ${ctx.target.redis.host}:${port}`,
+      evidence: [`${port}/tcp: not published`],
+    });
   const bind = c.mounts.find((m) => m.destination === (ctx.target.redis.dataDir ?? '/data'));
   return {
     findings,
@@ -148,6 +158,7 @@ export const containerStep = diagnose({
     'container-running',
     'container-oom-killed',
     'container-unhealthy',
+    'port-not-published',
   ],
   timeoutMs: T,
 });
@@ -229,65 +240,5 @@ export const serverStep = diagnose({
     };
   },
   emits: ['server-info'],
-  timeoutMs: T,
-});
-
-export const persistenceStep = diagnose({
-  id: 'info-persistence',
-  title: 'INFO persistence',
-  needs: ['container'],
-  when: running,
-  action: () => ({ kind: 'redis', place: redis, args: ['INFO', 'persistence'] }),
-  analyze: (r) => {
-    const info = readInfo(r, 'INFO persistence', 'rdb_last_bgsave_status');
-    if (!(info instanceof Map)) return info;
-    const findings: Finding[] = [];
-    if (info.get('rdb_last_bgsave_status') === 'err')
-      findings.push({
-        code: 'bgsave-failing',
-        severity: 'critical',
-        statement: 'The last background save (BGSAVE) failed',
-        evidence: [
-          infoLine(info, 'rdb_last_bgsave_status'),
-          infoLine(info, 'rdb_changes_since_last_save'),
-          infoLine(info, 'rdb_last_save_time'),
-        ],
-      });
-    if (info.get('aof_enabled') === '1' && info.get('aof_last_write_status') === 'err')
-      findings.push({
-        code: 'aof-write-failing',
-        severity: 'critical',
-        statement: 'Writes to the append-only file are failing',
-        evidence: [infoLine(info, 'aof_enabled'), infoLine(info, 'aof_last_write_status')],
-      });
-    if (info.get('aof_last_bgrewrite_status') === 'err')
-      findings.push({
-        code: 'aof-rewrite-failing',
-        severity: 'warning',
-        statement: 'The last AOF rewrite failed',
-        evidence: [infoLine(info, 'aof_last_bgrewrite_status')],
-      });
-    if (findings.length === 0)
-      findings.push({
-        code: 'persistence-ok',
-        severity: 'ok',
-        statement: 'Persistence is healthy',
-        evidence: [
-          'rdb_last_bgsave_status',
-          'aof_enabled',
-          'aof_last_write_status',
-          'aof_last_bgrewrite_status',
-        ].map((f) => infoLine(info, f)),
-      });
-    return {
-      findings,
-      facts: {
-        'persistence.changesSinceSave': infoNumber(info, 'rdb_changes_since_last_save') ?? 0,
-        // The verification after a repair wants a save newer than this one.
-        'persistence.lastSave': infoNumber(info, 'rdb_last_save_time') ?? 0,
-      },
-    };
-  },
-  emits: ['bgsave-failing', 'aof-write-failing', 'aof-rewrite-failing', 'persistence-ok'],
   timeoutMs: T,
 });

@@ -6,6 +6,10 @@ import { clientFact, str } from './facts.js';
 import { guarded } from './step-builders.js';
 
 const redis = { at: 'redis' } as const;
+// Every repair here also needs each declared application health check passing again afterwards.
+const AFTER = 'verify-app-health-after-fix';
+// And each BullMQ queue the target names that had jobs waiting moving again.
+const QUEUES = 'verify-queue-moves';
 
 function connectNetworks(ctx: StepContext): Action[] | null {
   const nets = new Set(
@@ -43,7 +47,7 @@ export const connectivityRepairs = [
     precondition: { step: 'container', findings: ['container-not-running'] },
     risk: 'low',
     actions: () => [{ kind: 'start', place: redis }],
-    verify: ['verify-running', 'verify-ping'],
+    verify: ['verify-running', 'verify-ping', AFTER, QUEUES],
     undo: 'docker stop <redis container>',
   }),
   guarded({
@@ -54,7 +58,7 @@ export const connectivityRepairs = [
     gate: { id: 'approve-connect', title: 'Approve the network connect' },
     risk: 'low',
     actions: connectNetworks,
-    verify: ['verify-client-ping'],
+    verify: ['verify-client-ping', AFTER, QUEUES],
     undo: 'docker network disconnect <network> <redis container>',
     // Connected, and a client still cannot reach Redis in the check after it (only such a client is
     // restarted): it may hold a stale address. A client that gets PONG needs nothing more.
@@ -74,7 +78,7 @@ export const connectivityRepairs = [
     },
     risk: 'medium',
     actions: restartUnreachableClients,
-    verify: ['verify-client-ping'],
+    verify: ['verify-client-ping', AFTER, QUEUES],
   }),
   guarded({
     ...base,
@@ -92,7 +96,7 @@ export const connectivityRepairs = [
       const to = str(ctx.facts, 'memory.proposed');
       return to ? [{ kind: 'redis', place: redis, args: ['CONFIG', 'SET', 'maxmemory', to] }] : null;
     },
-    verify: ['verify-memory', 'verify-write-memory'],
+    verify: ['verify-memory', 'verify-write-memory', AFTER, QUEUES],
     undo: 'redis-cli CONFIG SET maxmemory {memory.max} (the limit before)',
   }),
   guarded({
@@ -115,7 +119,7 @@ export const connectivityRepairs = [
           ]
         : null;
     },
-    verify: ['verify-ping', 'verify-clients'],
+    verify: ['verify-ping', 'verify-clients', AFTER, QUEUES],
     undo: 'redis-cli CONFIG SET timeout 0',
   }),
 ];

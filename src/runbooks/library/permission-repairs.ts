@@ -26,6 +26,8 @@ function ownershipFix(ctx: StepContext): Action[] | null {
 const chownUndo = 'chown -R {dir.uid}:{dir.gid} {dir.path} (the owner it had before)';
 // Whenever AOF is on (skipped otherwise): a rewrite of our own must succeed too.
 const aofChecks = ['verify-bgrewriteaof', 'verify-aof-status'];
+// Seed 000 step 5: the application answers again (skipped for clients with no health check).
+const appChecks = ['verify-app-health-after-fix', 'verify-queue-moves'];
 const stillUnwritable = { step: 'data-dir', findings: ['owner-mismatch', 'no-write-bit'] };
 const repairDefaults = {
   risk: 'low' as const,
@@ -43,7 +45,7 @@ export const permissionRepairs = [
     gate: { id: 'approve-chown-running', title: 'Approve the ownership fix' },
     precondition: stillUnwritable,
     actions: ownershipFix,
-    verify: ['verify-bgsave', 'verify-save-status', ...aofChecks, 'verify-write'],
+    verify: ['verify-bgsave', 'verify-save-status', ...aofChecks, 'verify-write', ...appChecks],
     onFailure: 'choose-fallback',
   }),
   guarded({
@@ -66,6 +68,7 @@ export const permissionRepairs = [
       'verify-save-status',
       ...aofChecks,
       'verify-write',
+      ...appChecks,
     ],
     onFailure: 'escalate-repair-failed',
   }),
@@ -77,7 +80,14 @@ export const permissionRepairs = [
     gate: { id: 'approve-chown-host', title: 'Approve the ownership fix over SSH' },
     precondition: stillUnwritable,
     actions: ownershipFix,
-    verify: ['verify-ping', 'verify-bgsave', 'verify-save-status', ...aofChecks, 'verify-write'],
+    verify: [
+      'verify-ping',
+      'verify-bgsave',
+      'verify-save-status',
+      ...aofChecks,
+      'verify-write',
+      ...appChecks,
+    ],
     onFailure: 'choose-fallback',
   }),
   guarded({

@@ -81,6 +81,7 @@ export const serviceUserRepair = guarded({
     'verify-lastsave',
     'verify-dump-owner',
     'verify-write',
+    'verify-app-health-after-fix',
   ],
   undo: '{service.undo}',
   onSuccess: 'recheck',

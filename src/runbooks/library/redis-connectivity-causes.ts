@@ -1,5 +1,6 @@
 import type { Cause } from '../model.js';
 import { notServingCauses } from './not-serving.js';
+import { permissionCauses } from './redis-permissions-causes.js';
 
 // The causes redis-connectivity can name, each with the finding codes that are its evidence and what
 // prevents it next time; the seed documents are cited where a measure comes from one.
@@ -60,12 +61,46 @@ export const connectivityCauses: Record<string, Cause> = {
   },
   'auth-refused': {
     title: 'Redis refuses the credentials',
-    evidence: ['auth-refused', 'acl-load-failed'],
+    evidence: [
+      'auth-refused',
+      'auth-noauth',
+      'auth-wrongpass',
+      'auth-noperm',
+      'acl-user-not-loaded',
+      'acl-user-not-in-file',
+      'acl-load-failed',
+    ],
     prevention: [
       'Check after every start that the ACL users loaded (ACL LIST) and that secrets are mounted.',
       'Give clients and server their credentials from one secret.',
     ],
   },
+  // Seed 002: "Redis ACL users were not properly loaded initially".
+  'acl-not-loaded': {
+    title: 'Redis has not loaded the users of its ACL file',
+    evidence: [
+      'acl-users-not-loaded',
+      'acl-user-not-loaded',
+      'default-user-open',
+      'default-user-off',
+      'auth-wrongpass',
+      'auth-refused',
+    ],
+    prevention: [
+      'Write the ACL file before Redis starts (or run ACL LOAD after writing it), and check ACL USERS after every start.',
+      'Keep the default user off in the file itself, so a Redis that missed its users is closed, not open.',
+    ],
+  },
+  // Seed 002: "Redis secrets were not properly mounted in first attempt".
+  'secrets-not-mounted': {
+    title: 'A secret the Redis container needs is not mounted',
+    evidence: ['secret-not-mounted', 'acl-load-failed', 'config-load-failed', 'container-not-running'],
+    prevention: [
+      'Recreate Redis with its compose definition (docker compose up -d --force-recreate), never a bare docker run that drops its mounts.',
+      'Check after every start that the ACL users loaded and that secrets are mounted.',
+    ],
+  },
+  'disk-full': permissionCauses['disk-full'] as Cause,
   'pubsub-leak': {
     title: 'Idle pub/sub subscribers of one client hold most of Redis’s connections',
     evidence: ['pubsub-idle', 'clients-high', 'client-connections', 'client-list'],

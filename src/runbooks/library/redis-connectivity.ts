@@ -1,14 +1,24 @@
 import type { Condition, Runbook } from '../model.js';
+import { aclBranches, aclOutcomes, aclRepairs } from './acl-repairs.js';
+import { aclFileStep, aclSteps, verifyAclUser } from './acl-steps.js';
+import { appHealthStep, httpToolStep } from './app-health-steps.js';
+import { verifyAppHealth, verifyAppHealthAfterFix } from './app-health-verify.js';
+import { appHealthBranches, appHealthCauses, appHealthOutcomes, appRestartRepair } from './app-repairs.js';
 import { clientListStep, killPubsubRepair, verifyClientsRelieved } from './client-list.js';
 import { clientConnectionsStep, clientNetworkStep, clientPingStep } from './client-steps.js';
-import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
+import { containerStep, logsStep, serverStep } from './common-steps.js';
 import { connectivityRepairs as repairs } from './connectivity-repairs.js';
 import { clientsStep, memoryStep, replicationStep } from './connectivity-steps.js';
+import { diskStep } from './disk-step.js';
 import { clientFact } from './facts.js';
+import { hostMemoryStep } from './host-memory-step.js';
 import { memoryRepairs, verifyPolicy } from './memory-repairs.js';
 import { sessionKeysStep } from './memory-step.js';
 import { notServingBranches } from './not-serving.js';
+import { configStep } from './permission-steps.js';
+import { persistenceStep } from './persistence-step.js';
 import { pingStep } from './ping-step.js';
+import { queueCountsStep, verifyQueueMoves } from './queue-steps.js';
 import { connectivityCauses } from './redis-connectivity-causes.js';
 import { healthy, outcome, undecided } from './step-builders.js';
 import {
@@ -34,6 +44,13 @@ const diagnosis = [
   clientNetworkStep,
   clientConnectionsStep,
   clientListStep,
+  // Seed 004's escalation checks: disk and inodes of the data dir, memory of the host.
+  configStep,
+  diskStep,
+  hostMemoryStep,
+  httpToolStep,
+  appHealthStep,
+  queueCountsStep,
 ];
 
 const f = (finding: string): Condition => ({ finding });
@@ -53,7 +70,8 @@ const holderKnown: Condition = { all: [{ fact: 'clients.holder' }, { read: 'clie
 const startBlockedByConfig: Condition = { any: [f('acl-load-failed'), f('config-load-failed')] };
 const escalate = (id: string, summary: string) => outcome(id, 'escalated', summary);
 // A healthy Redis has all its checks read; counting held connections applies only when exhausted.
-const healthRestsOn = diagnosis.filter((d) => d !== clientConnectionsStep);
+// The ACL file check is read whenever a refusal or failed start could make it matter.
+const healthRestsOn = [...diagnosis.filter((d) => d !== clientConnectionsStep), aclFileStep];
 
 export const redisConnectivity: Runbook = {
   id: 'redis-connectivity',
@@ -76,9 +94,14 @@ export const redisConnectivity: Runbook = {
     'clients.pubsubIds': ['41', '42'],
     'clients.pubsubHolder': '<client>',
     'clients.holder': '<client>',
+    // A Redis container whose command names an aclfile.
+    'acl.sources': ['aclfile:/run/secrets/users.acl'],
+    [clientFact('<client>', 'httpTool')]: 'curl',
   },
   steps: [
     ...diagnosis,
+    // Apply only to ACL targets and refused credentials (healthRestsOn takes the file check).
+    ...aclSteps,
     {
       kind: 'decide',
       id: 'triage',
@@ -87,6 +110,8 @@ export const redisConnectivity: Runbook = {
       // only once the last start's logs are read; this runbook's repairs before a handover.
       branches: [
         ...notServingBranches,
+        // Seed 002: a missing secret or unloaded ACL users explain a refusal or a failed start first.
+        ...aclBranches,
         { when: f('container-restarting'), to: 'escalate-crash-loop', cause: 'crash-loop' },
         {
           when: { all: [notRunning, startBlockedByDisk] },
@@ -146,9 +171,10 @@ export const redisConnectivity: Runbook = {
           to: 'approve-kill-pubsub',
           cause: 'pubsub-leak',
         },
+        { when: f('disk-full'), to: 'escalate-disk', cause: 'disk-full' },
         { when: { any: [f('misconf'), f('bgsave-failing')] }, to: 'hand-over', cause: 'misconf' },
         {
-          when: { any: [f('auth-refused'), f('acl-load-failed')] },
+          when: { any: ['auth-refused', 'auth-noperm', 'acl-user-not-in-file', 'acl-load-failed'].map(f) },
           to: 'escalate-auth',
           cause: 'auth-refused',
         },
@@ -171,12 +197,16 @@ export const redisConnectivity: Runbook = {
           to: 'escalate-down',
           cause: 'redis-down',
         },
+        // Last: Redis showed no fault, and an application's health check still fails.
+        ...appHealthBranches,
       ],
       default: 'no-fault',
     },
     ...repairs.flat(),
     ...memoryRepairs,
     ...killPubsubRepair,
+    ...aclRepairs.flat(),
+    ...appRestartRepair,
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
@@ -186,13 +216,19 @@ export const redisConnectivity: Runbook = {
     verifyWriteMemory,
     verifyClients,
     verifyClientsRelieved,
+    verifyAclUser,
+    verifyAppHealthAfterFix,
+    verifyAppHealth,
+    verifyQueueMoves,
     outcome('resolved', 'resolved', 'Redis is reachable again and the checks pass.'),
     healthy(
       'no-fault',
-      'No connectivity fault found: the container runs, Redis and every client get PONG, they share a network, memory and connections are within limits.',
+      'No connectivity fault found: the container runs, Redis and every client get PONG, they share a network, memory and connections are within limits, the data disk has room.',
       healthRestsOn,
     ),
     ...undecided(),
+    ...aclOutcomes,
+    ...appHealthOutcomes,
     outcome(
       'clients-not-restarted',
       'rejected',
@@ -243,8 +279,12 @@ export const redisConnectivity: Runbook = {
       'escalate-network',
       'Clients cannot reach Redis although they share a network and Redis answers on its own host: escalate to the infrastructure team.',
     ),
+    escalate(
+      'escalate-disk',
+      'The disk holding the Redis data directory is full (or out of inodes): Redis cannot save, and may not start again. Free space or grow the volume; no automatic repair.',
+    ),
     escalate('escalate-down', 'Redis is not answering and the runbook has no repair for why.'),
     escalate('escalate-repair-failed', 'The repair ran but verification failed. A person must take over.'),
   ],
-  causes: connectivityCauses,
+  causes: { ...connectivityCauses, ...appHealthCauses },
 };

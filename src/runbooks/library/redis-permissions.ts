@@ -1,9 +1,14 @@
 import type { Condition, Runbook } from '../model.js';
 import { aofRepairs } from './aof-repairs.js';
 import { aofDirStep, verifyAofOff, verifyAofStatus, verifyBgrewriteaof } from './aof-steps.js';
-import { containerStep, logsStep, persistenceStep, serverStep } from './common-steps.js';
+import { appHealthStep, httpToolStep } from './app-health-steps.js';
+import { verifyAppHealth, verifyAppHealthAfterFix } from './app-health-verify.js';
+import { appHealthBranches, appHealthCauses, appHealthOutcomes, appRestartRepair } from './app-repairs.js';
+import { containerStep, logsStep, serverStep } from './common-steps.js';
 import { memoryStep } from './connectivity-steps.js';
 import { diskStep } from './disk-step.js';
+import { clientFact } from './facts.js';
+import { hostMemoryStep } from './host-memory-step.js';
 import { notServingBranches } from './not-serving.js';
 import { permissionEndings } from './permission-endings.js';
 import { permissionRepairs as repairs } from './permission-repairs.js';
@@ -15,7 +20,9 @@ import {
 } from './permission-service-repair.js';
 import { serviceFilesStep, serviceUnitStep, serviceUserStep } from './permission-service-steps.js';
 import { configStep, dataDirStep, imageUserStep, processOwnerStep } from './permission-steps.js';
+import { persistenceStep } from './persistence-step.js';
 import { pingStep } from './ping-step.js';
+import { queueCountsStep, verifyQueueMoves } from './queue-steps.js';
 import { permissionCauses } from './redis-permissions-causes.js';
 import { healthy, outcome, undecided } from './step-builders.js';
 import { verifyBgsave, verifyPing, verifyRunning, verifySaveStatus, verifyWrite } from './verify-steps.js';
@@ -52,9 +59,14 @@ const diagnosis = [
   dataDirStep,
   aofDirStep,
   diskStep,
+  hostMemoryStep,
   serviceUnitStep,
   serviceFilesStep,
   serviceUserStep,
+  // Seed 000 ends on the application: its health check, and the queues a MISCONF stalls.
+  httpToolStep,
+  appHealthStep,
+  queueCountsStep,
 ];
 
 // A healthy Redis runs: every check but the one for a container that exited must have looked (and
@@ -92,6 +104,7 @@ export const redisPermissions: Runbook = {
     'redis.aofIsDir': true,
     'aof.path': '/data/appendonlydir',
     'aof.mode': 0o755,
+    [clientFact('<client>', 'httpTool')]: 'curl',
   },
   steps: [
     ...diagnosis,
@@ -198,12 +211,14 @@ export const redisPermissions: Runbook = {
           cause: 'persistence-unexplained',
         },
         { when: { all: [anyDirFault, { not: persistenceFailing }] }, to: 'latent', cause: 'latent-dir' },
+        ...appHealthBranches,
       ],
       default: 'no-fault',
     },
     ...repairs.flat(),
     ...serviceUserRepair,
     ...aofRepairs,
+    ...appRestartRepair,
     { kind: 'recheck', id: 'recheck', title: 'Look again after the repair', maxVisits: 4 },
     verifyRunning,
     verifyPing,
@@ -213,6 +228,9 @@ export const redisPermissions: Runbook = {
     verifyBgrewriteaof,
     verifyAofStatus,
     verifyAofOff,
+    verifyAppHealthAfterFix,
+    verifyAppHealth,
+    verifyQueueMoves,
     verifyServiceUser,
     verifyLastSave,
     verifyDumpOwner,
@@ -229,6 +247,7 @@ export const redisPermissions: Runbook = {
     ),
     ...undecided(),
     ...permissionEndings,
+    ...appHealthOutcomes,
   ],
-  causes: permissionCauses,
+  causes: { ...permissionCauses, ...appHealthCauses },
 };

@@ -15,6 +15,7 @@ export interface LabTarget {
     ssh?: LabSshPlace;
     host?: string;
     port: number;
+    username?: string;
     passwordEnv?: string;
     dataDir?: string;
     serviceUser?: string;
@@ -24,7 +25,14 @@ export interface LabTarget {
     sudo?: boolean;
     sessionPattern?: string;
   };
-  clients: { name?: string; docker: { container: string } }[];
+  clients: {
+    name?: string;
+    docker: { container: string };
+    /** An HTTP health check of the app, fetched from inside its container. */
+    health?: { url: string; status: number; bodyPattern?: string };
+  }[];
+  /** BullMQ queues, counted read-only. */
+  queues?: { prefix: string; names: string[] };
 }
 
 /** What a scenario writes: the port and the client list may be left to their defaults. */
@@ -34,4 +42,5 @@ export interface LabTargetInput {
     ssh?: Omit<LabSshPlace, 'port'> & { port?: number };
   };
   clients?: LabTarget['clients'];
+  queues?: LabTarget['queues'];
 }

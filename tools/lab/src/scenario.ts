@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { aclScenarios } from './acl-scenarios.js';
+import { appScenarios } from './app-scenarios.js';
 import { depthScenarios } from './depth-scenarios.js';
 import { labContainers, labDocker, labNetworks, removeDockerByPrefix } from './docker.js';
 import { dockerScenarios } from './docker-scenarios.js';
@@ -16,11 +18,13 @@ import { type LabScenario, SCENARIO_NAMES, type ScenarioDef, type ScenarioName }
 
 const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   ...dockerScenarios,
+  ...aclScenarios,
   ...depthScenarios,
   ...hostScenarios,
   ...hardScenarios,
   ...lookalikeScenarios,
   ...sshScenarios,
+  ...appScenarios,
 };
 
 const PREFIX_RE = /^rbb-[0-9a-f]{6}-$/;
@@ -56,6 +60,7 @@ const withDefaults = (t: LabTargetInput): LabTarget => ({
     ...(ssh ? { ssh: { ...ssh, port: ssh.port ?? 22 } } : {}),
   }))(t.redis),
   clients: t.clients ?? [],
+  ...(t.queues ? { queues: t.queues } : {}),
 });
 
 function checkedPrefix(prefix: string): string {
