@@ -87,6 +87,11 @@ export class DockerExecutor implements Executor {
     const container = this.docker.getContainer(name);
     const signal = deadline.signal;
     switch (action.kind) {
+      case 'http-get':
+        throw new RunbookBotError(
+          'EXECUTOR_MISCONFIGURED',
+          'http-get is run by the worker, not in a container',
+        );
       case 'exec':
         return this.exec(container, action.argv, action.user, [], deadline);
       case 'redis': {

@@ -6,6 +6,7 @@ import type { ExecResult } from '../runbooks/result.js';
 import { type TargetConfig, viewOfTarget } from '../runbooks/target.js';
 import { DockerExecutor } from './docker-executor.js';
 import type { Executor, RunOptions } from './executor.js';
+import { httpGet } from './http-probe.js';
 import { cutUtf8, DEFAULT_MAX_OUTPUT_BYTES } from './output.js';
 import { SshExecutor } from './ssh-executor.js';
 
@@ -73,6 +74,7 @@ export class TargetExecutor implements Executor {
   }
 
   async run(action: Action, opts: RunOptions): Promise<ExecResult> {
+    if (action.kind === 'http-get') return this.clean(await httpGet(action.url, opts, this.maxBytes));
     const executor = action.place.at === 'redis' && this.ssh ? this.ssh : this.docker;
     if (!executor) {
       throw new RunbookBotError(

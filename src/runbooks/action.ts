@@ -26,6 +26,9 @@ export const actionSchema = z.discriminatedUnion('kind', [
   // A short-lived container from the place's image that shares its volumes (for a container that
   // exited and so cannot be exec'd into).
   z.object({ kind: z.literal('helper'), place: placeSchema, argv, user: z.string() }),
+  // A client's health check fetched by the worker itself (its `fromWorker`), for an image with no
+  // HTTP tool; the URL is the targets file's, checked there.
+  z.object({ kind: z.literal('http-get'), place: placeSchema, url: z.string().url() }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
 export type ActionKind = Action['kind'];
@@ -79,6 +82,8 @@ export function renderAction(action: Action, target: TargetView): string {
       return `docker ${action.kind} ${where}`;
     case 'network-connect':
       return `docker network connect ${quoteArg(action.network)} ${where}`;
+    case 'http-get':
+      return `GET ${action.url} (from the worker, for ${where})`;
     case 'helper':
       return `docker run --rm --volumes-from ${where} -u ${quoteArg(action.user)} <image of ${where}> ${quoted(action.argv)}`;
   }

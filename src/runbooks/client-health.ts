@@ -54,6 +54,9 @@ export const clientHealthSchema = z
       .max(BODY_PATTERN_MAX)
       .refine(compiles, 'a regular expression (JavaScript syntax) that compiles')
       .optional(),
+    // The worker may fetch it itself when the image has no HTTP tool and the URL is reachable from
+    // the worker (a published port, a shared network): the operator's word, never a guess.
+    fromWorker: z.boolean().optional(),
   })
   .strict();
 
@@ -62,6 +65,7 @@ export const healthViewSchema = z.object({
   url: healthUrl,
   status: z.number().int(),
   bodyPattern: z.string().max(BODY_PATTERN_MAX).refine(compiles).optional(),
+  fromWorker: z.boolean().optional(),
 });
 export type ClientHealth = z.infer<typeof healthViewSchema>;
 
@@ -69,4 +73,5 @@ export const healthView = (h: z.infer<typeof clientHealthSchema>): ClientHealth 
   url: h.url,
   status: h.status,
   ...(h.bodyPattern !== undefined ? { bodyPattern: h.bodyPattern } : {}),
+  ...(h.fromWorker ? { fromWorker: true } : {}),
 });

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpGet } from '../../src/executors/http-probe.js';
 import type { ExecResult } from '../../src/runbooks/index.js';
 import {
   type HttpTool,
@@ -94,5 +95,36 @@ describe.each(tools)('$name', ({ tool, prefix, present }) => {
     const got = readHealth(tool, r);
     expect(got?.noResponse, JSON.stringify(r)).toBeTruthy();
     expect(judgeHealth('app', { ...health, url }, got ?? { body: '' }).healthy).toBe(false);
+  });
+});
+
+// `fromWorker`: the worker's own fetch, read by the same analyzer as curl's output.
+describe('the worker itself (fromWorker)', () => {
+  const get = (url: string, timeoutMs = 5000) => httpGet(url, { timeoutMs }, 64 * 1024);
+
+  it('200 with the body: healthy; 500: failing with its status', async () => {
+    const ok = readHealth('worker', await get(`${base}/ok`));
+    expect(judgeHealth('app', { ...health, url: base }, ok ?? { body: '' }).healthy).toBe(true);
+    const bad = readHealth('worker', await get(`${base}/bad`));
+    expect(bad?.status).toBe(500);
+  });
+
+  it('nothing listening: failing (no response), not unread', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const r = await get(`http://127.0.0.1:${port}/h`);
+    expect(readHealth('worker', r)?.noResponse).toMatch(/ECONNREFUSED/);
+  });
+
+  it('an endpoint that never answers: timed out, so unread', async () => {
+    const hang = createServer(() => undefined);
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    const r = await get(`http://127.0.0.1:${(hang.address() as AddressInfo).port}/h`, 300);
+    hang.closeAllConnections();
+    await new Promise<void>((r2) => hang.close(() => r2()));
+    expect(r.timedOut).toBe(true);
+    expect(readHealth('worker', r)).toBeUndefined();
   });
 });

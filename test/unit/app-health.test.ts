@@ -5,7 +5,9 @@ import {
   BODY_SHOWN,
   DETECT_SCRIPT,
   HTTP_TOOLS,
+  healthAction,
   healthArgv,
+  httpToolStep,
   judgeHealth,
   readHealth,
 } from '../../src/runbooks/library/app-health-steps.js';
@@ -190,5 +192,28 @@ describe('judging it', () => {
     expect(shown).toContain('\\"x\\"');
     expect(shown).toContain(`(first ${BODY_SHOWN} of ${body.length} characters)`);
     expect(shown.length).toBeLessThan(BODY_SHOWN + 100);
+  });
+});
+
+describe('fromWorker: an image with no HTTP tool', () => {
+  const f = targetsFileSchema.parse(target({ url: 'http://10.0.0.5:3000/readyz', fromWorker: true }));
+  const view = viewOfTarget('cache', f.targets.cache as NonNullable<(typeof f.targets)['cache']>);
+  const none = res({ stdout: 'none\n' });
+
+  it('the worker fetches it, said so, as an http-get of the URL from the targets file', () => {
+    const a = httpToolStep.analyze(none, { target: view, facts: {}, item: 'api' });
+    expect(a.facts).toEqual({ 'client.api.httpTool': 'worker' });
+    expect(a.findings[0]?.statement).toMatch(/fetched from the worker \(fromWorker/);
+    expect(healthAction({ target: view, facts: a.facts ?? {}, item: 'api' })).toEqual({
+      kind: 'http-get',
+      place: { at: 'client', client: 'api' },
+      url: 'http://10.0.0.5:3000/readyz',
+    });
+  });
+
+  it('without fromWorker the same image is unread, never fetched from elsewhere', () => {
+    const plain = targetsFileSchema.parse(target({ url: 'http://10.0.0.5:3000/readyz' }));
+    const v = viewOfTarget('cache', plain.targets.cache as NonNullable<(typeof plain.targets)['cache']>);
+    expect(httpToolStep.analyze(none, { target: v, facts: {}, item: 'api' }).unread).toMatch(/none of curl/);
   });
 });

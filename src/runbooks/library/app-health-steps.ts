@@ -19,6 +19,8 @@ export const BODY_SHOWN = 200;
 
 export const HTTP_TOOLS = ['curl', 'wget', 'node', 'python3'] as const;
 export type HttpTool = (typeof HTTP_TOOLS)[number];
+/** An HTTP tool in the client, or the worker itself when the targets file allows it (`fromWorker`). */
+export type HealthTool = HttpTool | 'worker';
 
 // Reads nothing from the target or the targets file: which of the tools is on PATH, first wins.
 // curl first: it prints the body of an error response too, which is the evidence.
@@ -64,7 +66,8 @@ export function healthArgv(tool: HttpTool, url: string): string[] {
 export const healthOf = (ctx: StepContext): ClientHealth | undefined =>
   ctx.target.clients.find((c) => c.name === ctx.item)?.health;
 
-const isTool = (s: string | undefined): s is HttpTool => (HTTP_TOOLS as readonly string[]).includes(s ?? '');
+const isTool = (s: string | undefined): s is HealthTool =>
+  s === 'worker' || (HTTP_TOOLS as readonly string[]).includes(s ?? '');
 
 /** The health check's action for this client, once its tool is known; null until then. */
 export function healthAction(ctx: StepContext): Action | null {
@@ -72,6 +75,7 @@ export function healthAction(ctx: StepContext): Action | null {
   const health = healthOf(ctx);
   const tool = ctx.item === undefined ? undefined : str(ctx.facts, clientFact(ctx.item, 'httpTool'));
   if (!place || !health || !isTool(tool)) return null;
+  if (tool === 'worker') return { kind: 'http-get', place, url: health.url };
   return { kind: 'exec', place, argv: healthArgv(tool, health.url) };
 }
 
@@ -86,6 +90,18 @@ export const httpToolStep = diagnose({
   analyze: (r, ctx) => {
     const c = ctx.item ?? '?';
     const said = r.exitCode === 0 && !r.truncated ? r.stdout.trim().split('\n').at(-1) : undefined;
+    if (said === 'none' && healthOf(ctx)?.fromWorker)
+      return {
+        findings: [
+          {
+            code: 'http-tool-found',
+            severity: 'ok',
+            statement: `${c} has none of ${HTTP_TOOLS.join(', ')}; its health check is fetched from the worker (fromWorker in the targets file)`,
+            evidence: [said],
+          },
+        ],
+        facts: { [clientFact(c, 'httpTool')]: 'worker' },
+      };
     if (said === 'none')
       return couldNotRun(
         `fetch ${c}'s health check`,
@@ -123,7 +139,7 @@ const NO_RESPONSE =
 const TOOL_MISSING = /executable file not found|not found in \$PATH|: not found$|No such file or directory/m;
 
 /** Reads what the tool printed; undefined when it is not an answer (the tool did not run). */
-export function readHealth(tool: HttpTool, r: ExecResult): HealthReading | undefined {
+export function readHealth(tool: HealthTool, r: ExecResult): HealthReading | undefined {
   if (r.unreachable || r.timedOut || r.exitCode === null || r.truncated) return undefined;
   const out = allOutput(r);
   if (tool === 'wget') {
@@ -201,7 +217,7 @@ export function judgeHealth(c: string, health: ClientHealth, raw: HealthReading)
   return { healthy: true, statement: `${c}'s health check answers HTTP ${got.status}`, evidence: ev };
 }
 
-export const toolOf = (ctx: StepContext): HttpTool | undefined => {
+export const toolOf = (ctx: StepContext): HealthTool | undefined => {
   const t = ctx.item === undefined ? undefined : str(ctx.facts, clientFact(ctx.item, 'httpTool'));
   return isTool(t) ? t : undefined;
 };
