@@ -38,10 +38,13 @@ export interface DockerExecutorOptions {
 const KILL_GRACE_MS = 3000;
 
 /** Runs actions in Docker (or Podman) containers through the Engine API. */
+// The `timeout` probe is `timeout -s KILL 5 true`: an image that has it answers at once.
+const PROBE_MS = 10_000;
+
 export class DockerExecutor implements Executor {
   private readonly maxBytes: number;
   // Whether a container's image has a `timeout` that accepts `-s KILL N`, learnt once per container.
-  private readonly hasTimeout = new Map<string, boolean>();
+  private readonly hasTimeout = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly docker: Dockerode,
@@ -220,21 +223,43 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  /**
+   * One probe per container, shared by every action that needs the answer meanwhile (parallel steps
+   * into one container would each start their own otherwise). The probe keeps its own deadline; a
+   * caller's deadline only stops that caller's wait. An unanswered probe is forgotten, so the next
+   * action asks again.
+   */
   private async timeoutAvailable(container: Dockerode.Container, deadline: Deadline): Promise<boolean> {
-    const known = this.hasTimeout.get(container.id);
-    if (known !== undefined) return known;
-    const probe = await container.exec({
-      Cmd: ['timeout', '-s', 'KILL', '5', 'true'],
-      AttachStdout: true,
-      AttachStderr: true,
-    });
-    const stream = await probe.start({ hijack: true, stdin: false });
-    const sink = new OutputCapture(1024);
-    const outcome = await deadline.race(demuxInto(this.docker.modem, stream, sink, sink));
-    if (!outcome.done) return false;
-    const ok = (await probe.inspect()).ExitCode === 0;
-    this.hasTimeout.set(container.id, ok);
-    return ok;
+    let known = this.hasTimeout.get(container.id);
+    if (!known) {
+      known = this.probeTimeout(container).then((ok) => {
+        if (ok === undefined) this.hasTimeout.delete(container.id);
+        return ok ?? false;
+      });
+      this.hasTimeout.set(container.id, known);
+    }
+    const outcome = await deadline.race(known);
+    return outcome.done ? outcome.value : false;
+  }
+
+  private async probeTimeout(container: Dockerode.Container): Promise<boolean | undefined> {
+    const own = new Deadline(PROBE_MS);
+    try {
+      const probe = await container.exec({
+        Cmd: ['timeout', '-s', 'KILL', '5', 'true'],
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const stream = await probe.start({ hijack: true, stdin: false });
+      const sink = new OutputCapture(1024);
+      const outcome = await own.race(demuxInto(this.docker.modem, stream, sink, sink));
+      if (!outcome.done) return undefined;
+      return (await probe.inspect()).ExitCode === 0;
+    } catch {
+      return undefined;
+    } finally {
+      own.dispose();
+    }
   }
 
   async close(): Promise<void> {

@@ -224,6 +224,32 @@ describe.skipIf(skip)('DockerExecutor', () => {
       }
     });
 
+    it('parallel actions into one container share one check for `timeout`', async () => {
+      // Counts the probes the executor sends, on a fresh executor (its cache is per instance).
+      let probes = 0;
+      const counting = new Proxy(lab.docker, {
+        get(d, key, recv) {
+          if (key !== 'getContainer') return Reflect.get(d, key, recv);
+          return (name: string) => {
+            const c = d.getContainer(name);
+            const exec = c.exec.bind(c);
+            c.exec = ((o: Dockerode.ExecCreateOptions) => {
+              if (o.Cmd?.join(' ') === 'timeout -s KILL 5 true') probes++;
+              return exec(o);
+            }) as typeof c.exec;
+            return c;
+          };
+        },
+      });
+      const target = targetConfigSchema.parse({ redis: { docker: { container: lab.redis } } });
+      const ex = new TargetExecutor('count', target, { docker: counting, secretOf: () => undefined });
+      const runs = await Promise.all(
+        [1, 2, 3, 4].map((i) => ex.run({ kind: 'exec', place: redisPlace, argv: ['echo', String(i)] }, t)),
+      );
+      expect(runs.map((r) => r.stdout.trim())).toEqual(['1', '2', '3', '4']);
+      expect(probes).toBe(1);
+    });
+
     it('measures the exec round trip', async () => {
       const times: number[] = [];
       for (let i = 0; i < 10; i++) {
