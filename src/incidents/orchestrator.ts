@@ -187,7 +187,12 @@ export class Orchestrator {
     // and a failed one stays in the outbox for the next flush (an event's retry, or the sweep).
     const done: typeof entries = [];
     let failure: unknown;
-    for (const e of entries) {
+    // Step jobs and timers first: a slow Slack must not hold back the diagnosis. The notifier renders
+    // from the record, so its posts read the same whichever went first.
+    const queueFirst = (e: (typeof entries)[number]) =>
+      e.command.type === 'execute' || e.command.type === 'schedule-expiry' ? 0 : 1;
+    const ordered = [...entries].sort((a, b) => queueFirst(a) - queueFirst(b));
+    for (const e of ordered) {
       try {
         await this.carryOut(rec, e.command);
         done.push(e);

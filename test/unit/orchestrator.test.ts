@@ -18,14 +18,20 @@ function setup(opts: { notifierFails?: () => boolean } = {}) {
   const steps: StepJob[] = [];
   // Like BullMQ, a second job with an id already taken is dropped: dispatch may repeat, by design.
   const dispatcher: Dispatcher = {
-    enqueueStep: async (job) => void (steps.some((j) => j.jobId === job.jobId) || steps.push(job)),
+    enqueueStep: async (job) => {
+      order.push(`step:${job.stepKey}`);
+      if (!steps.some((j) => j.jobId === job.jobId)) steps.push(job);
+    },
     enqueueEvent: async () => undefined,
   };
   const seen: string[] = [];
+  // What happened, in order: each step job as it is queued, each notification as it is handed.
+  const order: string[] = [];
   const notifier: Notifier = {
     handle: async (_rec, c) => {
       if (opts.notifierFails?.()) throw new Error('slack is down');
       seen.push(c.type);
+      order.push(`notify:${c.type}`);
     },
   };
   const reportStore = new MemoryReportStore();
@@ -47,7 +53,7 @@ function setup(opts: { notifierFails?: () => boolean } = {}) {
     now: () => 1_000,
     log: silent,
   });
-  return { store, steps, seen, o, reportStore };
+  return { store, steps, seen, order, o, reportStore };
 }
 
 describe('orchestrator', () => {
@@ -65,6 +71,14 @@ describe('orchestrator', () => {
     expect(await s.o.recover()).toBe(1);
     expect(s.seen).toEqual(['status']);
     expect(await s.store.pendingOutboxes()).toEqual([]);
+  });
+
+  it('step jobs go out before Slack is told anything: a slow Slack never delays the diagnosis', async () => {
+    const s = setup();
+    await s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' });
+    const firstNotice = s.order.findIndex((x) => x.startsWith('notify:'));
+    expect(firstNotice).toBeGreaterThan(0);
+    expect(s.order.slice(0, firstNotice)).toEqual(['step:a', 'step:b']);
   });
 
   it('ten concurrent approvals: one wins, nine are told who decided, one repair job', async () => {
