@@ -5,6 +5,7 @@
 //
 // Needs the lab (tools/lab/start.sh) and redis-server. It runs the real bot (serve(), Bolt, BullMQ, step
 // workers) against the local Slack, a throwaway bot Redis and two healthy lab targets.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { labDocker, setupScenario } from '@runbook-bot/lab';
 import { botHarness, CHANNEL } from '../support/bot-harness.js';
 import { BotRedis } from '../support/bot-redis.js';
@@ -45,9 +46,17 @@ try {
     );
     return acks;
   };
+  // How long the one event loop was blocked meanwhile: what an ack waits for behind other work.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  const loopMs = (q: number) => Math.round(loop.percentile(q) / 1e6);
+  loop.enable();
   const firstRuns = await burst(IN_FLIGHT, 0);
+  const firstLoop = `event loop delay during the first burst: p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.round(loop.max / 1e6)} ms`;
+  loop.reset();
   // The same burst again, with the first 50 incidents in flight: the steady state.
   const steadyRuns = await burst(IN_FLIGHT, IN_FLIGHT);
+  const steadyLoop = `event loop delay during the steady burst: p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.round(loop.max / 1e6)} ms`;
+  loop.disable();
   const inFlight = async () => {
     const recent = await Promise.all(
       Array.from({ length: 2 * IN_FLIGHT }, (_, i) =>
@@ -77,6 +86,8 @@ try {
       `incidents in flight: ${before} when sampling began, ${after} when it ended (of ${2 * IN_FLIGHT} started)`,
       line(`/incident run, first burst (${IN_FLIGHT} at once)`, firstRuns),
       line(`/incident run, steady (${IN_FLIGHT} at once)`, steadyRuns),
+      firstLoop,
+      steadyLoop,
       line('/incident status|list|help|…, first 5', acks.slice(0, 5)),
       line('/incident status|list|help|…, steady (5 at once)', acks.slice(5)),
       '',
