@@ -24,11 +24,13 @@ export async function httpGet(url: string, opts: RunOptions, maxBytes: number): 
     let body = '';
     let truncated = false;
     const decoder = new TextDecoder();
-    for await (const chunk of res.body ?? []) {
-      body += decoder.decode(chunk as Uint8Array, { stream: true });
+    const reader = res.body?.getReader();
+    for (let part = await reader?.read(); reader && part && !part.done; part = await reader.read()) {
+      body += decoder.decode(part.value, { stream: true });
       if (body.length > maxBytes) {
         truncated = true;
-        await res.body?.cancel();
+        // The rest of a huge body is not read: the cap is what the analyzer gets anyway.
+        await reader.cancel();
         break;
       }
     }

@@ -58,6 +58,13 @@ const RULES: readonly Rule[] = [
     pattern: new RegExp(`(--(?:pass|password|requirepass|masterauth))(=|[ \\t]+)${TOKEN}`, 'gi'),
     replace: (_m, flag, sep) => `${flag}${sep}${REDACTED}`,
   },
+  // An ACL rule's password or hash: `user app on >pw ~* +@all` (a config line, a `--user` argument,
+  // ACL LIST). Only within a rule: `>` elsewhere is a shell redirection.
+  {
+    pattern: /\buser[ \t]+(?:\\?["'])?[^\s"'\\]+[ \t][^\n]*/g,
+    replace: (rule) => rule.replace(/(^|[ \t"'])([<>])[^\s"'\\]+/g, `$1$2${REDACTED}`),
+  },
+  { pattern: /(^|[\s"'])([#!])[0-9a-f]{64}\b/g, replace: (_m, pre, sign) => `${pre}${sign}${REDACTED}` },
   // `-a pw` only on a redis-cli command line: elsewhere `-a` is `ls -a` or `uname -a`.
   {
     pattern: new RegExp(`(\\bredis-cli\\b[^\\n]*?[ \\t]-a[ \\t]+)${TOKEN}`, 'g'),

@@ -66,7 +66,7 @@ describe('an alert opens an incident by itself', () => {
     const card = await bot.card(id);
     const cardAt = Date.now();
     expect(JSON.stringify(root.blocks)).toMatch(/RedisBgsaveFailing/);
-    expect(JSON.stringify(card.blocks)).toMatch(/chown -R -H 999:999 \/data/);
+    expect(JSON.stringify(card.blocks)).toMatch(/chown -R -h 999:999 \/data\/\./);
 
     // Alertmanager repeats the notification while the card waits: still one incident.
     for (let i = 0; i < 400 && lines(bot, /^alert (deduplicated|known|noted)/).length === 0; i++)

@@ -109,6 +109,19 @@ describe('the worker itself (fromWorker)', () => {
     expect(bad?.status).toBe(500);
   });
 
+  it('a body past the cap is cut and said so, never an error', async () => {
+    const big = createServer((_q, res) => res.writeHead(200).end('x'.repeat(200_000)));
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    const r = await httpGet(
+      `http://127.0.0.1:${(big.address() as AddressInfo).port}/`,
+      { timeoutMs: 5000 },
+      1024,
+    );
+    await new Promise<void>((r2) => big.close(() => r2()));
+    expect(r).toMatchObject({ exitCode: 0, truncated: true });
+    expect(r.stdout.endsWith('\n200\n')).toBe(true);
+  });
+
   it('nothing listening: failing (no response), not unread', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));

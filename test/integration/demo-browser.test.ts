@@ -51,7 +51,7 @@ describe('the demo in a real browser', () => {
 
     const card = page.locator('.replies .msg', { hasText: 'Approval needed' });
     await card.waitFor({ timeout: 60_000 });
-    expect(await card.locator('pre.code').first().textContent()).toMatch(/chown -R -H 999:999 \/data/);
+    expect(await card.locator('pre.code').first().textContent()).toMatch(/chown -R -h 999:999 \/data\/\./);
     await expect
       .poll(() => page.locator('.replies .msg', { hasText: 'Permission denied' }).count())
       .toBeGreaterThan(0);
@@ -76,7 +76,7 @@ describe('the demo in a real browser', () => {
 
     const href = await report.getAttribute('href');
     const text = await (await fetch(new URL(`${href}?raw=1`, demo.consoleUrl))).text();
-    expect(text).toMatch(/chown -R -H 999:999 \/data/);
+    expect(text).toMatch(/chown -R -h 999:999 \/data\/\./);
     expect(text).toMatch(/U_BOB/);
     expect(text).toMatch(/✅/);
     expect(readdirSync(demo.reportsDir)).toEqual(['INC-0001.md']);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/runbooks/index.js';
 import { type LabRun, runOnScenario } from '../support/lab-run.js';
+import { dockerFromEnv, execText } from './docker-lab.js';
 
 // Seeds 001 and 004 in depth, for real: diagnose through the real executors, approve, then read the
 // target itself (its files, its counters), not the bot's opinion of it.
@@ -47,6 +48,16 @@ describe('seed depth against the real lab', () => {
     expect(info).toMatch(/aof_last_bgrewrite_status:ok/);
     expect(info).toMatch(/aof_last_write_status:ok/);
     expect(await cli(['SET', 'after-repair', '1'])).toBe('OK');
+    // The link inside the dir was changed, the file it points at outside was not.
+    const redis = current.scenario.target.redis.docker?.container ?? '';
+    const owners = await execText(dockerFromEnv(), redis, [
+      'stat',
+      '-c',
+      '%u %n',
+      '/outside',
+      '/data/appendonlydir',
+    ]);
+    expect(owners.trim().split('\n')).toEqual(['1234 /outside', '999 /data/appendonlydir']);
   });
 
   it('volatile-lru-full (seed 004): the raise on the card is applied, writes accepted, every key kept', async () => {

@@ -135,7 +135,7 @@ describe.each(['http', 'socket'] as const)('the Slack edge end to end over %s', 
     // The card: cause, exact command, target, risk, verification, expiry, undo, two buttons.
     const cardJson = JSON.stringify(card.blocks);
     expect(cardJson).toMatch(/Root cause/);
-    expect(cardJson).toMatch(/chown -R -H 999:999 \/data/);
+    expect(cardJson).toMatch(/chown -R -h 999:999 \/data\/\./);
     expect(cardJson).toContain(s.targetName);
     expect(cardJson).toMatch(/Risk/);
     expect(cardJson).toMatch(/Verified afterwards/);
@@ -214,7 +214,7 @@ describe.each(['http', 'socket'] as const)('the Slack edge end to end over %s', 
     expect(r.onDisk).toMatch(/## Root cause/);
     expect(r.onDisk).toMatch(/owned by/i);
     expect(r.onDisk).toContain(decidedBy);
-    expect(r.onDisk).toMatch(/chown -R -H 999:999 \/data/);
+    expect(r.onDisk).toMatch(/chown -R -h 999:999 \/data\/\./);
     expect(r.onDisk).toMatch(/✅/);
     const summary = h.slack.thread(CHANNEL, root.ts).find((m) => m.files?.some((f) => f.name === `${id}.md`));
     expect(summary?.text).toMatch(/Incident report for \*INC-\d+\* \(Resolved\)/);

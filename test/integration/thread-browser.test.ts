@@ -94,7 +94,7 @@ describe('the incident thread in a real browser', () => {
 
     const repair = inc.locator('.replies .msg', { hasText: 'Repair ran:' });
     expect(await repair.textContent()).toMatch(/Verification passed/);
-    expect(await repair.textContent()).toMatch(/chown -R -H 999:999 \/data/);
+    expect(await repair.textContent()).toMatch(/chown -R -h 999:999 \/data\/\./);
     expect(await card.textContent()).toMatch(
       /Approved by @bob .*the repair ran at .*: ok, and its verification passed/i,
     );

@@ -20,7 +20,7 @@ export const EXPECTATIONS: readonly Expectation[] = [
     runbook: 'redis-permissions',
     cause: 'owner-mismatch',
     approval: 'approve-chown-running',
-    commands: [/^docker exec -u root \S+ chown -R -H 999:999 \/data$/],
+    commands: [/^docker exec -u root \S+ chown -R -h 999:999 \/data\/\.$/],
     status: 'awaiting-approval',
   },
   {
@@ -29,7 +29,7 @@ export const EXPECTATIONS: readonly Expectation[] = [
     cause: 'owner-mismatch',
     approval: 'approve-chown-stopped',
     commands: [
-      /^docker run --rm --volumes-from \S+ -u root .* chown -R -H 999:999 \/data$/,
+      /^docker run --rm --volumes-from \S+ -u root .* chown -R -h 999:999 \/data\/\.$/,
       /^docker start \S+$/,
     ],
     status: 'awaiting-approval',
@@ -39,7 +39,7 @@ export const EXPECTATIONS: readonly Expectation[] = [
     runbook: 'redis-permissions',
     cause: 'aof-dir-owner',
     approval: 'approve-chown-aof',
-    commands: [/^docker exec -u root \S+ chown -R -H 999:999 \/data\/appendonlydir$/],
+    commands: [/^docker exec -u root \S+ chown -R -h 999:999 \/data\/appendonlydir\/\.$/],
     status: 'awaiting-approval',
   },
   {
@@ -67,13 +67,13 @@ export const EXPECTATIONS: readonly Expectation[] = [
     cause: 'service-user',
     approval: 'approve-service-user',
     commands: [
-      /^ssh \S+ -- chown -R -H 1000:1000 \/var\/lib\/redis$/,
+      /^ssh \S+ -- chown -R -h 1000:1000 \/var\/lib\/redis\/\.$/,
       /^ssh \S+ -- install -d -m 0755 \/etc\/systemd\/system\/redis-server\.service\.d$/,
       /^ssh \S+ -- sh -c .* sh redis redis \/etc\/systemd\/system\/redis-server\.service\.d\/zz-runbook-bot-service-user\.conf$/,
       /^ssh \S+ -- systemctl daemon-reload$/,
       /^ssh \S+ -- systemctl stop -- redis-server$/,
-      /^ssh \S+ -- chown -R -H redis:redis \/var\/lib\/redis$/,
-      /^ssh \S+ -- chown -R redis:redis \/var\/log\/redis$/,
+      /^ssh \S+ -- chown -R -h redis:redis \/var\/lib\/redis\/\.$/,
+      /^ssh \S+ -- chown -R -h redis:redis \/var\/log\/redis\/\.$/,
       /^ssh \S+ -- systemctl start -- redis-server$/,
     ],
     status: 'awaiting-approval',

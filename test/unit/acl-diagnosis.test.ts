@@ -308,3 +308,22 @@ describe('the lab recordings of seed 002, replayed', () => {
     );
   });
 });
+
+describe('the recreate command never carries an ACL password', () => {
+  it('a --user rule with >password in the container command is shown without it', () => {
+    const cmd = [
+      'redis-server',
+      '--user',
+      'app on >s3cretpw ~* +@all',
+      '--aclfile',
+      '/run/secrets/users.acl',
+    ];
+    const inspect = JSON.stringify([
+      { Path: 'redis-server', Args: cmd.slice(1), Config: { Cmd: cmd, Labels: {} }, Mounts: [], Name: '/r' },
+    ]);
+    const view = parseAclSource(inspect, ['/run/secrets/users.acl']);
+    expect(view?.recreate).toBeDefined();
+    expect(view?.recreate).not.toContain('s3cretpw');
+    expect(view?.recreate).toContain("--user 'app on ><secret> ~* +@all'");
+  });
+});

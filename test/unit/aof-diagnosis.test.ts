@@ -44,7 +44,7 @@ describe('seed 001: the AOF of a running Redis', () => {
     expect(s.cause).toBe('aof-dir-owner');
     const card = Object.values(s.approvals)[0];
     expect(card?.gateId).toBe('approve-chown-aof');
-    expect(card?.commands).toEqual([expect.stringMatching(/chown -R -H 999:999 \/data\/appendonlydir$/)]);
+    expect(card?.commands).toEqual([expect.stringMatching(/chown -R -h 999:999 \/data\/appendonlydir\/\.$/)]);
     const found = Object.values(s.steps).flatMap((r) => r.findings.map((f) => f.code));
     expect(found).toEqual(
       expect.arrayContaining(['aof-dir-unwritable', 'aof-rewrite-failing', 'data-dir-ok']),
@@ -59,6 +59,20 @@ describe('seed 001: the AOF of a running Redis', () => {
     expect(s.status).toBe('no-fault');
     expect(s.outcome?.summary).toMatch(/not writable/);
     expect(s.approvals).toEqual({});
+  });
+
+  it('a base file owned by root in a dir Redis owns is only read: not a fault', () => {
+    const stat = [
+      '999 999 755 redis redis /data/appendonlydir',
+      '0 0 644 root root /data/appendonlydir/appendonly.aof.1.base.rdb',
+      '999 999 644 redis redis /data/appendonlydir/appendonly.aof.1.incr.aof',
+      '999 999 644 redis redis /data/appendonlydir/appendonly.aof.manifest',
+      '',
+    ].join('\n');
+    const s = drive(aof, (id) => rewriteOk(id) ?? (id === 'aof-dir' ? res(stat) : undefined));
+    const found = Object.values(s.steps).flatMap((r) => r.findings.map((f) => f.code));
+    expect(found).toContain('aof-dir-ok');
+    expect(found).not.toContain('aof-dir-unwritable');
   });
 
   it('AOF on and its directory unread: no conclusion of health', () => {

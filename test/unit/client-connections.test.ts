@@ -24,9 +24,19 @@ describe('/proc/net/tcp', () => {
     expect(parseProcNetTcp(`${TCP}\n${TCP6}\n`)).toEqual([
       { local: '10.89.0.5', localPort: 0xa1b2, remote: '10.89.0.4', remotePort: 6379 },
       { local: '10.89.0.5', localPort: 50000, remote: '10.89.0.4', remotePort: 6379 },
-      { local: '0:0:0:0:0:0:0:1', localPort: 50001, remote: '0:0:0:0:0:0:0:1', remotePort: 6379 },
+      { local: '::1', localPort: 50001, remote: '::1', remotePort: 6379 },
     ]);
   });
+  it('IPv6 as inet_ntop prints it (Redis CLIENT LIST compares with that); tcp6 alone has its own header', () => {
+    const row = (hex: string) =>
+      `  sl  local_address                         remote_address                        st\n   0: ${hex}:C350 ${hex}:18EB 01 0\n`;
+    const ip = (hex: string) => parseProcNetTcp(row(hex))?.[0]?.local;
+    expect(ip('000080FE00000000FF005002010000FE')).toBe('fe80::250:ff:fe00:1');
+    expect(ip('B80D0120000000000000000001000000')).toBe('2001:db8::1');
+    expect(ip('B80D0120000000000100000001000000')).toBe('2001:db8::1:0:1');
+    expect(ip('B80D0120000000000000010001000000')).toBe('2001:db8::1:0:0:1');
+  });
+
   it('text with no table is not a reading', () => {
     expect(parseProcNetTcp('sh: cat: not found\n')).toBeUndefined();
     expect(parseProcNetTcp(TCP.split('\n')[0] ?? '')).toEqual([]);

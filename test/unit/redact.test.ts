@@ -254,3 +254,15 @@ describe("the step worker's scrub of the process's own credentials", () => {
     ]);
   });
 });
+
+describe('ACL rules', () => {
+  it('an inline password or hash in a user rule is redacted; a shell redirection is not', () => {
+    const hash = 'ab'.repeat(32);
+    expect(redact('user app on >s3cretpw ~* +@all', [])).toBe(`user app on >${REDACTED} ~* +@all`);
+    expect(redact(`user lwe-app on sanitize-payload #${hash} ~* &* +@all`, [])).not.toContain(hash);
+    // Inside inspect JSON, quoted and escaped, with two passwords in one rule.
+    const inJson = '"redis-server --user \\"app on >pw-one >pw-two ~* +@all\\" --aclfile /x"';
+    expect(redact(inJson, [])).not.toMatch(/pw-one|pw-two/);
+    expect(redact('cat x 2>/dev/null > out.txt', [])).toBe('cat x 2>/dev/null > out.txt');
+  });
+});

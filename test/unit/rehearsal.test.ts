@@ -74,7 +74,7 @@ describe('rehearsals of the seed incidents', () => {
   it('the card states the undo with the values found on the target', () => {
     const { state } = replay('redis-permissions', load('rdb-permission.redis-permissions.json'));
     expect(Object.values(state.approvals)[0]?.undo).toBe(
-      'chown -R 1001:1001 /data (the owner it had before)',
+      'chown -R -h 1001:1001 /data/. (the owner it had before)',
     );
     const mem = replay('redis-connectivity', load('maxmemory.redis-connectivity.json'));
     expect(Object.values(mem.state.approvals)[0]?.undo).toBe(

@@ -129,13 +129,13 @@ describe('seed 003: the repair plan', () => {
   it('keeps the last save as the old user, then a drop-in, and hands dir, files and log dir to redis', () => {
     const plan = serviceUserFix(ctx())?.map((a) => renderAction(a, ctx().target));
     expect(plan).toEqual([
-      'ssh 10.0.0.5 -- chown -R -H 1000:1000 /var/lib/redis',
+      'ssh 10.0.0.5 -- chown -R -h 1000:1000 /var/lib/redis/.',
       'ssh 10.0.0.5 -- install -d -m 0755 /etc/systemd/system/redis-server.service.d',
       `ssh 10.0.0.5 -- sh -c 'umask 022; printf "[Service]\\nUser=%s\\nGroup=%s\\n" "$1" "$2" >"$3"' sh redis redis /etc/systemd/system/redis-server.service.d/zz-runbook-bot-service-user.conf`,
       'ssh 10.0.0.5 -- systemctl daemon-reload',
       'ssh 10.0.0.5 -- systemctl stop -- redis-server',
-      'ssh 10.0.0.5 -- chown -R -H redis:redis /var/lib/redis',
-      'ssh 10.0.0.5 -- chown -R redis:redis /var/log/redis',
+      'ssh 10.0.0.5 -- chown -R -h redis:redis /var/lib/redis/.',
+      'ssh 10.0.0.5 -- chown -R -h redis:redis /var/log/redis/.',
       'ssh 10.0.0.5 -- systemctl start -- redis-server',
     ]);
     // The drop-in's content is fixed; the names are arguments, never part of the script.
@@ -173,10 +173,10 @@ describe('seed 003: the repair plan', () => {
         'rm /etc/systemd/system/redis-server.service.d/zz-runbook-bot-service-user.conf (it did not exist before)',
         'systemctl daemon-reload',
         'systemctl stop redis-server',
-        'chown redis:redis /var/lib/redis',
-        'chown autobot:autobot /var/lib/redis/dump.rdb',
-        'chown autobot:autobot /var/lib/redis/temp-17297.rdb',
-        'chown redis:redis /var/log/redis',
+        'chown -h redis:redis /var/lib/redis',
+        'chown -h autobot:autobot /var/lib/redis/dump.rdb',
+        'chown -h autobot:autobot /var/lib/redis/temp-17297.rdb',
+        'chown -h redis:redis /var/log/redis',
         'systemctl start redis-server',
       ].join('; '),
     );
@@ -195,7 +195,7 @@ describe('seed 003 replayed, and the directory repair where it is right', () => 
     expect(state.cause).toBe('service-user');
     const card = Object.values(state.approvals)[0];
     expect(card?.risk).toBe('medium');
-    expect(card?.undo).toContain('chown autobot:autobot /var/lib/redis/dump.rdb');
+    expect(card?.undo).toContain('chown -h autobot:autobot /var/lib/redis/dump.rdb');
   });
 
   it('the same host with no serviceUser and a dir of another (non-package) user: chown to the running user', () => {
@@ -210,7 +210,7 @@ describe('seed 003 replayed, and the directory repair where it is right', () => 
     const { state } = replayRehearsal({ ...fx, target: { ...fx.target, redis }, results });
     expect(state.cause).toBe('owner-mismatch');
     expect(Object.values(state.approvals)[0]?.commands).toEqual([
-      expect.stringMatching(/^ssh \S+ -- chown -R -H 1000:1000 \/var\/lib\/redis$/),
+      expect.stringMatching(/^ssh \S+ -- chown -R -h 1000:1000 \/var\/lib\/redis\/\.$/),
     ]);
   });
 });

@@ -81,8 +81,18 @@ function sourcesOf(argv: readonly string[]): AclSource[] {
   return out;
 }
 
+// An ACL rule's password (`>pw`, `<pw`) or its hash (`#hex`, `!hex`), inline in `--user` or in a
+// shell wrapper's `user …` rule: never shown.
+const ACL_SECRET = /(^|\s)([<>#!])[^\s'"]+/g;
+const hideAclSecrets = (a: string) => a.replace(ACL_SECRET, '$1$2<secret>');
+
 function shownArgs(argv: readonly string[]): string[] {
-  return argv.map((a, i) => (i > 0 && SECRET_OPTS.has(argv[i - 1] ?? '') ? '<password>' : a));
+  return argv.map((a, i) => {
+    if (i > 0 && SECRET_OPTS.has(argv[i - 1] ?? '')) return '<password>';
+    return (i > 0 && argv[i - 1] === '--user') || /--user[\s=]|\buser\s+\S+\s+on\b/.test(a)
+      ? hideAclSecrets(a)
+      : a;
+  });
 }
 
 function recreateCommand(

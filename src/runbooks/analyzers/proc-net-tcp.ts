@@ -23,7 +23,24 @@ function address(hex: string): string | undefined {
     return bytes.slice(12).join('.');
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  return groups.join(':');
+  return compressV6(groups);
+}
+
+/** RFC 5952, as inet_ntop prints it and so Redis's CLIENT LIST: the longest run of 0 groups (2+) as `::`. */
+function compressV6(groups: string[]): string {
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  if (best.len < 2) return groups.join(':');
+  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
 }
 
 function endpoint(text: string): { ip: string; port: number } | undefined {
@@ -34,7 +51,8 @@ function endpoint(text: string): { ip: string; port: number } | undefined {
 
 /** Established connections, or undefined when the text holds no table (so nothing was read). */
 export function parseProcNetTcp(text: string): TcpConnection[] | undefined {
-  if (!/^\s*sl\s+local_address\s+rem_address\s+st\b/m.test(text)) return undefined;
+  // tcp says rem_address, tcp6 remote_address.
+  if (!/^\s*sl\s+local_address\s+rem(?:ote)?_address\s+st\b/m.test(text)) return undefined;
   const out: TcpConnection[] = [];
   for (const line of text.split('\n')) {
     const cols = line.trim().split(/\s+/);

@@ -4,7 +4,7 @@
 import type { Action } from '../action.js';
 import type { Condition, Step, StepContext } from '../model.js';
 import { aofRepairPath } from './aof-steps.js';
-import { isSafeDataDir, num, str } from './facts.js';
+import { chownTree, isSafeDataDir, num, str } from './facts.js';
 import { besideRedis } from './permission-steps.js';
 import { guarded, outcome } from './step-builders.js';
 
@@ -21,7 +21,7 @@ function aofOwnershipFix(ctx: StepContext): Action[] | null {
   const gid = num(ctx.facts, 'redis.gid');
   const path = aofRepairPath(str(ctx.facts, 'aof.path'), isSafeDataDir);
   if (uid === undefined || gid === undefined || path === undefined) return null;
-  const actions = [besideRedis(ctx, ['chown', '-R', '-H', `${uid}:${gid}`, path], 'root')];
+  const actions = [besideRedis(ctx, chownTree(`${uid}:${gid}`, path), 'root')];
   const mode = num(ctx.facts, 'aof.mode');
   if (ctx.facts['redis.aofIsDir'] === true && (mode === undefined || (mode & 0o700) !== 0o700))
     actions.push(besideRedis(ctx, ['chmod', 'u+rwx', path], 'root'));
@@ -43,7 +43,7 @@ export const aofRepairs: Step[] = [
       'verify-write',
       'verify-app-health-after-fix',
     ],
-    undo: 'chown -R {aof.uid}:{aof.gid} {aof.path} (the owner it had before)',
+    undo: 'chown -R -h {aof.uid}:{aof.gid} {aof.path}/. (the owner it had before)',
     onSuccess: 'recheck',
     onFailure: 'approve-aof-fallback',
     timeoutMs: 60_000,

@@ -60,9 +60,13 @@ export const aofDirStep = diagnose({
     }
     const groups = list(ctx.facts, 'redis.groups').map(Number);
     const isDir = ctx.facts['redis.aofIsDir'] === true;
-    const blocked = entries.filter((e, i) =>
-      i === 0 && isDir ? !writeAccess(e, uid, gid, groups).canWrite : !fileWritable(e, uid, gid, groups),
-    );
+    // Redis creates new files in the dir and renames them there (dir write), and reopens its incr
+    // files for appending (file write); a base file or an old manifest is only read.
+    const blocked = entries.filter((e, i) => {
+      if (i === 0)
+        return isDir ? !writeAccess(e, uid, gid, groups).canWrite : !fileWritable(e, uid, gid, groups);
+      return /\.incr\.aof$/.test(e.path) && !fileWritable(e, uid, gid, groups);
+    });
     evidence.push(`redis runs as ${uid}:${gid}`);
     const owner = `${top.uid}:${top.gid} mode ${modeString(top.mode)}`;
     const finding: Finding =

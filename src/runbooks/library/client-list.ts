@@ -91,7 +91,7 @@ export const clientListStep = diagnose({
       const finding: Finding = {
         code: 'pubsub-idle',
         severity: 'critical',
-        statement: `${top} holds ${idleSubs.length} idle pub/sub connections of the ${inUse} in use (idle ${Math.min(...idleSubs.map((c) => c.idle))}–${Math.max(...idleSubs.map((c) => c.idle))} s): a subscriber leak. CONFIG SET timeout does not close pub/sub clients (Redis exempts them), so they stay until closed or their app restarts`,
+        statement: `${top} holds ${idleSubs.length} idle pub/sub connections of the ${inUse} in use (idle ${Math.min(...idleSubs.map((c) => c.idle))}–${Math.max(...idleSubs.map((c) => c.idle))} s), near maxclients. Idle alone does not tell a leak from subscribers waiting for messages: closing them drops any in use, which must reconnect. CONFIG SET timeout does not close pub/sub clients (Redis exempts them), so they stay until closed or their app restarts`,
         evidence,
       };
       const facts: Facts = {

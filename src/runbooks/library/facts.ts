@@ -79,6 +79,19 @@ export function isSafeDataDir(path: string): boolean {
 
 export const clientFact = (client: string, what: string) => `client.${client}.${what}`;
 
+/**
+ * `chown -R` of a tree as root, never through a symlink inside it: `-h` changes a link itself, not
+ * what it points at (a link to /etc/shadow in the data dir must stay a link). The trailing `/.`
+ * resolves a data dir that is itself a symlink to the directory Redis writes, as `-H` did.
+ */
+export const chownTree = (owner: string, dir: string): string[] => [
+  'chown',
+  '-R',
+  '-h',
+  owner,
+  `${dir.replace(/\/+$/, '')}/.`,
+];
+
 // Seed 003: names that become arguments of systemctl, chown and the drop-in. Checked again here,
 // whatever their source (the targets file, or a target's own output), before they reach argv.
 export const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;

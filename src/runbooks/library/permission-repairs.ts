@@ -2,7 +2,7 @@
 // container, host over SSH), and the risky fallback offered only when the fix did not verify.
 import type { Action } from '../action.js';
 import type { StepContext } from '../model.js';
-import { isSafeDataDir, num, repairDirOf } from './facts.js';
+import { chownTree, isSafeDataDir, num, repairDirOf } from './facts.js';
 import { besideRedis } from './permission-steps.js';
 import { guarded } from './step-builders.js';
 
@@ -17,13 +17,13 @@ function ownershipFix(ctx: StepContext): Action[] | null {
   const dir = repairDirOf(ctx);
   if (dir === undefined || !isSafeDataDir(dir)) return null;
   // -H: if the data dir is a symlink, the directory behind it is what Redis writes to.
-  const actions = [besideRedis(ctx, ['chown', '-R', '-H', `${uid}:${gid}`, dir], 'root')];
+  const actions = [besideRedis(ctx, chownTree(`${uid}:${gid}`, dir), 'root')];
   if (mode === undefined || (mode & 0o700) !== 0o700)
     actions.push(besideRedis(ctx, ['chmod', 'u+rwx', dir], 'root'));
   return actions;
 }
 
-const chownUndo = 'chown -R {dir.uid}:{dir.gid} {dir.path} (the owner it had before)';
+const chownUndo = 'chown -R -h {dir.uid}:{dir.gid} {dir.path}/. (the owner it had before)';
 // Whenever AOF is on (skipped otherwise): a rewrite of our own must succeed too.
 const aofChecks = ['verify-bgrewriteaof', 'verify-aof-status'];
 // Seed 000 step 5: the application answers again (skipped for clients with no health check).

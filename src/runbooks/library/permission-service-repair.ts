@@ -7,6 +7,7 @@ import type { StepContext } from '../model.js';
 import { allOutput } from '../result.js';
 import { verify } from './common-steps.js';
 import {
+  chownTree,
   dropInPath,
   isSafeDataDir,
   logDirOf,
@@ -45,13 +46,13 @@ export function serviceUserFix(ctx: StepContext): Action[] | null {
   const owner = `${user}:${group}`;
   const log = logDirOf(ctx);
   return [
-    asRoot(['chown', '-R', '-H', `${runUid}:${runGid}`, dir]),
+    asRoot(chownTree(`${runUid}:${runGid}`, dir)),
     asRoot(['install', '-d', '-m', '0755', path.slice(0, path.lastIndexOf('/'))]),
     asRoot(['sh', '-c', WRITE_DROP_IN, 'sh', user, group, path]),
     asRoot(['systemctl', 'daemon-reload']),
     asRoot(['systemctl', 'stop', '--', unit]),
-    asRoot(['chown', '-R', '-H', owner, dir]),
-    ...(log ? [asRoot(['chown', '-R', owner, log])] : []),
+    asRoot(chownTree(owner, dir)),
+    ...(log ? [asRoot(chownTree(owner, log))] : []),
     asRoot(['systemctl', 'start', '--', unit]),
   ];
 }

@@ -264,7 +264,7 @@ export function serviceUndo(ctx: StepContext): string {
     const [user, group] = owner.split(':');
     return user && group ? [{ user, group, path: p }] : [];
   });
-  const chowns = owners.map((o) => `chown ${o.user}:${o.group} ${o.path}`);
+  const chowns = owners.map((o) => `chown -h ${o.user}:${o.group} ${o.path}`);
   return [
     dropIn,
     'systemctl daemon-reload',

@@ -24,7 +24,8 @@ async function aofRewriteDenied(ctx: ScenarioContext): Promise<ScenarioParts> {
   });
   await waitForReply(d, ['ping'], /PONG/);
   const { uid, gid, mode } = MISOWNED;
-  const misown = `chown -R ${uid}:${gid} /data/appendonlydir && chmod ${mode.toString(8)} /data/appendonlydir`;
+  // A link inside to a file outside, owned by someone else: a repair must change the link, never it.
+  const misown = `chown -R ${uid}:${gid} /data/appendonlydir && chmod ${mode.toString(8)} /data/appendonlydir && touch /outside && chown 1234:1234 /outside && ln -s /outside /data/appendonlydir/outside-link`;
   const done = await execIn(ctx.docker, d.redis, ['sh', '-c', misown], { user: 'root' });
   if (done.exitCode !== 0) throw new Error(`could not misown appendonlydir: ${done.stderr}`);
   await d.cli(['set', 'lab:before', '1']);
