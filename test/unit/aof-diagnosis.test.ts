@@ -123,3 +123,22 @@ describe('stat listings', () => {
     expect(dir && fileWritable(dir, 0, 0)).toBe(true);
   });
 });
+
+describe('a data dir or appendonlydir that is a symlink into the system', () => {
+  it('is never chowned: the link is followed to where it leads, and /etc is refused', () => {
+    const stat = (rdb.results['data-dir'] as ExecResult).stdout.trim();
+    const s = drive(rdb, (id) => (id === 'data-dir' ? res(`${stat}\n/etc\n`) : undefined));
+    expect(s.approvals).toEqual({});
+    expect(s.outcome?.summary).toMatch(/unsafe to act on/);
+    const a = drive(aof, (id) =>
+      id === 'aof-dir' ? res(`${(aof.results['aof-dir'] as ExecResult).stdout}realpath /etc\n`) : undefined,
+    );
+    expect(a.approvals).toEqual({});
+  });
+
+  it('a link that leads to another ordinary data dir is followed and chowned there', () => {
+    const stat = (rdb.results['data-dir'] as ExecResult).stdout.trim();
+    const s = drive(rdb, (id) => (id === 'data-dir' ? res(`${stat}\n/srv/redis-data\n`) : undefined));
+    expect(gates(s)).toEqual(['approve-chown-running']);
+  });
+});

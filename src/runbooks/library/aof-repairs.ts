@@ -20,6 +20,9 @@ function aofOwnershipFix(ctx: StepContext): Action[] | null {
   const uid = num(ctx.facts, 'redis.uid');
   const gid = num(ctx.facts, 'redis.gid');
   const path = aofRepairPath(str(ctx.facts, 'aof.path'), isSafeDataDir);
+  // A symlinked appendonlydir is chowned through: where it leads must be a dir we may act on too.
+  const real = str(ctx.facts, 'aof.real');
+  if (real !== undefined && aofRepairPath(real, isSafeDataDir) === undefined) return null;
   if (uid === undefined || gid === undefined || path === undefined) return null;
   const actions = [besideRedis(ctx, chownTree(`${uid}:${gid}`, path), 'root')];
   const mode = num(ctx.facts, 'aof.mode');

@@ -14,7 +14,7 @@ import { classifyReply } from '../analyzers/redis-reply.js';
 import type { Condition, Facts, Finding } from '../model.js';
 import { allOutput } from '../result.js';
 import { CUT, couldNotRun, diagnose, UNREAD, verify } from './common-steps.js';
-import { list, num, SAFE_NAME, str } from './facts.js';
+import { list, num, SAFE_NAME, SAFE_PATH, str } from './facts.js';
 import { besideRedis } from './permission-steps.js';
 
 const redis = { at: 'redis' } as const;
@@ -22,8 +22,9 @@ const T = 15_000;
 const MAX_LISTED = 12;
 
 // The directory first, then (for a directory) each file in it; no glob reaches a shell unquoted.
+// Last, where the path really leads, so a repair can refuse a link into the system.
 const STAT_AOF =
-  'stat -L -c "%u %g %a %U %G %n" "$1" || exit 1; [ -d "$1" ] || exit 0; for f in "$1"/*; do [ -e "$f" ] && stat -c "%u %g %a %U %G %n" "$f"; done; exit 0';
+  'stat -L -c "%u %g %a %U %G %n" "$1" || exit 1; if [ -d "$1" ]; then for f in "$1"/*; do [ -e "$f" ] && stat -c "%u %g %a %U %G %n" "$f"; done; fi; printf "realpath %s\\n" "$(readlink -f "$1")"; exit 0';
 
 /** AOF is on: as Redis's config says, or as the log of a start that failed on it says. */
 export const aofOn: Condition = {
@@ -52,7 +53,14 @@ export const aofDirStep = diagnose({
     const uid = num(ctx.facts, 'redis.uid');
     const gid = num(ctx.facts, 'redis.gid');
     const evidence = r.stdout.trim().split('\n').slice(0, MAX_LISTED);
-    const facts: Facts = { 'aof.path': path, 'aof.uid': top.uid, 'aof.gid': top.gid, 'aof.mode': top.mode };
+    const real = /^realpath (\/\S*)$/m.exec(r.stdout)?.[1];
+    const facts: Facts = {
+      'aof.path': path,
+      'aof.uid': top.uid,
+      'aof.gid': top.gid,
+      'aof.mode': top.mode,
+      ...(real !== undefined && SAFE_PATH.test(real) ? { 'aof.real': real } : {}),
+    };
     if (uid === undefined || gid === undefined) {
       const why = 'the user Redis runs as is unknown, so whether it may write its AOF cannot be told';
       const statement = `${path} is owned by ${top.uid}:${top.gid}; ${why}`;

@@ -79,6 +79,12 @@ export function isSafeDataDir(path: string): boolean {
 
 export const clientFact = (client: string, what: string) => `client.${client}.${what}`;
 
+/** Where the data dir really leads (a symlink to /etc is refused as /etc would be); unknown passes. */
+export function realDirSafe(ctx: StepContext, key = 'dir.real'): boolean {
+  const real = str(ctx.facts, key);
+  return real === undefined || isSafeDataDir(real);
+}
+
 /**
  * `chown -R` of a tree as root, never through a symlink inside it: `-h` changes a link itself, not
  * what it points at (a link to /etc/shadow in the data dir must stay a link). The trailing `/.`

@@ -2,7 +2,7 @@
 // container, host over SSH), and the risky fallback offered only when the fix did not verify.
 import type { Action } from '../action.js';
 import type { StepContext } from '../model.js';
-import { chownTree, isSafeDataDir, num, repairDirOf } from './facts.js';
+import { chownTree, isSafeDataDir, num, realDirSafe, repairDirOf } from './facts.js';
 import { besideRedis } from './permission-steps.js';
 import { guarded } from './step-builders.js';
 
@@ -15,7 +15,7 @@ function ownershipFix(ctx: StepContext): Action[] | null {
   const mode = num(ctx.facts, 'dir.mode');
   if (uid === undefined || gid === undefined) return null;
   const dir = repairDirOf(ctx);
-  if (dir === undefined || !isSafeDataDir(dir)) return null;
+  if (dir === undefined || !isSafeDataDir(dir) || !realDirSafe(ctx)) return null;
   // -H: if the data dir is a symlink, the directory behind it is what Redis writes to.
   const actions = [besideRedis(ctx, chownTree(`${uid}:${gid}`, dir), 'root')];
   if (mode === undefined || (mode & 0o700) !== 0o700)

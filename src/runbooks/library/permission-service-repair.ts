@@ -12,6 +12,7 @@ import {
   isSafeDataDir,
   logDirOf,
   num,
+  realDirSafe,
   repairDirOf,
   str,
   UNIT_NAME,
@@ -42,6 +43,7 @@ export function serviceUserFix(ctx: StepContext): Action[] | null {
   if (!unit || !UNIT_NAME.test(unit) || !user || !group || !USER_NAME.test(user) || !USER_NAME.test(group))
     return null;
   if (runUid === undefined || runGid === undefined || dir === undefined || !isSafeDataDir(dir)) return null;
+  if (!realDirSafe(ctx)) return null;
   const path = dropInPath(unit);
   const owner = `${user}:${group}`;
   const log = logDirOf(ctx);

@@ -183,7 +183,10 @@ export function analyzeDataDir(r: ExecResult, ctx: StepContext): Analysis {
   const where = src ? `${dir.path} (bind mount of ${src} on the host)` : dir.path;
   const owner = `${dir.user}:${dir.group} (${dir.uid}:${dir.gid}) mode ${modeString(dir.mode)}`;
   const evidence = [r.stdout.trim(), ...(uid !== undefined ? [`redis runs as ${uid}:${gid}`] : [])];
+  // The line after the stat: where the path really leads (absent where readlink is missing).
+  const real = r.stdout.split('\n').map((l) => l.trim())[1];
   const facts: Facts = {
+    ...(real !== undefined && SAFE_PATH.test(real) ? { 'dir.real': real } : {}),
     'dir.path': dir.path,
     'dir.uid': dir.uid,
     'dir.gid': dir.gid,
@@ -232,8 +235,14 @@ export const dataDirStep = diagnose({
   id: 'data-dir',
   title: 'Owner and mode of the data directory',
   needs: ['config', 'process-owner', 'image-user', 'logs'],
-  // -L: a data dir that is a symlink is judged by the directory behind it, which Redis writes to.
-  action: (ctx) => besideRedis(ctx, ['stat', '-L', '-c', '%u %g %a %U %G %n', dataDirOf(ctx)], 'root'),
+  // -L: a data dir that is a symlink is judged by the directory behind it, which Redis writes to;
+  // readlink -f says which directory that is, so a repair can refuse a link into the system.
+  action: (ctx) =>
+    besideRedis(
+      ctx,
+      ['sh', '-c', 'stat -L -c "%u %g %a %U %G %n" "$1" && readlink -f "$1"', 'sh', dataDirOf(ctx)],
+      'root',
+    ),
   analyze: analyzeDataDir,
   emits: ['data-dir-ok', 'owner-mismatch', 'no-write-bit'],
   timeoutMs: 60_000,
