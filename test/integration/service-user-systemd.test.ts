@@ -60,8 +60,8 @@ describe('seed 003 on real systemd', () => {
       expect(card?.undo).toContain(
         'rm /etc/systemd/system/redis-server.service.d/zz-runbook-bot-service-user.conf',
       );
-      expect(card?.undo).toContain('chown autobot:autobot /var/lib/redis/dump.rdb');
-      expect(card?.undo).toContain('chown redis:redis /var/lib/redis;');
+      expect(card?.undo).toContain('chown -h autobot:autobot /var/lib/redis/dump.rdb');
+      expect(card?.undo).toContain('chown -h redis:redis /var/lib/redis;');
       expect(s.status).toBe('resolved');
 
       // The real process and the real files, read in the VM.
