@@ -29,7 +29,7 @@ describe('host memory', () => {
   it('a container at 90 % of its cgroup limit (v1 files) is named', () => {
     const a = run(`${meminfo(16_000_000, 12_000_000)}---cgroup---\n104857600\n99614720\n`);
     expect(codes(a)).toEqual(['container-memory-near-limit']);
-    expect(a.findings[0]?.statement).toMatch(/0\.09 GiB of its 0\.10 GiB memory limit/);
+    expect(a.findings[0]?.statement).toMatch(/95\.00 MiB of its 100\.00 MiB memory limit/);
   });
   it('a v1 cgroup with no limit (2^63 rounded) is no limit', () => {
     expect(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { publishedOn } from '../../src/runbooks/analyzers/published-ports.js';
+import { parseInspect } from '../../src/runbooks/analyzers/container-inspect.js';
 import type { ExecResult, TargetView } from '../../src/runbooks/index.js';
 import { targetsFileSchema } from '../../src/runbooks/index.js';
 import { analyzeContainer } from '../../src/runbooks/library/common-steps.js';
@@ -114,6 +114,8 @@ describe("Redis's port on the Docker host (seed 000)", () => {
       NetworkSettings: { Ports: ports },
       HostConfig: { PortBindings: bindings },
     });
+  const publishedOn = (stdout: string, port: number) =>
+    parseInspect(stdout)?.published?.[`${port}/tcp`] ?? [];
   it('not published: information, by design, never a fault', () => {
     const a = analyzeContainer(res(inspect({}, {})), { target, facts: {} });
     const said = a.findings.find((f) => f.code === 'port-not-published');
@@ -129,8 +131,12 @@ describe("Redis's port on the Docker host (seed 000)", () => {
       [],
     );
   });
-  it('what is not an inspect is no reading; a published port is not said unpublished', () => {
-    expect(publishedOn('no such container', 6379)).toBeUndefined();
+  it('an inspect with no network settings says nothing of ports; a published port is not said unpublished', () => {
+    const bare = JSON.stringify({ State: { Status: 'running', Running: true, ExitCode: 0 } });
+    expect(parseInspect(bare)?.published).toBeUndefined();
+    expect(analyzeContainer(res(bare), { target, facts: {} }).findings.map((f) => f.code)).not.toContain(
+      'port-not-published',
+    );
     const published = inspect({ '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: '6379' }] });
     expect(analyzeContainer(res(published), { target, facts: {} }).findings.map((f) => f.code)).not.toContain(
       'port-not-published',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { quoteArg } from '../action.js';
+import { inspectRoot } from './container-inspect.js';
 
 // Seed 002, "secrets not mounted": which files the Redis container's command line names as the
 // source of its users or password (an aclfile, a config file, a `$(cat /run/secrets/…)`), what is
@@ -151,13 +152,7 @@ function recreateCommand(
  * under no mount.
  */
 export function parseAclSource(stdout: string, missing?: readonly string[]): AclSourceView | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    return null;
-  }
-  const parsed = inspectSchema.safeParse(Array.isArray(json) ? json[0] : json);
+  const parsed = inspectSchema.safeParse(inspectRoot(stdout));
   if (!parsed.success || parsed.data.Path === undefined) return null;
   const d = parsed.data;
   const name = (d.Name ?? '').replace(/^\//, '') || '<container>';

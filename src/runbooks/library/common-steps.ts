@@ -1,7 +1,6 @@
 import { parseInspect } from '../analyzers/container-inspect.js';
 import { LOG_CODES } from '../analyzers/log-patterns.js';
 import { scanLogs } from '../analyzers/log-scan.js';
-import { publishedOn } from '../analyzers/published-ports.js';
 import { infoLine, parseInfo } from '../analyzers/redis-info.js';
 import { classifyReply } from '../analyzers/redis-reply.js';
 import { sudoRefusal } from '../analyzers/systemd-unit.js';
@@ -124,7 +123,7 @@ export function analyzeContainer(r: ExecResult, ctx: StepContext): Analysis {
     });
   const port = ctx.target.redis.port;
   // Said so that a refusal seen from the host itself is not taken for the fault (seed 000).
-  if (c.running && publishedOn(r.stdout, port)?.length === 0)
+  if (c.running && c.published && (c.published[`${port}/tcp`] ?? []).length === 0)
     findings.push({
       code: 'port-not-published',
       severity: 'info',

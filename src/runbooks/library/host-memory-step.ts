@@ -1,5 +1,6 @@
 // Seed 004's escalation list ("check disk space and system resources") as a diagnosis step: the
 // memory of the machine Redis runs on, and of its container's cgroup, read beside Redis.
+import { formatBytes } from '../analyzers/redis-info.js';
 import type { Finding } from '../model.js';
 import { CUT, couldNotRun, diagnose } from './common-steps.js';
 
@@ -7,7 +8,6 @@ const redis = { at: 'redis' } as const;
 const CGROUP = '---cgroup---';
 // cgroup v2 first, then v1; a machine with neither prints nothing after the marker.
 const READ = `cat /proc/meminfo; echo ${CGROUP}; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null; exit 0`;
-const GIB = 1024 ** 3;
 // A v1 cgroup with no limit reports a page-rounded 2^63.
 const NO_LIMIT = 2 ** 60;
 
@@ -15,7 +15,6 @@ const kb = (text: string, field: string) => {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
   return m?.[1] === undefined ? undefined : Number(m[1]) * 1024;
 };
-const gib = (n: number) => `${(n / GIB).toFixed(2)} GiB`;
 
 export const hostMemoryStep = diagnose({
   id: 'host-memory',
@@ -35,9 +34,9 @@ export const hostMemoryStep = diagnose({
       .split('\n')
       .map((l) => (/^\d+$/.test(l.trim()) ? Number(l.trim()) : undefined));
     const evidence = [
-      `MemTotal ${gib(total)}, MemAvailable ${gib(avail)} (${Math.round((avail / total) * 100)}%)`,
+      `MemTotal ${formatBytes(total)}, MemAvailable ${formatBytes(avail)} (${Math.round((avail / total) * 100)}%)`,
       ...(limit !== undefined && current !== undefined && limit < NO_LIMIT
-        ? [`container cgroup: ${gib(current)} used of a ${gib(limit)} limit`]
+        ? [`container cgroup: ${formatBytes(current)} used of a ${formatBytes(limit)} limit`]
         : ['container cgroup: no memory limit read']),
     ];
     const findings: Finding[] = [];
@@ -45,21 +44,21 @@ export const hostMemoryStep = diagnose({
       findings.push({
         code: 'host-memory-low',
         severity: 'warning',
-        statement: `The host has ${gib(avail)} of ${gib(total)} available: Redis may be swapping, and a fork for a save or rewrite may fail`,
+        statement: `The host has ${formatBytes(avail)} of ${formatBytes(total)} available: Redis may be swapping, and a fork for a save or rewrite may fail`,
         evidence,
       });
     if (limit !== undefined && current !== undefined && limit < NO_LIMIT && current >= limit * 0.9)
       findings.push({
         code: 'container-memory-near-limit',
         severity: 'warning',
-        statement: `The Redis container uses ${gib(current)} of its ${gib(limit)} memory limit: the kernel kills it (OOM) at the limit`,
+        statement: `The Redis container uses ${formatBytes(current)} of its ${formatBytes(limit)} memory limit: the kernel kills it (OOM) at the limit`,
         evidence,
       });
     if (findings.length === 0)
       findings.push({
         code: 'host-memory-ok',
         severity: 'ok',
-        statement: `The host has ${gib(avail)} of ${gib(total)} memory available`,
+        statement: `The host has ${formatBytes(avail)} of ${formatBytes(total)} memory available`,
         evidence,
       });
     return { findings, facts: { 'host.memAvailable': avail, 'host.memTotal': total } };
