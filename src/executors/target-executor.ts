@@ -4,6 +4,7 @@ import { RunbookBotError } from '../runbooks/errors.js';
 import { redact, redactValue } from '../runbooks/redact.js';
 import type { ExecResult } from '../runbooks/result.js';
 import { type TargetConfig, viewOfTarget } from '../runbooks/target.js';
+import { type DirectAddress, DirectRedis, directRead } from './direct-redis.js';
 import { DockerExecutor } from './docker-executor.js';
 import type { Executor, RunOptions } from './executor.js';
 import { httpGet } from './http-probe.js';
@@ -30,6 +31,7 @@ const REDACTION_SLACK_BYTES = 16 * 1024;
 export class TargetExecutor implements Executor {
   private readonly docker: DockerExecutor | undefined;
   private readonly ssh: SshExecutor | undefined;
+  private readonly direct: DirectRedis | undefined;
   private readonly maxBytes: number;
 
   constructor(
@@ -59,6 +61,19 @@ export class TargetExecutor implements Executor {
         maxOutputBytes: captureBytes,
       });
     }
+    const direct = target.redis.direct;
+    if (direct !== undefined) {
+      const container = target.redis.docker?.container;
+      const address = async (): Promise<DirectAddress | undefined> =>
+        direct === true
+          ? containerAddress(deps.docker, container, target.redis.port)
+          : { host: direct.host, port: direct.port ?? target.redis.port };
+      this.direct = new DirectRedis({
+        address,
+        password: redisPassword,
+        ...(target.redis.username ? { username: target.redis.username } : {}),
+      });
+    }
     if (target.redis.ssh) {
       this.ssh = new SshExecutor({
         endpoint: target.redis.ssh,
@@ -75,6 +90,19 @@ export class TargetExecutor implements Executor {
 
   async run(action: Action, opts: RunOptions): Promise<ExecResult> {
     if (action.kind === 'http-get') return this.clean(await httpGet(action.url, opts, this.maxBytes));
+    const started = Date.now();
+    if (
+      this.direct &&
+      !opts.exact &&
+      action.kind === 'redis' &&
+      action.place.at === 'redis' &&
+      directRead(action.args)
+    ) {
+      const r = await this.direct.read(action.args, opts.timeoutMs);
+      if (r) return this.clean(r);
+      // Not answered cleanly: redis-cli in an exec reads it, within what is left of the deadline.
+      opts = { ...opts, timeoutMs: Math.max(1, opts.timeoutMs - (Date.now() - started)) };
+    }
     const executor = action.place.at === 'redis' && this.ssh ? this.ssh : this.docker;
     if (!executor) {
       throw new RunbookBotError(
@@ -115,8 +143,22 @@ export class TargetExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.docker?.close(), this.ssh?.close()]);
+    await Promise.all([this.docker?.close(), this.ssh?.close(), this.direct?.close()]);
   }
+}
+
+/** The container's address on its first network that gives one (none while it is stopped). */
+async function containerAddress(
+  docker: Dockerode | undefined,
+  container: string | undefined,
+  port: number,
+): Promise<DirectAddress | undefined> {
+  if (!docker || !container) return undefined;
+  const info = await docker.getContainer(container).inspect();
+  if (!info.State.Running) return undefined;
+  const nets = Object.values(info.NetworkSettings.Networks ?? {});
+  const host = nets.map((n) => n.IPAddress).find((ip) => ip);
+  return host ? { host, port } : undefined;
 }
 
 /** JSON output (inspect) is redacted value by value so that it stays valid JSON. */

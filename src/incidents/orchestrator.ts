@@ -1,12 +1,14 @@
-import type { EngineCommand, EngineEvent, Ignored, RunbookCatalogue, RunState } from '../runbooks/index.js';
-import { advance, isTerminal, RunbookBotError, start } from '../runbooks/index.js';
+import type { EngineCommand, EngineEvent, RunbookCatalogue, RunState } from '../runbooks/index.js';
+import { isTerminal, start } from '../runbooks/index.js';
 import { adoptInLedger, carriedMeta } from './alert-links.js';
+import { type Applied, applyEvents } from './apply-events.js';
 import type { ApprovalPolicy, ApproverAnswer, ApproverDirectory } from './approval-policy.js';
 import { approverAnswer, mayDecide } from './approval-policy.js';
 import { type DecisionRefusal, refusalOf } from './decision-refusal.js';
 import type { IncidentReports } from './incident-reports.js';
+import { KeyBatcher } from './key-batcher.js';
 import type { IncidentMetrics } from './metrics-port.js';
-import { observeStart, observeTransition } from './metrics-port.js';
+import { observeStart } from './metrics-port.js';
 import type {
   AlertLedger,
   Dispatcher,
@@ -46,14 +48,15 @@ export type { DecisionRefusal } from './decision-refusal.js';
 
 export type { StartRefusal, StartRequest } from './start-request.js';
 
-const MAX_CAS_TRIES = 25;
-
 /**
  * Feeds events to the engine under compare-and-set, and carries out the commands each transition
  * produces through an outbox, so a crash between the write and the dispatch loses nothing.
  */
 export class Orchestrator {
   private readonly redact: (text: string, opts?: { cut?: boolean }) => string;
+  private readonly batcher = new KeyBatcher<EngineEvent, Applied>((id, events) =>
+    applyEvents({ ...this.d, redact: this.redact, dispatch: (i, w) => this.dispatch(i, w) }, id, events),
+  );
 
   constructor(private readonly d: OrchestratorDeps) {
     this.redact = d.redact ?? ((t) => t);
@@ -114,28 +117,12 @@ export class Orchestrator {
     return { ok: true, id };
   }
 
-  /** Applies one event; safe to call twice with the same event (the engine ignores the second). */
-  async apply(id: string, event: EngineEvent): Promise<{ state: RunState; ignored?: Ignored } | null> {
-    for (let i = 0; i < MAX_CAS_TRIES; i++) {
-      const rec = await this.d.store.load(id);
-      if (!rec) return null;
-      const t = advance(rec.state, event, this.d.now(), this.d.catalogue.get, this.redact);
-      if (t.state === rec.state) {
-        // Nothing changed, but an earlier transition's commands may still be waiting.
-        await this.dispatch(id);
-        return t.ignored ? { state: rec.state, ignored: t.ignored } : { state: rec.state };
-      }
-      if (await this.d.store.save(id, rec.version, t.state, t.commands)) {
-        // Only a write that landed is counted, so a lost compare-and-set never counts twice.
-        this.d.metrics?.record(observeTransition(rec.state, t.state));
-        await this.dispatch(id, { ...rec, state: t.state, version: rec.version + 1 });
-        return t.ignored ? { state: t.state, ignored: t.ignored } : { state: t.state };
-      }
-    }
-    throw new RunbookBotError(
-      'STORE_CONFLICT',
-      `incident ${id}: ${MAX_CAS_TRIES} conflicting writes in a row`,
-    );
+  /**
+   * Applies one event; safe to call twice with the same event (the engine ignores the second).
+   * Events for one incident that arrive together are applied in one write (KeyBatcher).
+   */
+  apply(id: string, event: EngineEvent): Promise<Applied> {
+    return this.batcher.submit(id, event);
   }
 
   async decide(

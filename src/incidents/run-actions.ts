@@ -32,7 +32,7 @@ export async function runActions(
   for (const action of actions) {
     let r: ExecResult;
     try {
-      r = await runner.run(action, { timeoutMs });
+      r = await runner.run(action, mutating ? { timeoutMs, exact: true } : { timeoutMs });
     } catch (e) {
       if (mutating) throw e;
       r = notRunResult(`not run: ${e instanceof Error ? e.message : String(e)}`);

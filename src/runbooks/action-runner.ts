@@ -5,6 +5,8 @@ export interface RunOptions {
   /** Hard deadline for the action; on expiry the result says timedOut and the remote work is killed. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Run exactly the command `renderAction` shows (a repair, whose card promised it): no shortcut. */
+  exact?: boolean;
 }
 
 /**

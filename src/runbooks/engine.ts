@@ -98,6 +98,8 @@ function onStepResult(
   const ctx = contextFor(f.s, run.item);
   // Analyzers read the output as the target printed it; what is stored and shown is redacted.
   run.results = [redactResult(result, f.redact)];
+  // The evidence names the command as it really ran.
+  if (result.via !== undefined) run.commands = [f.redact(result.via)];
   if (step.kind === 'diagnose') {
     const analysis = declared(step, step.analyze(result, ctx));
     // A secret cut short by the output cap may end any line taken from that output.

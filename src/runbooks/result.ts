@@ -12,6 +12,11 @@ export const execResultSchema = z.object({
   truncated: z.boolean(),
   /** A short reason when the action did not complete (never holds a secret). */
   error: z.string().optional(),
+  /**
+   * The command a person would type to read the same, when it ran another way than the action
+   * renders (a Redis read over the worker's direct connection instead of redis-cli in an exec).
+   */
+  via: z.string().optional(),
 });
 export type ExecResult = z.infer<typeof execResultSchema>;
 

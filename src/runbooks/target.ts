@@ -71,8 +71,25 @@ const redisTarget = z
       .string()
       .regex(/^(?!-)[\w:.*?[\]{}-]{1,64}$/, 'a SCAN pattern: letters, digits and : . * ? [ ] { } - _')
       .optional(),
+    // Redis-level reads (PING, INFO, CONFIG GET, ACL WHOAMI/USERS, CLIENT LIST) over a connection
+    // from the worker itself: no exec per read. `true`: the Redis container's own address, read
+    // from docker inspect. Anything the connection cannot answer cleanly is read the usual way.
+    direct: z
+      .union([
+        z.literal(true),
+        z
+          .object({
+            host: z.string().regex(/^[a-zA-Z0-9_.:-]+$/),
+            port: z.number().int().min(1).max(65535).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
   })
   .strict()
+  .refine((r) => r.direct !== true || r.docker !== undefined, {
+    message: 'direct: true reads the container address: for docker targets (give ssh targets {host, port})',
+  })
   .refine((r) => (r.docker ? 1 : 0) + (r.ssh ? 1 : 0) === 1, {
     message: 'redis needs exactly one of docker or ssh',
   })

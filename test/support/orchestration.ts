@@ -3,7 +3,7 @@ import { type LabScenario, labDocker } from '@runbook-bot/lab';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
-import type { Logger } from '../../src/incidents/ports.js';
+import type { Logger, Notifier } from '../../src/incidents/ports.js';
 import { redisFor } from '../../src/queue/connection.js';
 import { BullDispatcher } from '../../src/queue/dispatcher.js';
 import { startEventWorker } from '../../src/queue/event-worker.js';
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   inProcessWorkers?: boolean;
   lockMs?: number;
   approvalTtlMs?: number;
+  /** The notifier the orchestrator posts through; a recording one unless told. */
+  notifier?: (store: RedisRunStore) => Notifier;
 }
 
 /** The bot's side, in-process, against a real Redis and the real lab: orchestrator and event worker. */
@@ -45,7 +47,8 @@ export async function orchestrationHarness(o: HarnessOptions) {
   connection.on('error', () => undefined);
   const store = new RedisRunStore(connection, prefix);
   const dispatcher = new BullDispatcher(connection, prefix);
-  const notifier = new RecordingNotifier();
+  const recording = new RecordingNotifier();
+  const notifier = o.notifier?.(store) ?? recording;
   const reportStore = new MemoryReportStore();
   const log = new MemoryLog();
   const lockMs = o.lockMs ?? 2000;
@@ -104,7 +107,7 @@ export async function orchestrationHarness(o: HarnessOptions) {
     store,
     reportStore,
     dispatcher,
-    notifier,
+    notifier: recording,
     log,
     /** The environment for `serve --role worker` processes sharing this harness's queues. */
     workerEnv: (extra: Record<string, string> = {}): Record<string, string> => ({

@@ -20,13 +20,22 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
  */
 export async function slackNotifierOn(
   store: RunStore,
-  o: { runbook?: Runbook; approvers?: WhoMayApprove; userGroups?: LocalUserGroup[] } = {},
+  o: {
+    runbook?: Runbook;
+    /** Every runbook by id (the catalogue's `get`), instead of one. */
+    runbooks?: (id: string) => Runbook | undefined;
+    approvers?: WhoMayApprove;
+    userGroups?: LocalUserGroup[];
+    apiLatencyMs?: number;
+  } = {},
 ) {
   const rb = o.runbook ?? toyRunbook();
+  const runbooks = o.runbooks ?? (() => rb);
   const slack = await createLocalSlack({
     signingSecret: NOTIFIER_SECRET,
     botToken: NOTIFIER_TOKEN,
     ...(o.userGroups ? { userGroups: o.userGroups } : {}),
+    ...(o.apiLatencyMs ? { apiLatencyMs: o.apiLatencyMs } : {}),
   });
   const client = new webApi.WebClient(NOTIFIER_TOKEN, {
     slackApiUrl: slack.url,
@@ -34,7 +43,7 @@ export async function slackNotifierOn(
   });
   const api = new WebSlackApi(client, () => []);
   const reports = new IncidentReports({
-    runbooks: () => rb,
+    runbooks,
     store: new MemoryReportStore(),
     secrets: () => [],
     now: () => 9,
@@ -43,7 +52,7 @@ export async function slackNotifierOn(
   const notifier = new SlackNotifier({
     slack: api,
     store,
-    runbooks: () => rb,
+    runbooks,
     reports: delivery,
     secrets: () => [],
     log: silent,

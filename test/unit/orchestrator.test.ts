@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
 import type { Dispatcher, Notifier, StepJob } from '../../src/incidents/ports.js';
-import { catalogueOf } from '../../src/runbooks/index.js';
+import { catalogueOf, type Runbook } from '../../src/runbooks/index.js';
 import { MemoryReportStore } from '../support/memory-report-store.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { toyToApproval } from '../support/toy-incident.js';
-import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
+import { res, toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
 // The orchestrator's own duties, with the store, queue and Slack replaced by fakes: the outbox
 // survives a failing command, and approvals are consumed exactly once.
 const rb = toyRunbook();
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function setup(opts: { notifierFails?: () => boolean } = {}) {
+function setup(opts: { notifierFails?: () => boolean; runbook?: Runbook } = {}) {
+  const book = opts.runbook ?? rb;
   const store = new MemoryStore();
   const steps: StepJob[] = [];
   // Like BullMQ, a second job with an id already taken is dropped: dispatch may repeat, by design.
@@ -36,7 +37,7 @@ function setup(opts: { notifierFails?: () => boolean } = {}) {
   };
   const reportStore = new MemoryReportStore();
   const reports = new IncidentReports({
-    runbooks: () => rb,
+    runbooks: () => book,
     store: reportStore,
     secrets: () => [],
     now: () => 1_000,
@@ -46,7 +47,7 @@ function setup(opts: { notifierFails?: () => boolean } = {}) {
     dispatcher,
     notifier,
     targets: { view: (n) => (n === 'cache' ? toyTarget : undefined), names: () => ['cache'] },
-    catalogue: catalogueOf([rb]),
+    catalogue: catalogueOf([book]),
     reports,
     policy: { approvers: ['U_A', 'U_B'], allowSelfApproval: false },
     approvalTtlMs: 60_000,
@@ -79,6 +80,62 @@ describe('orchestrator', () => {
     const firstNotice = s.order.findIndex((x) => x.startsWith('notify:'));
     expect(firstNotice).toBeGreaterThan(0);
     expect(s.order.slice(0, firstNotice)).toEqual(['step:a', 'step:b']);
+  });
+
+  it('results arriving together are applied together: one read and one write for all that came during the last write', async () => {
+    const s = setup();
+    await s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' });
+    const counted = { load: 0, save: 0 };
+    const { load, save } = { load: s.store.load.bind(s.store), save: s.store.save.bind(s.store) };
+    s.store.load = (id) => {
+      counted.load++;
+      return load(id);
+    };
+    s.store.save = (...a) => {
+      counted.save++;
+      return save(...a);
+    };
+    const before = (await s.store.load('INC-0001'))?.version ?? 0;
+    counted.load = 0;
+    const result = (stepKey: string) =>
+      s.o.apply('INC-0001', { type: 'step-result', stepKey, attempt: 1, results: [res(stepKey)] });
+    const answers = await Promise.all([result('a'), result('b'), result('a'), result('b')]);
+    // Each caller gets the state as its own event left it: the repeat of `a` changes nothing.
+    expect(answers.map((x) => x?.ignored)).toEqual([
+      undefined,
+      undefined,
+      'duplicate-result',
+      'duplicate-result',
+    ]);
+    expect(counted).toEqual({ load: 2, save: 2 });
+    const after = await s.store.load('INC-0001');
+    expect(after?.version).toBe(before + 2);
+    expect(['a', 'b'].map((k) => after?.state.steps[k]?.status)).toEqual(['done', 'done']);
+  });
+
+  it('an event the engine cannot take fails alone: the others that came with it are still applied', async () => {
+    const toy = toyRunbook();
+    const a = toy.steps.find((x) => x.id === 'a');
+    if (a?.kind !== 'diagnose') throw new Error('no step a');
+    const analyze = a.analyze;
+    a.analyze = (r, ctx) => {
+      if (r.stdout === 'boom') throw new Error('analyzer bug');
+      return analyze(r, ctx);
+    };
+    const s = setup({ runbook: toy });
+    await s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' });
+    const result = (stepKey: string, out: string) =>
+      s.o.apply('INC-0001', { type: 'step-result', stepKey, attempt: 1, results: [res(out)] });
+    // The first runs alone; the two behind it are one batch, which the bad one would fail whole.
+    const [, bad, good] = await Promise.allSettled([
+      result('nope', 'x'),
+      result('a', 'boom'),
+      result('b', 'fine'),
+    ]);
+    expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'analyzer bug' } });
+    expect(good.status).toBe('fulfilled');
+    const state = (await s.store.load('INC-0001'))?.state;
+    expect([state?.steps.a?.status, state?.steps.b?.status]).toEqual(['running', 'done']);
   });
 
   it('ten concurrent approvals: one wins, nine are told who decided, one repair job', async () => {

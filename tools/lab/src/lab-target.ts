@@ -24,6 +24,7 @@ export interface LabTarget {
     unit?: string;
     sudo?: boolean;
     sessionPattern?: string;
+    direct?: true | { host: string; port?: number };
   };
   clients: {
     name?: string;

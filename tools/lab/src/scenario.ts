@@ -50,14 +50,17 @@ export interface LabOptions {
   env: LabEnv;
   prefix?: string;
   docker?: Docker;
+  /** Let the bot read a Docker Redis over a direct connection (`redis.direct: true`). */
+  direct?: boolean;
 }
 
 // The defaults the product's schema applies, so a scenario's entry reads as the bot will see it.
-const withDefaults = (t: LabTargetInput): LabTarget => ({
+const withDefaults = (t: LabTargetInput, direct: boolean): LabTarget => ({
   redis: (({ ssh, ...redis }) => ({
     ...redis,
     port: redis.port ?? 6379,
     ...(ssh ? { ssh: { ...ssh, port: ssh.port ?? 22 } } : {}),
+    ...(direct && redis.docker ? { direct: true as const } : {}),
   }))(t.redis),
   clients: t.clients ?? [],
   ...(t.queues ? { queues: t.queues } : {}),
@@ -120,7 +123,7 @@ export async function setupScenario(name: ScenarioName, opts: LabOptions): Promi
       name,
       prefix,
       targetName: `${prefix}${name}`,
-      target: withDefaults(parts.target),
+      target: withDefaults(parts.target, opts.direct ?? false),
       env: scenarioEnv ?? {},
       teardown,
     };

@@ -39,6 +39,8 @@ export interface LocalSlackOptions {
   workspace?: Partial<Workspace>;
   /** Extra buttons for the web console's side panel (e.g. the demo's "Break a scenario"). */
   consoleExtras?: ConsoleExtras;
+  /** Delay before each Web API answer, as a real Slack's round trip would add (benchmarks). */
+  apiLatencyMs?: number;
 }
 
 export interface LocalSlack {
@@ -133,6 +135,7 @@ export async function createLocalSlack(opts: LocalSlackOptions): Promise<LocalSl
     if (api?.[1]) {
       const args = req.method === 'GET' ? Object.fromEntries(query) : parseArgs(contentType, raw);
       if (!args) return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
+      if (opts.apiLatencyMs) await new Promise((r) => setTimeout(r, opts.apiLatencyMs));
       return sendJson(res, 200, callMethod(api[1], req.headers.authorization, args, ctx, tokens));
     }
     if (req.method === 'POST' && path.startsWith('/upload/v1/')) {

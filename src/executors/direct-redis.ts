@@ -1,0 +1,176 @@
+import { Redis, ReplyError } from 'ioredis';
+import { quoteArg } from '../runbooks/action.js';
+import type { ExecResult } from '../runbooks/result.js';
+
+// Reads that may go over the worker's own connection: read-only, and with replies whose rendering
+// by redis-cli (below) is known. Everything else runs as redis-cli in an exec, as shown.
+const DIRECT: readonly (readonly string[])[] = [
+  ['PING'],
+  ['INFO'],
+  ['INFO', '*'],
+  ['CONFIG', 'GET', '*'],
+  ['ACL', 'WHOAMI'],
+  ['ACL', 'USERS'],
+  ['CLIENT', 'LIST'],
+  ['DBSIZE'],
+];
+
+/** Whether these redis-cli arguments are a read the direct connection may answer. */
+export function directRead(args: readonly string[]): boolean {
+  return DIRECT.some(
+    (form) =>
+      form.length === args.length &&
+      form.every((w, i) => w === '*' || w.toUpperCase() === args[i]?.toUpperCase()),
+  );
+}
+
+type Reply = Buffer | string | number | null | Reply[];
+
+// redis-cli prints the replies of these verbatim, without the newline it adds after any other
+// (its `output_raw` list: INFO, CLIENT LIST / CLIENT INFO among those we send).
+const VERBATIM = (args: readonly string[]) => {
+  const [a = '', b = ''] = args.map((x) => x.toUpperCase());
+  return a === 'INFO' || (a === 'CLIENT' && (b === 'LIST' || b === 'INFO'));
+};
+
+/** What redis-cli prints for a reply when its stdout is not a terminal (RESP2, `--no-raw` off). */
+export function asRedisCliPrints(args: readonly string[], reply: Reply): Buffer {
+  const raw = (r: Reply): Buffer => {
+    if (r === null) return Buffer.alloc(0);
+    if (Buffer.isBuffer(r)) return r;
+    if (Array.isArray(r)) {
+      const parts: Buffer[] = [];
+      r.forEach((x, i) => {
+        if (i > 0) parts.push(Buffer.from('\n'));
+        parts.push(raw(x));
+      });
+      return Buffer.concat(parts);
+    }
+    return Buffer.from(String(r));
+  };
+  return VERBATIM(args) ? raw(reply) : Buffer.concat([raw(reply), Buffer.from('\n')]);
+}
+
+export interface DirectAddress {
+  host: string;
+  port: number;
+}
+
+export interface DirectRedisOptions {
+  /** Where to connect, looked up for each new connection (a container's address can change). */
+  address: () => Promise<DirectAddress | undefined>;
+  username?: string;
+  password: () => string | undefined;
+  /** Longest wait for a direct answer before the exec path is tried (default 2 s). */
+  patienceMs?: number;
+  /** A connection unused this long is closed (default 15 s). */
+  idleMs?: number;
+}
+
+/**
+ * One connection from the worker to a target's Redis, for reads only. It answers a read cleanly or
+ * not at all: an error reply, a refused or hung connection, a failed AUTH all return undefined, and
+ * the caller reads it the usual way, so the evidence for every fault is what redis-cli prints.
+ */
+export class DirectRedis {
+  private conn: Promise<{ redis: Redis; at: DirectAddress } | undefined> | undefined;
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: DirectRedisOptions) {}
+
+  async read(args: readonly string[], budgetMs: number): Promise<ExecResult | undefined> {
+    const patience = Math.min(this.o.patienceMs ?? 2000, budgetMs / 3);
+    const t0 = Date.now();
+    try {
+      this.conn ??= this.open(patience);
+      const c = await this.conn;
+      if (!c) return this.drop();
+      const [command, ...rest] = args;
+      if (!command) return this.drop();
+      const reply = (await withTimeout(
+        c.redis.callBuffer(command, ...rest),
+        Math.max(1, patience - (Date.now() - t0)),
+      )) as Reply;
+      this.touch();
+      const user = this.o.username ? ['--user', this.o.username] : [];
+      const argv = ['redis-cli', '-h', c.at.host, '-p', String(c.at.port), ...user, ...args];
+      return {
+        exitCode: 0,
+        stdout: asRedisCliPrints(args, reply).toString('utf8'),
+        stderr: '',
+        durationMs: Date.now() - t0,
+        timedOut: false,
+        unreachable: false,
+        truncated: false,
+        via: `${argv.map(quoteArg).join(' ')}   (from the worker, direct connection)`,
+      };
+    } catch (e) {
+      // An error reply leaves the connection sound; anything else may have left it stuck.
+      if (e instanceof ReplyError) return undefined;
+      return this.drop();
+    }
+  }
+
+  private async open(patience: number) {
+    const at = await this.o.address();
+    if (!at) return undefined;
+    const password = this.o.password();
+    const redis = new Redis({
+      host: at.host,
+      port: at.port,
+      ...(this.o.username ? { username: this.o.username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      lazyConnect: true,
+      connectTimeout: Math.max(100, patience),
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableReadyCheck: false,
+      // As redis-cli speaks (no HELLO, and what CLIENT LIST shows of us reads the same).
+      protocol: 2,
+      autoResubscribe: false,
+    });
+    // Failures are read as "not answered" by the caller; ioredis must not print them as unhandled.
+    redis.on('error', () => undefined);
+    redis.on('end', () => this.forget(redis));
+    await withTimeout(redis.connect(), patience).catch((e: unknown) => {
+      redis.disconnect();
+      throw e;
+    });
+    return { redis, at };
+  }
+
+  private forget(redis: Redis) {
+    void this.conn?.then(
+      (c) => {
+        if (c?.redis === redis) this.conn = undefined;
+      },
+      () => undefined,
+    );
+  }
+
+  private touch() {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => void this.close(), this.o.idleMs ?? 15_000);
+    this.idle.unref();
+  }
+
+  private async drop(): Promise<undefined> {
+    await this.close();
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.idle);
+    const c = await this.conn?.catch(() => undefined);
+    this.conn = undefined;
+    c?.redis.disconnect();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
