@@ -166,6 +166,9 @@ export async function serve(opts: {
       recentIncidents: (n) => store.recent(n),
     });
     http.route('GET', '/metrics', metrics.route);
+    http.onAnswered((route, status, seconds) => {
+      if (route === 'POST /slack/events') metrics.slackAnswered(status, seconds);
+    });
     // The reports come before the Slack edge that knows people's names: it is bound once it exists.
     const people = new LateBoundPeople();
     const reports = new IncidentReports({

@@ -28,12 +28,16 @@ export interface BotMetrics {
   readonly registry: Registry;
   readonly incidents: IncidentMetrics;
   readonly alerts: AlertMetrics;
+  /** A Slack request answered (any status), with the seconds it took. */
+  slackAnswered(status: number, seconds: number): void;
   /** The GET /metrics handler. */
   readonly route: RouteHandler;
 }
 
 /** Buckets for a step, from a 10 ms INFO to a 60 s repair (BGSAVE on a large dataset, say). */
 export const STEP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Slack gives up at 3 s; the bot means to answer within 50 ms. */
+export const ACK_BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 3];
 /** Buckets for a person's answer, from seconds to APPROVAL_TTL's 24-hour ceiling. */
 export const APPROVAL_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400];
 /**
@@ -91,6 +95,13 @@ export function createMetrics(d: MetricsDeps): BotMetrics {
     help: 'Time from a step being issued to its result being applied (queue wait and retries included).',
     labelNames: ['runbook', 'step', 'kind'] as const,
     buckets: STEP_BUCKETS,
+    registers,
+  });
+  const ackSeconds = new Histogram({
+    name: 'runbook_bot_slack_ack_seconds',
+    help: 'Time from a Slack request (command, click) arriving to the bot having answered it.',
+    labelNames: ['status'] as const,
+    buckets: ACK_BUCKETS,
     registers,
   });
   const approvalSeconds = new Histogram({
@@ -182,6 +193,8 @@ export function createMetrics(d: MetricsDeps): BotMetrics {
       deduplicated: () => deduplicated.inc(),
       rateLimited: () => rateLimited.inc(),
     },
+    slackAnswered: (status: number, seconds: number) =>
+      ackSeconds.observe({ status: String(status) }, seconds),
     route: async (_req, res) => {
       const text = await registry.metrics();
       res.writeHead(200, { 'content-type': registry.contentType });

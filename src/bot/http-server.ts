@@ -25,6 +25,8 @@ export type Readiness = () => Promise<Record<string, string>>;
 export interface HttpServer {
   readonly port: number;
   route(method: 'GET' | 'POST', path: string, handler: RouteHandler): void;
+  /** Told of every answered request: its route, status and seconds from arrival to the last byte. */
+  onAnswered(fn: (route: string, status: number, seconds: number) => void): void;
   close(): Promise<void>;
 }
 
@@ -100,7 +102,13 @@ export async function startHttpServer(o: {
   };
   // Node checks these timeouts every connectionsCheckingInterval (30 s by default): a slow sender
   // would otherwise hold a connection for 30 s, whatever the timeouts say.
+  let answered: (route: string, status: number, seconds: number) => void = () => undefined;
   const server: Server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+    const t0 = performance.now();
+    res.once('finish', () => {
+      const route = `${req.method} ${new URL(req.url ?? '/', 'http://local').pathname}`;
+      answered(route, res.statusCode, (performance.now() - t0) / 1000);
+    });
     handle(req, res).catch((e: unknown) => {
       if (e instanceof TooLarge) return sendJson(res, 413, { ok: false, error: 'body too large' });
       if (e instanceof Busy) return sendJson(res, 503, { ok: false, error: 'too many requests in flight' });
@@ -129,6 +137,9 @@ export async function startHttpServer(o: {
   return {
     port: (server.address() as AddressInfo).port,
     route: (method, path, handler) => void routes.set(`${method} ${path}`, handler),
+    onAnswered: (fn) => {
+      answered = fn;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

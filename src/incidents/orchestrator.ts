@@ -174,12 +174,12 @@ export class Orchestrator {
     // and a failed one stays in the outbox for the next flush (an event's retry, or the sweep).
     const done: typeof entries = [];
     let failure: unknown;
-    // Step jobs and timers first: a slow Slack must not hold back the diagnosis. The notifier renders
-    // from the record, so its posts read the same whichever went first.
-    const queueFirst = (e: (typeof entries)[number]) =>
-      e.command.type === 'execute' || e.command.type === 'schedule-expiry' ? 0 : 1;
-    const ordered = [...entries].sort((a, b) => queueFirst(a) - queueFirst(b));
-    for (const e of ordered) {
+    // Step jobs and timers first, all at once (each is idempotent, their order is no one's concern):
+    // a slow Slack must not hold back the diagnosis. Notifications then go one by one, in order; the
+    // notifier renders from the record, so its posts read the same whichever went first.
+    const queued = (e: (typeof entries)[number]) =>
+      e.command.type === 'execute' || e.command.type === 'schedule-expiry';
+    const carry = async (e: (typeof entries)[number]) => {
       try {
         await this.carryOut(rec, e.command);
         done.push(e);
@@ -190,7 +190,9 @@ export class Orchestrator {
           'command not carried out',
         );
       }
-    }
+    };
+    await Promise.all(entries.filter(queued).map(carry));
+    for (const e of entries.filter((x) => !queued(x))) await carry(e);
     await this.d.store.ack(id, done);
     if (failure !== undefined) throw failure;
   }

@@ -117,6 +117,18 @@ describe.each(['http', 'socket'] as const)('the Slack edge end to end over %s', 
     await ephemeralTo(h, 'U_ALICE', /No incidents in this channel yet/);
     expect((await fetch(`${h.origin}/healthz`)).status).toBe(200);
     expect((await fetch(`${h.origin}/readyz`)).status).toBe(200);
+    // Every answer to Slack is timed, refusals too: four commands answered 200 (and, over HTTP, the
+    // unsigned ones refused 401).
+    const metrics = await (await fetch(`${h.origin}/metrics`)).text();
+    const count = (status: number) =>
+      Number(
+        new RegExp(`runbook_bot_slack_ack_seconds_count\\{status="${status}"\\} (\\d+)`).exec(metrics)?.[1] ??
+          0,
+      );
+    if (m === 'http') {
+      expect(count(200)).toBe(4);
+      expect(count(401)).toBeGreaterThan(0);
+    }
   });
 
   it('redis-permissions on rdb-permission: findings, refused clicks, ten approvals at once, one repair, report', async () => {

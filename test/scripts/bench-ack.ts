@@ -1,15 +1,18 @@
 // Slash command acknowledgement latency while 50 incidents are in flight. Not a test: it prints
 // p50/p99 of how long the bot takes to answer the HTTP request Slack sends (Slack gives up at 3 s).
 //
-//   DOCKER_HOST=unix:///run/runbook-bot-lab/podman.sock npx tsx test/scripts/bench-ack.ts
+//   DOCKER_HOST=unix:///run/runbook-bot-lab/podman.sock npx tsx test/scripts/bench-ack.ts [--split]
 //
 // Needs the lab (tools/lab/start.sh) and redis-server. It runs the real bot (serve(), Bolt, BullMQ, step
-// workers) against the local Slack, a throwaway bot Redis and two healthy lab targets.
+// workers) against the local Slack, a throwaway bot Redis and two healthy lab targets. By default all
+// of it in this process (`serve` with every role, the local Slack beside it); with --split, as deployed
+// split: `dist/cli.js serve --role bot` and `--role worker` as two processes (run `npm run build` first).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { labDocker, setupScenario } from '@runbook-bot/lab';
 import { botHarness, CHANNEL } from '../support/bot-harness.js';
 import { BotRedis } from '../support/bot-redis.js';
 import { labEnv } from '../support/lab-run.js';
+import { bucketQuantiles, splitBot } from './ack-split.js';
 
 const IN_FLIGHT = 50;
 const SAMPLES = 300;
@@ -27,14 +30,26 @@ const scenarios = [
   await setupScenario('healthy', { env, docker: labDocker(env) }),
   await setupScenario('healthy', { env, docker: labDocker(env) }),
 ];
-const h = await botHarness({ redisUrl: redis.url, scenarios });
+const split = process.argv.includes('--split');
+const h = split
+  ? await splitBot(redis.url, scenarios)
+  : await (async () => {
+      const b = await botHarness({ redisUrl: redis.url, scenarios });
+      return {
+        slack: b.slack,
+        load: (id: string) => b.orchestrator.load(id),
+        ackBuckets: async () => new Map<string, number>(),
+        close: () => b.close(),
+      };
+    })();
+const run = (text: string) => h.slack.slashCommand({ userId: 'U_ALICE', channelId: CHANNEL, text });
 try {
   // No warm-up: the first burst is what Slack sees right after a start or a deploy.
   const burst = async (n: number, from: number) => {
     const acks: number[] = [];
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        h.run(`run redis-permissions ${scenarios[i % scenarios.length]?.targetName}`).then((r) => {
+        run(`run redis-permissions ${scenarios[i % scenarios.length]?.targetName}`).then((r) => {
           if (r.status !== 200) throw new Error(`run: HTTP ${r.status}`);
           acks.push(r.elapsedMs);
         }),
@@ -50,18 +65,19 @@ try {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const loopMs = (q: number) => Math.round(loop.percentile(q) / 1e6);
   loop.enable();
+  const b0 = await h.ackBuckets();
   const firstRuns = await burst(IN_FLIGHT, 0);
-  const firstLoop = `event loop delay during the first burst: p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.round(loop.max / 1e6)} ms`;
+  const b1 = await h.ackBuckets();
+  const firstLoop = `event loop delay${split ? ' of this process (the local Slack)' : ''} during the first burst: p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.round(loop.max / 1e6)} ms`;
   loop.reset();
   // The same burst again, with the first 50 incidents in flight: the steady state.
   const steadyRuns = await burst(IN_FLIGHT, IN_FLIGHT);
-  const steadyLoop = `event loop delay during the steady burst: p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.round(loop.max / 1e6)} ms`;
+  const b2 = await h.ackBuckets();
+  const steadyLoop = `event loop delay${split ? ' of this process (the local Slack)' : ''} during the steady burst: p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${Math.round(loop.max / 1e6)} ms`;
   loop.disable();
   const inFlight = async () => {
     const recent = await Promise.all(
-      Array.from({ length: 2 * IN_FLIGHT }, (_, i) =>
-        h.orchestrator.load(`INC-${String(i + 1).padStart(4, '0')}`),
-      ),
+      Array.from({ length: 2 * IN_FLIGHT }, (_, i) => h.load(`INC-${String(i + 1).padStart(4, '0')}`)),
     );
     return recent.filter(
       (r) => r && !['resolved', 'no-fault', 'escalated', 'cancelled'].includes(r.state.status),
@@ -80,9 +96,13 @@ try {
       acks.push(r.elapsedMs);
     }
   }
+  const b3 = await h.ackBuckets();
   const after = await inFlight();
   process.stdout.write(
     [
+      split
+        ? 'bot and step workers in two processes (serve --role bot, --role worker)'
+        : 'bot, step workers and the local Slack in one process',
       `incidents in flight: ${before} when sampling began, ${after} when it ended (of ${2 * IN_FLIGHT} started)`,
       line(`/incident run, first burst (${IN_FLIGHT} at once)`, firstRuns),
       line(`/incident run, steady (${IN_FLIGHT} at once)`, steadyRuns),
@@ -90,6 +110,14 @@ try {
       steadyLoop,
       line('/incident status|list|help|…, first 5', acks.slice(0, 5)),
       line('/incident status|list|help|…, steady (5 at once)', acks.slice(5)),
+      ...(split
+        ? [
+            'as the bot itself timed them (request arrival → answer sent; its histogram, bucket bounds):',
+            `  run, first burst      ${bucketQuantiles(b0, b1)}`,
+            `  run, steady           ${bucketQuantiles(b1, b2)}`,
+            `  status|list|help|…    ${bucketQuantiles(b2, b3)}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

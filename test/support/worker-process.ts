@@ -11,7 +11,7 @@ export interface LogLine {
   [k: string]: unknown;
 }
 
-/** `node dist/cli.js serve --role worker` as a real child process, with its JSON log lines kept. */
+/** `node dist/cli.js serve --role worker` (or another role) as a real child process, with its JSON log lines kept. */
 export class WorkerProcess {
   readonly lines: LogLine[] = [];
   readonly stderr: string[] = [];
@@ -21,8 +21,9 @@ export class WorkerProcess {
   constructor(
     readonly name: string,
     env: Record<string, string>,
+    role: 'worker' | 'bot' = 'worker',
   ) {
-    this.proc = spawn(process.execPath, [CLI, 'serve', '--role', 'worker'], {
+    this.proc = spawn(process.execPath, [CLI, 'serve', '--role', role], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
