@@ -1,4 +1,4 @@
-import { Redis, ReplyError } from 'ioredis';
+import { Redis } from 'ioredis';
 import { quoteArg } from '../runbooks/action.js';
 import type { ExecResult } from '../runbooks/result.js';
 
@@ -57,43 +57,58 @@ export interface DirectAddress {
 }
 
 export interface DirectRedisOptions {
-  /** Where to connect, looked up for each new connection (a container's address can change). */
+  /** Where to connect, looked up for each read (a container's address can change). */
   address: () => Promise<DirectAddress | undefined>;
   username?: string;
   password: () => string | undefined;
   /** Longest wait for a direct answer before the exec path is tried (default 2 s). */
   patienceMs?: number;
-  /** A connection unused this long is closed (default 15 s). */
-  idleMs?: number;
 }
 
 /**
- * One connection from the worker to a target's Redis, for reads only. It answers a read cleanly or
+ * Redis reads from the worker itself. Each read opens its own connection, logs in and closes, as
+ * redis-cli does: a PING or ACL WHOAMI then says what a new client meets now (a full client table, a
+ * changed password), never what a connection opened earlier still gets. It answers a read cleanly or
  * not at all: an error reply, a refused or hung connection, a failed AUTH all return undefined, and
  * the caller reads it the usual way, so the evidence for every fault is what redis-cli prints.
  */
 export class DirectRedis {
-  private conn: Promise<{ redis: Redis; at: DirectAddress } | undefined> | undefined;
-  private idle: NodeJS.Timeout | undefined;
+  private readonly open = new Set<Redis>();
 
   constructor(private readonly o: DirectRedisOptions) {}
 
   async read(args: readonly string[], budgetMs: number): Promise<ExecResult | undefined> {
     const patience = Math.min(this.o.patienceMs ?? 2000, budgetMs / 3);
     const t0 = Date.now();
+    const [command, ...rest] = args;
+    let redis: Redis | undefined;
     try {
-      this.conn ??= this.open(patience);
-      const c = await this.conn;
-      if (!c) return this.drop();
-      const [command, ...rest] = args;
-      if (!command) return this.drop();
+      const at = await this.o.address();
+      if (!at || !command) return undefined;
+      const password = this.o.password();
+      redis = new Redis({
+        host: at.host,
+        port: at.port,
+        ...(this.o.username ? { username: this.o.username } : {}),
+        ...(password !== undefined ? { password } : {}),
+        lazyConnect: true,
+        connectTimeout: Math.max(100, patience),
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        enableReadyCheck: false,
+        // As redis-cli speaks (no HELLO, and what CLIENT LIST shows of us reads the same).
+        protocol: 2,
+      });
+      // Failures are read as "not answered"; ioredis must not print them as unhandled.
+      redis.on('error', () => undefined);
+      this.open.add(redis);
+      const conn = redis;
       const reply = (await withTimeout(
-        c.redis.callBuffer(command, ...rest),
+        conn.connect().then(() => conn.callBuffer(command, ...rest)),
         Math.max(1, patience - (Date.now() - t0)),
       )) as Reply;
-      this.touch();
       const user = this.o.username ? ['--user', this.o.username] : [];
-      const argv = ['redis-cli', '-h', c.at.host, '-p', String(c.at.port), ...user, ...args];
+      const argv = ['redis-cli', '-h', at.host, '-p', String(at.port), ...user, ...args];
       return {
         exitCode: 0,
         stdout: asRedisCliPrints(args, reply).toString('utf8'),
@@ -104,66 +119,19 @@ export class DirectRedis {
         truncated: false,
         via: `${argv.map(quoteArg).join(' ')}   (from the worker, direct connection)`,
       };
-    } catch (e) {
-      // An error reply leaves the connection sound; anything else may have left it stuck.
-      if (e instanceof ReplyError) return undefined;
-      return this.drop();
+    } catch {
+      return undefined;
+    } finally {
+      if (redis) {
+        this.open.delete(redis);
+        redis.disconnect();
+      }
     }
   }
 
-  private async open(patience: number) {
-    const at = await this.o.address();
-    if (!at) return undefined;
-    const password = this.o.password();
-    const redis = new Redis({
-      host: at.host,
-      port: at.port,
-      ...(this.o.username ? { username: this.o.username } : {}),
-      ...(password !== undefined ? { password } : {}),
-      lazyConnect: true,
-      connectTimeout: Math.max(100, patience),
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      enableReadyCheck: false,
-      // As redis-cli speaks (no HELLO, and what CLIENT LIST shows of us reads the same).
-      protocol: 2,
-      autoResubscribe: false,
-    });
-    // Failures are read as "not answered" by the caller; ioredis must not print them as unhandled.
-    redis.on('error', () => undefined);
-    redis.on('end', () => this.forget(redis));
-    await withTimeout(redis.connect(), patience).catch((e: unknown) => {
-      redis.disconnect();
-      throw e;
-    });
-    return { redis, at };
-  }
-
-  private forget(redis: Redis) {
-    void this.conn?.then(
-      (c) => {
-        if (c?.redis === redis) this.conn = undefined;
-      },
-      () => undefined,
-    );
-  }
-
-  private touch() {
-    clearTimeout(this.idle);
-    this.idle = setTimeout(() => void this.close(), this.o.idleMs ?? 15_000);
-    this.idle.unref();
-  }
-
-  private async drop(): Promise<undefined> {
-    await this.close();
-    return undefined;
-  }
-
   async close(): Promise<void> {
-    clearTimeout(this.idle);
-    const c = await this.conn?.catch(() => undefined);
-    this.conn = undefined;
-    c?.redis.disconnect();
+    for (const r of this.open) r.disconnect();
+    this.open.clear();
   }
 }
 

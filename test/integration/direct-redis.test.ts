@@ -1,4 +1,5 @@
 import { type LabScenario, labDocker, type ScenarioName, setupScenario } from '@runbook-bot/lab';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
 import type { Action } from '../../src/runbooks/action.js';
@@ -56,6 +57,16 @@ const shape = (text: string) =>
 const STABLE = [['PING'], ['ACL', 'WHOAMI'], ['ACL', 'USERS'], ['CONFIG', 'GET', 'maxmemory*'], ['DBSIZE']];
 const LIVE = [['INFO'], ['INFO', 'persistence'], ['INFO', 'clients'], ['CLIENT', 'LIST']];
 
+function sameAsExec(d: ExecResult, e: ExecResult) {
+  expect(d.via).toBeUndefined();
+  expect([d.exitCode, d.stdout, d.stderr, d.unreachable]).toEqual([
+    e.exitCode,
+    e.stdout,
+    e.stderr,
+    e.unreachable,
+  ]);
+}
+
 describe('Redis reads over a direct connection', () => {
   it.each(['healthy', 'acl-only'] as const)('%s: each read prints as redis-cli prints it', async (name) => {
     const { direct, exec } = await both(name);
@@ -68,13 +79,32 @@ describe('Redis reads over a direct connection', () => {
       expect(e.via).toBeUndefined();
       expect([d.exitCode, d.stderr], args.join(' ')).toEqual([e.exitCode, e.stderr]);
       if (STABLE.includes(args)) expect(d.stdout, args.join(' ')).toBe(e.stdout);
-      // CLIENT LIST: the exec's view also holds our idle direct connection, so one line more.
-      else if (args[0] === 'CLIENT') expect(new Set(shape(d.stdout))).toEqual(new Set(shape(e.stdout)));
       else expect(shape(d.stdout), args.join(' ')).toEqual(shape(e.stdout));
     }
     // A write is never sent over it, nor a read it has no rendering for.
     expect((await run(direct, ['BGSAVE'])).via).toBeUndefined();
     expect((await run(direct, ['--scan', '--pattern', 'x*'])).via).toBeUndefined();
+  });
+
+  it('each read is a new connection: once the client table is full, PING says so, as redis-cli does', async () => {
+    const { scenario, direct, exec } = await both('healthy');
+    const first = await run(direct, ['PING']);
+    const host = /-h (\S+)/.exec(first.via ?? '')?.[1];
+    if (!host) throw new Error(`not read directly: ${JSON.stringify(first)}`);
+    // Someone else's connection, then the table set to exactly what is connected besides our read.
+    const holder = new Redis({ host, port: 6379, lazyConnect: true });
+    holder.on('error', () => undefined);
+    try {
+      await holder.connect();
+      const info = (await run(direct, ['INFO', 'clients'])).stdout;
+      const connected = Number(/connected_clients:(\d+)/.exec(info)?.[1]);
+      await scenario.redisCli(['CONFIG', 'SET', 'maxclients', String(connected - 1)]);
+      const d = await run(direct, ['PING']);
+      sameAsExec(d, await run(exec, ['PING']));
+      expect(`${d.stdout}${d.stderr}`).toMatch(/max number of clients reached/);
+    } finally {
+      holder.disconnect();
+    }
   });
 
   it('a repair runs exactly the command its card showed, never over the direct connection', async () => {
@@ -83,16 +113,6 @@ describe('Redis reads over a direct connection', () => {
     expect(r.stdout.trim()).toBe('PONG');
     expect(r.via).toBeUndefined();
   });
-
-  const sameAsExec = (d: ExecResult, e: ExecResult) => {
-    expect(d.via).toBeUndefined();
-    expect([d.exitCode, d.stdout, d.stderr, d.unreachable]).toEqual([
-      e.exitCode,
-      e.stdout,
-      e.stderr,
-      e.unreachable,
-    ]);
-  };
 
   it.each([
     ['auth-refused', 'a refused AUTH'],
