@@ -243,6 +243,8 @@ export async function serve(opts: {
     if (alerts) closers.push(() => alerts.idle());
     const events = startEventWorker({ connection, prefix, orchestrator: o, concurrency: 16, log });
     closers.push(() => events.close());
+    // Posts already due go out before Redis and Slack do (what cannot stays in the outbox).
+    closers.push(() => o.idle());
     const sweep = setInterval(
       () => void o.recover().catch((e: unknown) => log.warn({ err: String(e) }, 'outbox sweep failed')),
       30_000,

@@ -13,6 +13,7 @@ export class Deadline {
   private why: StopReason | undefined;
   private readonly onOuterAbort = () => this.fire('abort');
   private resolveStopped: (r: StopReason) => void = () => {};
+  private readonly startedAt = Date.now();
 
   constructor(
     readonly timeoutMs: number,
@@ -25,6 +26,11 @@ export class Deadline {
     this.timer = setTimeout(() => this.fire('timeout'), timeoutMs);
     if (outer?.aborted) this.fire('abort');
     else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+  }
+
+  /** What is left of the budget (for a command that starts after waiting its turn). */
+  remainingMs(): number {
+    return Math.max(0, this.timeoutMs - (Date.now() - this.startedAt));
   }
 
   get reason(): StopReason | undefined {

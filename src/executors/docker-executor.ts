@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Action, Place } from '../runbooks/action.js';
 import { RunbookBotError } from '../runbooks/errors.js';
 import type { ExecResult } from '../runbooks/result.js';
-import { Deadline, sleep, stoppedParts } from './deadline.js';
+import { Deadline, stoppedParts } from './deadline.js';
+import { ContainerExecs } from './docker-exec.js';
 import { runHelper } from './docker-helper.js';
-import { classifyEngineError, demuxInto, demuxLogs, unreachableParts } from './docker-support.js';
+import { classifyEngineError, demuxLogs, unreachableParts } from './docker-support.js';
 import type { Executor, RunOptions } from './executor.js';
 import {
   capturedParts,
@@ -14,7 +14,6 @@ import {
   OutputCapture,
   type ResultParts,
 } from './output.js';
-import { killByMarkerArgv, MARKER_VAR, timeoutSeconds, withTimeout } from './remote-command.js';
 
 export interface DockerExecutorOptions {
   /** The Redis container, when Redis runs in Docker (an SSH target has only client containers here). */
@@ -34,23 +33,17 @@ export interface DockerExecutorOptions {
   stopTimeoutSec?: number;
 }
 
-// After the client deadline fires we kill the command, then give its stream this long to end.
-const KILL_GRACE_MS = 3000;
-
 /** Runs actions in Docker (or Podman) containers through the Engine API. */
-// The `timeout` probe is `timeout -s KILL 5 true`: an image that has it answers at once.
-const PROBE_MS = 10_000;
-
 export class DockerExecutor implements Executor {
   private readonly maxBytes: number;
-  // Whether a container's image has a `timeout` that accepts `-s KILL N`, learnt once per container.
-  private readonly hasTimeout = new Map<string, Promise<boolean>>();
+  private readonly execs: ContainerExecs;
 
   constructor(
     private readonly docker: Dockerode,
     private readonly opts: DockerExecutorOptions,
   ) {
     this.maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.execs = new ContainerExecs(docker, this.maxBytes);
   }
 
   containerOf(place: Place): string {
@@ -71,8 +64,9 @@ export class DockerExecutor implements Executor {
       // exec, redis and helper handle the deadline themselves (they must kill what they started);
       // for plain API calls, stop waiting when it fires.
       const own = action.kind === 'exec' || action.kind === 'redis' || action.kind === 'helper';
-      if (own) return makeResult(startedAt, await this.dispatch(action, name, deadline));
-      const outcome = await deadline.race(this.dispatch(action, name, deadline));
+      const exact = opts.exact === true;
+      if (own) return makeResult(startedAt, await this.dispatch(action, name, deadline, exact));
+      const outcome = await deadline.race(this.dispatch(action, name, deadline, exact));
       if (!outcome.done) return makeResult(startedAt, stoppedParts(outcome.reason, opts.timeoutMs));
       return makeResult(startedAt, outcome.value);
     } catch (e) {
@@ -86,7 +80,12 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  private async dispatch(action: Action, name: string, deadline: Deadline): Promise<ResultParts> {
+  private async dispatch(
+    action: Action,
+    name: string,
+    deadline: Deadline,
+    exact: boolean,
+  ): Promise<ResultParts> {
     const container = this.docker.getContainer(name);
     const signal = deadline.signal;
     switch (action.kind) {
@@ -96,7 +95,7 @@ export class DockerExecutor implements Executor {
           'http-get is run by the worker, not in a container',
         );
       case 'exec':
-        return this.exec(container, action.argv, action.user, [], deadline);
+        return this.execs.run(container, action.argv, { user: action.user, env: [], deadline, exact });
       case 'redis': {
         const host = action.place.at === 'redis' ? '127.0.0.1' : this.opts.redisHost;
         const password = this.opts.redisPassword?.();
@@ -104,7 +103,7 @@ export class DockerExecutor implements Executor {
         const env = password ? [`REDISCLI_AUTH=${password}`] : [];
         const user = this.opts.redisUser ? ['--user', this.opts.redisUser] : [];
         const argv = ['redis-cli', '-h', host, '-p', String(this.opts.redisPort), ...user, ...action.args];
-        return this.exec(container, argv, undefined, env, deadline);
+        return this.execs.run(container, argv, { user: undefined, env, deadline, exact });
       }
       case 'inspect': {
         const info = await container.inspect({ abortSignal: signal });
@@ -159,106 +158,6 @@ export class DockerExecutor implements Executor {
         return { exitCode: 0, stdout: `${name} already connected to ${network}` };
       }
       return { exitCode: 1, stderr: f.message };
-    }
-  }
-
-  private async exec(
-    container: Dockerode.Container,
-    argv: readonly string[],
-    user: string | undefined,
-    env: readonly string[],
-    deadline: Deadline,
-  ): Promise<ResultParts> {
-    const wrap = await this.timeoutAvailable(container, deadline);
-    const cmd = wrap ? withTimeout(argv, deadline.timeoutMs) : [...argv];
-    const marker = randomUUID();
-    const exec = await container.exec({
-      Cmd: cmd,
-      Env: [...env, `${MARKER_VAR}=${marker}`],
-      AttachStdin: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      ...(user ? { User: user } : {}),
-    });
-    const started = Date.now();
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const out = new OutputCapture(this.maxBytes);
-    const err = new OutputCapture(this.maxBytes);
-    const ended = demuxInto(this.docker.modem, stream, out, err);
-    const outcome = await deadline.race(ended);
-    if (!outcome.done) {
-      // Closing our end of the stream does not stop the process: kill it and its children.
-      await this.killMarked(container, marker, user);
-      const gone = await Promise.race([ended.then(() => true), sleep(KILL_GRACE_MS).then(() => false)]);
-      stream.destroy();
-      const note = gone ? undefined : 'the command may still be running';
-      return { ...stoppedParts(outcome.reason, deadline.timeoutMs, note), ...capturedParts(out, err) };
-    }
-    const info = await exec.inspect();
-    const exitCode = info.ExitCode;
-    // The target's own `timeout` may fire a moment before ours.
-    const killedByTimeout =
-      wrap && exitCode === 137 && Date.now() - started >= timeoutSeconds(deadline.timeoutMs) * 1000 - 50;
-    if (killedByTimeout)
-      return { ...stoppedParts('timeout', deadline.timeoutMs), ...capturedParts(out, err) };
-    return { exitCode: exitCode ?? null, ...capturedParts(out, err) };
-  }
-
-  // As the command's own user: a container's root lacks CAP_SYS_PTRACE and so cannot read the
-  // environment of another user's process.
-  private async killMarked(container: Dockerode.Container, marker: string, user?: string): Promise<void> {
-    try {
-      const killer = await container.exec({
-        Cmd: killByMarkerArgv(marker),
-        ...(user ? { User: user } : {}),
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const stream = await killer.start({ hijack: true, stdin: false });
-      const sink = new OutputCapture(1024);
-      await Promise.race([demuxInto(this.docker.modem, stream, sink, sink), sleep(KILL_GRACE_MS)]);
-    } catch {
-      // Best effort: the `timeout` wrapper still stops the command at the deadline.
-    }
-  }
-
-  /**
-   * One probe per container, shared by every action that needs the answer meanwhile (parallel steps
-   * into one container would each start their own otherwise). The probe keeps its own deadline; a
-   * caller's deadline only stops that caller's wait. An unanswered probe is forgotten, so the next
-   * action asks again.
-   */
-  private async timeoutAvailable(container: Dockerode.Container, deadline: Deadline): Promise<boolean> {
-    let known = this.hasTimeout.get(container.id);
-    if (!known) {
-      known = this.probeTimeout(container).then((ok) => {
-        if (ok === undefined) this.hasTimeout.delete(container.id);
-        return ok ?? false;
-      });
-      this.hasTimeout.set(container.id, known);
-    }
-    const outcome = await deadline.race(known);
-    return outcome.done ? outcome.value : false;
-  }
-
-  private async probeTimeout(container: Dockerode.Container): Promise<boolean | undefined> {
-    const own = new Deadline(PROBE_MS);
-    try {
-      const probe = await container.exec({
-        Cmd: ['timeout', '-s', 'KILL', '5', 'true'],
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const stream = await probe.start({ hijack: true, stdin: false });
-      const sink = new OutputCapture(1024);
-      const outcome = await own.race(demuxInto(this.docker.modem, stream, sink, sink));
-      if (!outcome.done) return undefined;
-      return (await probe.inspect()).ExitCode === 0;
-    } catch {
-      return undefined;
-    } finally {
-      own.dispose();
     }
   }
 

@@ -9,6 +9,7 @@ import type { IncidentReports } from './incident-reports.js';
 import { KeyBatcher } from './key-batcher.js';
 import type { IncidentMetrics } from './metrics-port.js';
 import { observeStart } from './metrics-port.js';
+import { OutboxFlusher } from './outbox-flusher.js';
 import type {
   AlertLedger,
   Dispatcher,
@@ -58,8 +59,11 @@ export class Orchestrator {
     applyEvents({ ...this.d, redact: this.redact, dispatch: (i, w) => this.dispatch(i, w) }, id, events),
   );
 
+  private readonly outbox: OutboxFlusher;
+
   constructor(private readonly d: OrchestratorDeps) {
     this.redact = d.redact ?? ((t) => t);
+    this.outbox = new OutboxFlusher(d.store, d.log, (rec, c) => this.carryOut(rec, c));
   }
 
   async start(req: StartRequest): Promise<{ ok: true; id: string } | { ok: false; refusal: StartRefusal }> {
@@ -163,55 +167,34 @@ export class Orchestrator {
     return this.d.store.load(id);
   }
 
-  /** Carries out an incident's queued commands. Each is idempotent, so running one twice is harmless. */
-  async flush(id: string, written?: IncidentRecord): Promise<void> {
-    const entries = await this.d.store.outbox(id);
-    if (entries.length === 0) return;
-    // The record just written is as fresh as a reload, and saves parsing it again.
-    const rec = written ?? (await this.d.store.load(id));
-    if (!rec) return;
-    // One command failing must not hold back the others: each is acknowledged once carried out,
-    // and a failed one stays in the outbox for the next flush (an event's retry, or the sweep).
-    const done: typeof entries = [];
-    let failure: unknown;
-    // Step jobs and timers first, all at once (each is idempotent, their order is no one's concern):
-    // a slow Slack must not hold back the diagnosis. Notifications then go one by one, in order; the
-    // notifier renders from the record, so its posts read the same whichever went first.
-    const queued = (e: (typeof entries)[number]) =>
-      e.command.type === 'execute' || e.command.type === 'schedule-expiry';
-    const carry = async (e: (typeof entries)[number]) => {
-      try {
-        await this.carryOut(rec, e.command);
-        done.push(e);
-      } catch (err) {
-        failure ??= err;
-        this.d.log.error(
-          { incident: id, command: e.command.type, err: String(err) },
-          'command not carried out',
-        );
-      }
-    };
-    await Promise.all(entries.filter(queued).map(carry));
-    for (const e of entries.filter((x) => !queued(x))) await carry(e);
-    await this.d.store.ack(id, done);
-    if (failure !== undefined) throw failure;
+  /**
+   * Carries out an incident's queued commands. Each is idempotent, so running one twice is harmless.
+   * Step jobs and timers are carried out before this returns; posts follow, off the step path.
+   */
+  flush(id: string, written?: IncidentRecord): Promise<void> {
+    return this.outbox.flush(id, written);
+  }
+
+  /** Resolves when every Slack post (and report) requested so far has been carried out or left. */
+  idle(): Promise<void> {
+    return this.outbox.idle();
   }
 
   /** Finishes dispatching whatever a crashed process, or a failed command, left in the outboxes. */
   async recover(): Promise<number> {
     const ids = await this.d.store.pendingOutboxes();
-    for (const id of ids) await this.dispatch(id);
+    for (const id of ids) await this.dispatch(id, undefined, true);
     return ids.length;
   }
 
   /**
-   * Flushes after a write. The write already stands, so a command that cannot be carried out now
+   * Flushes after a write, without waiting for the posts. The write already stands, so a command that cannot be carried out now
    * (Slack down, say) is logged and left in the outbox for the sweep, not reported as a failure of
    * the event or the Slack request that caused it.
    */
-  private async dispatch(id: string, written?: IncidentRecord): Promise<void> {
+  private async dispatch(id: string, written?: IncidentRecord, waitForPosts = false): Promise<void> {
     try {
-      await this.flush(id, written);
+      await this.outbox.flush(id, written, waitForPosts);
     } catch (e) {
       this.d.log.warn({ incident: id, err: String(e) }, 'some commands are left for the outbox sweep');
     }

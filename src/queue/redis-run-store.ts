@@ -93,6 +93,17 @@ export class RedisRunStore implements RunStore {
   }
 
   async setMeta(id: string, patch: IncidentMeta): Promise<void> {
+    // WATCH belongs to the connection: two read-modify-writes interleaved on it would both pass (the
+    // first EXEC unwatches the second's key) and the later would drop the earlier's patch. So this
+    // process writes meta one patch at a time; WATCH still guards against other processes.
+    const write = this.metaWrites.then(() => this.writeMeta(id, patch));
+    this.metaWrites = write.catch(() => {});
+    return write;
+  }
+
+  private metaWrites: Promise<unknown> = Promise.resolve();
+
+  private async writeMeta(id: string, patch: IncidentMeta): Promise<void> {
     // Meta belongs to the edges and is written rarely; a read-modify-write under WATCH keeps it whole.
     for (let i = 0; i < 10; i++) {
       await this.redis.watch(this.key(id));

@@ -174,7 +174,7 @@ export async function alertHarness(
       const running = Object.values((await store.load(id))?.state.steps ?? {}).filter(
         (r) => r.status === 'running',
       );
-      if (running.length === 0) return;
+      if (running.length === 0) return orchestrator.idle();
       for (const r of running) {
         const out: ExecResult[] =
           r.kind === 'repair'

@@ -125,7 +125,8 @@ export async function orchestrationHarness(o: HarnessOptions) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const s = await statusOf(id);
-        if (s && want.includes(s)) return s;
+        // Posts follow the write without holding it up: a status is reached once they are out too.
+        if (s && want.includes(s)) return orchestrator.idle().then(() => s);
         if (Date.now() > until) {
           const rec = await store.load(id);
           const steps = Object.values(rec?.state.steps ?? {}).map(
@@ -164,6 +165,7 @@ export async function orchestrationHarness(o: HarnessOptions) {
       return a;
     },
     async close() {
+      await orchestrator.idle();
       for (const c of closers) await c();
       await dispatcher.close();
       connection.disconnect();

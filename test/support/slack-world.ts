@@ -74,6 +74,8 @@ export async function slackWorld(rb: Runbook, targets: TargetView[], store = new
   const replyTo = async (act: () => Promise<unknown>): Promise<string> => {
     const before = slack.store.responses.length;
     await act();
+    // Posts follow a write without holding it up: the reply is read once they are out.
+    await orchestrator.idle();
     const r = await slack.waitFor((s) => s.responses[before]);
     return typeof r.body.text === 'string' ? r.body.text : '';
   };
@@ -90,6 +92,7 @@ export async function slackWorld(rb: Runbook, targets: TargetView[], store = new
      * Once the card is decided its buttons are gone, so a later click is a stale client's.
      */
     async click(id: string, approvalId: string, decision: 'approve' | 'reject', userId: string) {
+      await orchestrator.idle();
       const messageTs = (await store.load(id))?.meta[metaKey.card(approvalId)];
       if (!messageTs) throw new Error(`no card for ${approvalId}`);
       const actionId = ACTIONS[decision];
@@ -115,6 +118,7 @@ export async function slackWorld(rb: Runbook, targets: TargetView[], store = new
           results,
         });
       }
+      await orchestrator.idle();
     },
     async close(): Promise<void> {
       await edge.stop();

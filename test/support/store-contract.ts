@@ -104,6 +104,22 @@ export function runStoreContract(name: string, make: () => Promise<StoreUnderTes
       expect(r?.state).toEqual(record.state);
     });
 
+    it('keeps every one of many meta patches made at once, and the writes of the state between them', async () => {
+      // The posts of one incident note their messages while its state is written and the approval
+      // handler notes a card: a patch lost here is a Slack message never updated again.
+      const store = await fresh();
+      const { record } = incident('INC-0001', 1_000);
+      await store.create(record, []);
+      const keys = Array.from({ length: 12 }, (_, i) => `card.INC-0001-g-${i}` as const);
+      await Promise.all([
+        ...keys.map((k, i) => store.setMeta('INC-0001', { [k]: `1.${i}` })),
+        store.save('INC-0001', 1, record.state, []),
+      ]);
+      const r = await store.load('INC-0001');
+      for (const [i, k] of keys.entries()) expect(r?.meta[k]).toBe(`1.${i}`);
+      expect(r?.version).toBe(2);
+    });
+
     it('a claim is granted once until it is released', async () => {
       const store = await fresh();
       expect(await store.claim('k', 60)).toBe(true);
