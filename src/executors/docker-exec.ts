@@ -19,7 +19,7 @@ const STUCK_MS = 1000;
 interface Capabilities {
   /** `timeout -s KILL N` works, so the target itself stops a command at its deadline. */
   timeout: boolean;
-  /** `sh` too, so several checks can share one exec. */
+  /** `sh` and `cat` too, so several checks can share one exec. */
   shell: boolean;
 }
 
@@ -133,8 +133,14 @@ export class ContainerExecs {
       const w = group[i];
       if (w) settle(i, this.segmentParts(segment, limits[i] ?? 0, w.member.deadline), true);
     });
+    // Stopped by its own deadline: what it printed so far, as an exec of its own would give. The
+    // last one open is answered once the exec is killed; any other still runs until its
+    // \`timeout\` in the container fires or the exec is killed.
     group.forEach((w, i) => {
-      void w.member.deadline.stopped.then((why) => settle(i, stoppedParts(why, w.member.deadline.timeoutMs)));
+      void w.member.deadline.stopped.then((why) => {
+        const note = open.size > 1 ? 'the command may still be running' : undefined;
+        settle(i, { ...stoppedParts(why, w.member.deadline.timeoutMs, note), ...reader.partsOf(i) });
+      });
     });
     // A command that hangs holds up only itself: the ones queued behind it in the script move on.
     const watch = setInterval(() => {
@@ -241,7 +247,8 @@ export class ContainerExecs {
   }
 
   private async probe(container: Dockerode.Container): Promise<Capabilities | undefined> {
-    const both = await this.probeExec(container, ['timeout', '-s', 'KILL', '5', 'sh', '-c', 'exit 0']);
+    // A batch needs sh and cat besides timeout.
+    const both = await this.probeExec(container, ['timeout', '-s', 'KILL', '5', 'sh', '-c', 'echo | cat']);
     if (both !== false) return both === undefined ? undefined : { timeout: true, shell: true };
     const timeout = await this.probeExec(container, ['timeout', '-s', 'KILL', '5', 'true']);
     return timeout === undefined ? undefined : { timeout, shell: false };

@@ -7,6 +7,14 @@ import { OutputCapture } from './output.js';
 // parameter, never part of the script. After each command the script prints an end marker carrying
 // a per-exec nonce to stdout (with the exit status) and to stderr, which splits both streams back
 // into one result per command, byte for byte.
+//
+// Each command runs in the background of a subshell and is waited for (so the shell never adds a
+// "Killed" line of its own to the command's stderr), and its stdout and stderr each pass through a
+// `cat`, so the marker follows only once every process holding them has let go: output a child
+// writes after the command itself has exited still belongs to that command, as with an exec of
+// its own.
+const RUN = (refs: string) =>
+  `r=$( { { { ${refs} 2>&8 6>&- 8>&- & wait $!; echo $? >&6; } 8>&1 1>&7 7>&- 2>/dev/null | cat >&5; } 7>&1 | cat >&3; } 6>&1 )`;
 
 /** `sh -c` argv running `commands` in order, each followed by its end markers. */
 export function batchArgv(nonce: string, commands: readonly (readonly string[])[]): string[] {
@@ -16,10 +24,10 @@ export function batchArgv(nonce: string, commands: readonly (readonly string[])[
   commands.forEach((argv, i) => {
     if (argv.length === 0) throw new Error('a batched command needs at least its program name');
     const refs = argv.map(() => `"\${${position++}}"`).join(' ');
-    lines.push(`${refs}; r=$?; printf '\\n%s %s %s\\n' "$1" ${i} "$r"; printf '\\n%s %s\\n' "$1" ${i} >&2`);
+    lines.push(`${RUN(refs)}; printf '\\n%s %s %s\\n' "$1" ${i} "$r"; printf '\\n%s %s\\n' "$1" ${i} >&2`);
     args.push(...argv);
   });
-  return ['sh', '-c', lines.join('\n'), 'sh', nonce, ...args];
+  return ['sh', '-c', ['exec 3>&1 5>&2', ...lines].join('\n'), 'sh', nonce, ...args];
 }
 
 /** One command's share of a batch, as it would have come back from an exec of its own. */
@@ -43,6 +51,7 @@ class MarkerSplitter {
     private readonly token: Buffer,
     private readonly captures: readonly OutputCapture[],
     private readonly onMarker: (index: number, fields: string[]) => void,
+    private readonly withStatus: boolean,
   ) {}
 
   push(chunk: Buffer): void {
@@ -61,15 +70,34 @@ class MarkerSplitter {
         this.pending = this.pending.subarray(at);
         return;
       }
-      this.feed(this.pending.subarray(0, at));
       const fields = this.pending
         .subarray(at + this.token.length, eol)
         .toString('utf8')
         .split(' ');
+      if (!this.isMarker(fields)) {
+        // Not ours after all (a command printed the nonce): it is that command's output.
+        this.feed(this.pending.subarray(0, at + this.token.length));
+        this.pending = this.pending.subarray(at + this.token.length);
+        continue;
+      }
+      this.feed(this.pending.subarray(0, at));
       this.pending = this.pending.subarray(eol + 1);
       this.onMarker(this.index, fields);
       this.index++;
     }
+  }
+
+  // Only the marker of the command running now counts: its index, then (stdout) a status or none.
+  private isMarker(fields: string[]): boolean {
+    if (fields[0] !== String(this.index)) return false;
+    if (!this.withStatus) return fields.length === 1;
+    return fields.length === 2 && /^\d*$/.test(fields[1] ?? '');
+  }
+
+  /** What one command has printed so far: its capture, and for the running one what is held back. */
+  textOf(i: number): string {
+    const held = i === this.index ? this.pending.toString('utf8') : '';
+    return (this.captures[i]?.text() ?? '') + held;
   }
 
   /** What is left once the stream has ended belongs to the command that was running. */
@@ -110,15 +138,26 @@ export class BatchReader {
     this.startedAt = now();
     this.lastProgressAt = this.startedAt;
     const token = Buffer.from(`\n${nonce} `);
-    this.stdoutSplit = new MarkerSplitter(token, this.out, (i, fields) => {
-      this.status.set(i, { exitCode: Number(fields[1] ?? Number.NaN), at: this.now() });
-      this.lastProgressAt = this.now();
-      this.settle(i);
-    });
-    this.stderrSplit = new MarkerSplitter(token, this.err, (i) => {
-      this.errDone.add(i);
-      this.settle(i);
-    });
+    this.stdoutSplit = new MarkerSplitter(
+      token,
+      this.out,
+      (i, fields) => {
+        const status = fields[1] ?? '';
+        this.status.set(i, { exitCode: status === '' ? Number.NaN : Number(status), at: this.now() });
+        this.lastProgressAt = this.now();
+        this.settle(i);
+      },
+      true,
+    );
+    this.stderrSplit = new MarkerSplitter(
+      token,
+      this.err,
+      (i) => {
+        this.errDone.add(i);
+        this.settle(i);
+      },
+      false,
+    );
   }
 
   /** The command running now: the first whose stdout marker has not arrived. */
@@ -132,6 +171,17 @@ export class BatchReader {
 
   stderr(): Writable {
     return sink((c) => this.stderrSplit.push(c));
+  }
+
+  /** What one command has printed so far (for a command stopped before its end marker). */
+  partsOf(i: number): { stdout: string; stderr: string; truncated: boolean } {
+    const out = this.out[i];
+    const err = this.err[i];
+    return {
+      stdout: this.stdoutSplit.textOf(i),
+      stderr: this.stderrSplit.textOf(i),
+      truncated: (out?.truncated ?? false) || (err?.truncated ?? false),
+    };
   }
 
   end(): void {

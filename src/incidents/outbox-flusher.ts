@@ -27,20 +27,24 @@ export class OutboxFlusher {
   async flush(id: string, written?: IncidentRecord, waitForPosts = true): Promise<void> {
     const entries = await this.store.outbox(id);
     const queued = entries.filter(isQueued);
-    if (queued.length > 0) {
-      // The record just written is as fresh as a reload, and saves parsing it again.
-      const rec = written ?? (await this.store.load(id));
-      if (!rec) return;
-      await this.carryAll(rec, queued, true);
+    try {
+      if (queued.length > 0) {
+        // The record just written is as fresh as a reload, and saves parsing it again.
+        const rec = written ?? (await this.store.load(id));
+        if (rec) await this.carryAll(rec, queued, true);
+      }
+    } finally {
+      // A step job that could not be queued must not hold back the posts.
+      if (entries.some((e) => !isQueued(e))) await this.post(id, waitForPosts);
     }
-    if (entries.some((e) => !isQueued(e))) {
-      const posted = this.notices.request(id, () => this.flushNotices(id));
-      if (waitForPosts) await posted;
-      else
-        posted.catch((err: unknown) =>
-          this.log.warn({ incident: id, err: String(err) }, 'some posts are left for the outbox sweep'),
-        );
-    }
+  }
+
+  private async post(id: string, wait: boolean): Promise<void> {
+    const posted = this.notices.request(id, () => this.flushNotices(id));
+    if (wait) return posted;
+    posted.catch((err: unknown) =>
+      this.log.warn({ incident: id, err: String(err) }, 'some posts are left for the outbox sweep'),
+    );
   }
 
   /** Resolves when every Slack post (and report) requested so far has been carried out or left. */

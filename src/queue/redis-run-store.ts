@@ -17,6 +17,15 @@ if #ARGV > 3 then
 end
 return 1`;
 
+// Meta is a flat object of strings (parseMeta checks it on every load), so cjson keeps it whole.
+const MERGE_META = `
+local raw = redis.call('HGET', KEYS[1], 'meta')
+local meta = {}
+if raw then meta = cjson.decode(raw) end
+for k, v in pairs(cjson.decode(ARGV[1])) do meta[k] = v end
+redis.call('HSET', KEYS[1], 'meta', cjson.encode(meta))
+return 1`;
+
 const ACK = `
 for i = 2, #ARGV do redis.call('LREM', KEYS[1], 1, ARGV[i]) end
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
@@ -56,7 +65,9 @@ export class RedisRunStore implements RunStore {
       m.sadd(this.key('pending'), record.id);
     }
     m.zadd(this.key('recent'), record.state.startedAt, record.id);
-    await m.exec();
+    // Nil only if a WATCH on this connection fired: then nothing was written and the start must say so.
+    if ((await m.exec()) === null)
+      throw new RunbookBotError('STORE_CONFLICT', `incident ${record.id} was not written`);
   }
 
   async load(id: string): Promise<IncidentRecord | null> {
@@ -93,26 +104,9 @@ export class RedisRunStore implements RunStore {
   }
 
   async setMeta(id: string, patch: IncidentMeta): Promise<void> {
-    // WATCH belongs to the connection: two read-modify-writes interleaved on it would both pass (the
-    // first EXEC unwatches the second's key) and the later would drop the earlier's patch. So this
-    // process writes meta one patch at a time; WATCH still guards against other processes.
-    const write = this.metaWrites.then(() => this.writeMeta(id, patch));
-    this.metaWrites = write.catch(() => {});
-    return write;
-  }
-
-  private metaWrites: Promise<unknown> = Promise.resolve();
-
-  private async writeMeta(id: string, patch: IncidentMeta): Promise<void> {
-    // Meta belongs to the edges and is written rarely; a read-modify-write under WATCH keeps it whole.
-    for (let i = 0; i < 10; i++) {
-      await this.redis.watch(this.key(id));
-      const raw = await this.redis.hget(this.key(id), 'meta');
-      const meta = { ...this.metaOf(id, raw ?? undefined), ...patch };
-      const ok = await this.redis.multi().hset(this.key(id), 'meta', JSON.stringify(meta)).exec();
-      if (ok) return;
-    }
-    throw new RunbookBotError('STORE_CONFLICT', `incident ${id}: could not write its meta`);
+    // Merged inside Redis in one step: no WATCH, whose state belongs to the connection and would be
+    // cleared by anyone's EXEC on it, and no patch written at the same moment is lost.
+    await this.redis.eval(MERGE_META, 1, this.key(id), JSON.stringify(patch));
   }
 
   async outbox(id: string): Promise<OutboxEntry[]> {

@@ -13,6 +13,8 @@
 // - critical path: each step's commands timed alone, run the way the bot runs them, then the longest
 //   chain through the runbook's `needs`: no schedule of these steps can finish sooner.
 // - the queue run and the solo runs alternate which goes first, round by round.
+// - execs: container execs the engine reports (its `exec` events) during the queue run / during the
+//   sequential script, probes and kills included.
 
 import { labDocker, type ScenarioName, setupScenario } from '@runbook-bot/lab';
 import { TargetExecutor } from '../../src/executors/target-executor.js';
@@ -76,6 +78,32 @@ function criticalPath(rb: Runbook, steps: Ran[], times: Map<string, number>): nu
   return Math.max(0, ...steps.map(longest));
 }
 
+/** Execs the container engine started in the target's containers between two instants (its events). */
+async function execsBetween(t: TargetConfig, fromMs: number, toMs: number): Promise<number> {
+  const names = new Set(
+    [
+      t.redis.docker?.container,
+      ...t.clients.map((c) => ('docker' in c ? c.docker?.container : undefined)),
+    ].filter((n): n is string => n !== undefined),
+  );
+  const stream = await docker.getEvents({
+    since: Math.floor(fromMs / 1000) - 1,
+    until: Math.ceil(toMs / 1000) + 1,
+    filters: { type: ['container'], event: ['exec'] },
+  });
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { timeNano?: number; Actor?: { Attributes?: { name?: string } } })
+    .filter((e) => {
+      const at = (e.timeNano ?? 0) / 1e6;
+      return at >= fromMs && at <= toMs && names.has(e.Actor?.Attributes?.name ?? '');
+    }).length;
+}
+
 // A direct Redis connection is the bot's own way; a person's script execs redis-cli.
 const scriptTarget = (t: TargetConfig): TargetConfig => {
   const { direct: _d, ...redisSide } = t.redis;
@@ -92,6 +120,8 @@ for (const e of EXPECTATIONS) {
   const queued: number[] = [];
   const sequential: number[] = [];
   const critical: number[] = [];
+  const execs: number[] = [];
+  const scriptExecs: number[] = [];
   let steps: Ran[] = [];
   for (let r = 0; r < rounds; r++) {
     const s = await setupScenario(e.scenario as ScenarioName, { env, docker, direct });
@@ -117,7 +147,9 @@ for (const e of EXPECTATIONS) {
     const bot = new TargetExecutor(s.targetName, s.target, { docker, secretOf });
     const script = new TargetExecutor(s.targetName, scriptTarget(s.target), { docker, secretOf });
     const soloRuns = async () => {
+      const from = Date.now();
       sequential.push([...(await solo(script, steps)).values()].reduce((a, b) => a + b, 0));
+      scriptExecs.push(await execsBetween(s.target, from, Date.now()));
       critical.push(criticalPath(rb, steps, await solo(bot, steps)));
     };
     try {
@@ -140,7 +172,9 @@ for (const e of EXPECTATIONS) {
       const diag = Object.values(rec?.state.steps ?? {}).filter(
         (x) => x.kind === 'diagnose' && x.status === 'done' && x.round === 1,
       );
-      queued.push(Math.max(...diag.map((x) => x.finishedAt ?? 0)) - t0);
+      const end = Math.max(...diag.map((x) => x.finishedAt ?? 0));
+      queued.push(end - t0);
+      execs.push(await execsBetween(s.target, t0, end));
       for (const x of diag) {
         const ran = x.results.reduce((sum, res) => sum + res.durationMs, 0);
         if (x.issuedAt !== undefined && x.finishedAt !== undefined)
@@ -169,6 +203,7 @@ for (const e of EXPECTATIONS) {
       (q / sq).toFixed(2).padStart(6),
       String(cp).padStart(9),
       (q / cp).toFixed(2).padStart(7),
+      `${median(execs)}/${median(scriptExecs)}`.padStart(8),
     ].join(' '),
   );
 }
@@ -176,7 +211,7 @@ await redis.stop();
 console.log(
   `diagnosis wall time, median of ${rounds} rounds (ms), real Slack notifier, local Slack answering after ${slackLatencyMs} ms, Redis reads ${direct ? 'over a direct connection' : 'by exec only'}\n`,
 );
-console.log(`${'scenario:runbook'.padEnd(44)} steps queue-ms sequential  ratio  critical  to-crit`);
+console.log(`${'scenario:runbook'.padEnd(44)} steps queue-ms sequential  ratio  critical  to-crit   execs`);
 for (const r of rows) console.log(r);
 console.log(
   `\norchestration overhead per step (issued → result applied, minus the command's own time), ${overheads.length} steps: p50 ${median(overheads)} ms, p95 ${pct(overheads, 95)} ms`,

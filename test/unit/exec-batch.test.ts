@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { BatchReader, type BatchSegment, batchArgv } from '../../src/executors/exec-batch.js';
 
@@ -14,11 +15,19 @@ const commands: string[][] = [
   ['true'],
   ['printf', '%s', `\n${NONCE.slice(0, 8)} fake marker without the nonce\n`],
   ['no-such-program-here'],
+  // A child that writes after the command has exited: still this command's output.
+  ['sh', '-c', '(sleep 0.2; echo LATE; echo late-err >&2) & echo first'],
+  // Markers a command prints itself, for another index or with a status that is not one: data.
+  ['printf', '%s', `\n${NONCE} 99 0\n\n${NONCE} 8 x\n\n${NONCE} 8\n`],
+  // Killed by a signal: no line of the shell's own ("Killed") in its stderr.
+  ['sh', '-c', 'kill -9 $$'],
+  ['timeout', '-s', 'KILL', '1', 'sleep', '5'],
 ];
 
 const alone = (argv: string[]) => {
   const r = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8' });
-  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.status ?? 127 };
+  const signalled = r.signal ? 128 + (constants.signals[r.signal] ?? 0) : undefined;
+  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.status ?? signalled ?? 127 };
 };
 
 function runBatch(chunkSize: number): Map<number, BatchSegment> {
@@ -66,7 +75,7 @@ describe('batched commands', () => {
     expect(script).not.toContain(NONCE);
     expect(argv.slice(3)).toEqual(['sh', NONCE, 'echo', '$(id)', 'cat', '/etc/passwd; rm -rf /']);
     // ${10} and beyond need braces in POSIX sh: every reference carries them.
-    expect(script).toMatch(/^"\$\{2\}" "\$\{3\}"; /);
+    expect(script).toMatch(/^exec 3>&1 5>&2\nr=\$\( \{ \{ \{ "\$\{2\}" "\$\{3\}" 2>&8 /);
   });
 
   it('hands a command over as soon as both its markers arrive, before the next ends', () => {

@@ -14,7 +14,12 @@ const rb = toyRunbook();
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function setup(
-  opts: { notifierFails?: () => boolean; runbook?: Runbook; slackAnswers?: Promise<void> } = {},
+  opts: {
+    notifierFails?: () => boolean;
+    runbook?: Runbook;
+    slackAnswers?: Promise<void>;
+    queueFails?: boolean;
+  } = {},
 ) {
   const book = opts.runbook ?? rb;
   const store = new MemoryStore();
@@ -22,6 +27,7 @@ function setup(
   // Like BullMQ, a second job with an id already taken is dropped: dispatch may repeat, by design.
   const dispatcher: Dispatcher = {
     enqueueStep: async (job) => {
+      if (opts.queueFails) throw new Error('the step queue is down');
       order.push(`step:${job.stepKey}`);
       if (!steps.some((j) => j.jobId === job.jobId)) steps.push(job);
     },
@@ -93,6 +99,16 @@ describe('orchestrator', () => {
     expect(s.seen[0]).toBe('status');
     expect(s.seen).toContain('request-approval');
     expect(await s.store.pendingOutboxes()).toEqual([]);
+  });
+
+  it('a step job that cannot be queued holds back no post, and stays in the outbox', async () => {
+    const s = setup({ queueFails: true });
+    expect(await s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' })).toMatchObject({
+      ok: true,
+    });
+    await s.o.idle();
+    expect(s.seen).toEqual(['status']);
+    expect((await s.store.outbox('INC-0001')).map((e) => e.command.type)).toEqual(['execute', 'execute']);
   });
 
   it('step jobs go out before Slack is told anything: a slow Slack never delays the diagnosis', async () => {
