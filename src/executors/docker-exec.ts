@@ -10,7 +10,7 @@ import { killByMarkerArgv, MARKER_VAR, timeoutSeconds, withTimeout } from './rem
 
 // After the client deadline fires we kill the command, then give its stream this long to end.
 const KILL_GRACE_MS = 3000;
-// The capability probe answers at once on an image that has `timeout` and `sh`.
+// The capability probe answers at once on an image that has `timeout`, `sh` and `cat`.
 const PROBE_MS = 10_000;
 // A batched command that has run this long without its end marker is taken to hang: the commands
 // after it get execs of their own rather than wait behind it.
@@ -135,7 +135,7 @@ export class ContainerExecs {
     });
     // Stopped by its own deadline: what it printed so far, as an exec of its own would give. The
     // last one open is answered once the exec is killed; any other still runs until its
-    // \`timeout\` in the container fires or the exec is killed.
+    // `timeout` in the container fires or the exec is killed.
     group.forEach((w, i) => {
       void w.member.deadline.stopped.then((why) => {
         const note = open.size > 1 ? 'the command may still be running' : undefined;

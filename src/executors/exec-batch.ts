@@ -96,8 +96,10 @@ class MarkerSplitter {
 
   /** What one command has printed so far: its capture, and for the running one what is held back. */
   textOf(i: number): string {
-    const held = i === this.index ? this.pending.toString('utf8') : '';
-    return (this.captures[i]?.text() ?? '') + held;
+    const capture = this.captures[i];
+    // What is held back is under a marker's length; a capture already at its limit takes no more.
+    const held = i === this.index && !capture?.truncated ? this.pending.toString('utf8') : '';
+    return (capture?.text() ?? '') + held;
   }
 
   /** What is left once the stream has ended belongs to the command that was running. */

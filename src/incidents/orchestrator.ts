@@ -168,8 +168,9 @@ export class Orchestrator {
   }
 
   /**
-   * Carries out an incident's queued commands. Each is idempotent, so running one twice is harmless.
-   * Step jobs and timers are carried out before this returns; posts follow, off the step path.
+   * Carries out an incident's queued commands, posts included, and waits for them. Each is
+   * idempotent, so running one twice is harmless. (After a write, `dispatch` waits only for the
+   * step jobs and timers.)
    */
   flush(id: string, written?: IncidentRecord): Promise<void> {
     return this.outbox.flush(id, written);

@@ -7,6 +7,7 @@ import { REDACTED } from '../../src/runbooks/redact.js';
 import { targetConfigSchema } from '../../src/runbooks/target.js';
 import {
   containerCommandLines,
+  countingExecs,
   DOCKER_HOST,
   dockerFromEnv,
   execText,
@@ -227,19 +228,8 @@ describe.skipIf(skip)('DockerExecutor', () => {
     it('parallel actions into one container share one check for `timeout` and `sh`', async () => {
       // Counts the probes the executor sends, on a fresh executor (its cache is per instance).
       let probes = 0;
-      const counting = new Proxy(lab.docker, {
-        get(d, key, recv) {
-          if (key !== 'getContainer') return Reflect.get(d, key, recv);
-          return (name: string) => {
-            const c = d.getContainer(name);
-            const exec = c.exec.bind(c);
-            c.exec = ((o: Dockerode.ExecCreateOptions) => {
-              if (o.Cmd?.join(' ').startsWith('timeout -s KILL 5 ')) probes++;
-              return exec(o);
-            }) as typeof c.exec;
-            return c;
-          };
-        },
+      const counting = countingExecs(lab.docker, (cmd) => {
+        if (cmd.join(' ').startsWith('timeout -s KILL 5 ')) probes++;
       });
       const target = targetConfigSchema.parse({ redis: { docker: { container: lab.redis } } });
       const ex = new TargetExecutor('count', target, { docker: counting, secretOf: () => undefined });

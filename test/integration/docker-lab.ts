@@ -13,6 +13,24 @@ export function dockerFromEnv(): Dockerode {
 
 export const uniquePrefix = () => `rbb-${randomBytes(4).toString('hex')}-`;
 
+/** The engine client, telling `onExec` the Cmd of every exec created through it (counts probes, batches). */
+export function countingExecs(docker: Dockerode, onExec: (cmd: string[]) => void): Dockerode {
+  return new Proxy(docker, {
+    get(d, key, recv) {
+      if (key !== 'getContainer') return Reflect.get(d, key, recv);
+      return (name: string) => {
+        const c = d.getContainer(name);
+        const exec = c.exec.bind(c);
+        c.exec = ((o: Dockerode.ExecCreateOptions) => {
+          onExec(o.Cmd ?? []);
+          return exec(o);
+        }) as typeof c.exec;
+        return c;
+      };
+    },
+  });
+}
+
 /** Reads a container's stream to the end (used only for the tests' own side-channel checks). */
 async function execText(docker: Dockerode, container: string, cmd: string[]): Promise<string> {
   const exec = await docker.getContainer(container).exec({

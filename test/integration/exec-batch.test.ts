@@ -5,7 +5,14 @@ import { TargetExecutor } from '../../src/executors/target-executor.js';
 import type { Action } from '../../src/runbooks/action.js';
 import type { ExecResult } from '../../src/runbooks/result.js';
 import { targetConfigSchema } from '../../src/runbooks/target.js';
-import { containerCommandLines, DOCKER_HOST, dockerFromEnv, LAB_IMAGE, uniquePrefix } from './docker-lab.js';
+import {
+  containerCommandLines,
+  countingExecs,
+  DOCKER_HOST,
+  dockerFromEnv,
+  LAB_IMAGE,
+  uniquePrefix,
+} from './docker-lab.js';
 
 // Read-only checks into one container share execs; every result must read as if it ran alone.
 const skip = !DOCKER_HOST;
@@ -39,20 +46,7 @@ describe.skipIf(skip)('batched execs into one container', () => {
   const t = { timeoutMs: 20_000 };
   const executor = () => {
     // Counts what the executor asks the engine to exec, on a fresh executor each time.
-    const counting = new Proxy(docker, {
-      get(d, key, recv) {
-        if (key !== 'getContainer') return Reflect.get(d, key, recv);
-        return (n: string) => {
-          const c = d.getContainer(n);
-          const exec = c.exec.bind(c);
-          c.exec = ((o: Dockerode.ExecCreateOptions) => {
-            cmds.push(o.Cmd ?? []);
-            return exec(o);
-          }) as typeof c.exec;
-          return c;
-        };
-      },
-    });
+    const counting = countingExecs(docker, (cmd) => cmds.push(cmd));
     const target = targetConfigSchema.parse({
       redis: { docker: { container: name }, passwordEnv: 'PW' },
     });
