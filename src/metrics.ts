@@ -2,7 +2,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { RouteHandler } from './bot/http-server.js';
 import type { AlertMetrics, IncidentMetrics, IncidentSource, Observation } from './incidents/metrics-port.js';
 import { pendingApprovals } from './incidents/metrics-port.js';
-import type { IncidentRecord, Logger } from './incidents/ports.js';
+import type { Logger } from './incidents/ports.js';
+import type { IncidentListing } from './incidents/summary.js';
 import { TERMINAL } from './runbooks/index.js';
 
 // GET /metrics: the bot's counters and histograms in the Prometheus text format, through prom-client.
@@ -19,7 +20,7 @@ export interface MetricsDeps {
   runbooks: readonly string[];
   queues: readonly JobCounts[];
   /** The store's most recent incidents, newest first (RunStore.recent). */
-  recentIncidents: (limit: number) => Promise<readonly IncidentRecord[]>;
+  recentIncidents: (limit: number) => Promise<readonly IncidentListing[]>;
   /** How long a scrape waits for Redis before leaving a gauge out; default 2 s. */
   collectTimeoutMs?: number;
 }

@@ -1,6 +1,7 @@
 import type { AlertMetrics } from '../incidents/metrics-port.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { AlertLedger, IncidentRecord, LedgerKey, Logger } from '../incidents/ports.js';
+import type { IncidentListing } from '../incidents/summary.js';
 import { alertEntriesFull, sameInstance } from '../runbooks/engine-alert.js';
 import { ALERT_STARTER, isTerminal } from '../runbooks/index.js';
 import { type AlertInbox, BEING_OPENED, settled, sweepInbox } from './inbox.js';
@@ -36,7 +37,7 @@ export interface AlertIntakeDeps {
    * and target that the ledger does not name is looked for there (a process killed between starting
    * it and binding its claim, an adoption that failed, a pair whose key expired), and joined.
    */
-  recent?: (limit: number) => Promise<IncidentRecord[]>;
+  recent?: (limit: number) => Promise<IncidentListing[]>;
   /** Where acknowledged notifications are kept until settled (see inbox.ts). */
   inbox?: AlertInbox;
 }
@@ -168,9 +169,12 @@ export class AlertIntake {
     if (!this.d.recent) return undefined;
     try {
       const all = await this.d.recent(ORPHAN_SCAN);
-      return all.find(
-        (r) => !isTerminal(r.state) && r.state.runbookId === key.runbookId && r.targetName === key.targetName,
+      const found = all.find(
+        (r) =>
+          !isTerminal(r.summary) && r.summary.runbookId === key.runbookId && r.targetName === key.targetName,
       );
+      const rec = found && (await this.d.orchestrator.load(found.id));
+      return rec && !isTerminal(rec.state) ? rec : undefined;
     } catch (e) {
       this.d.log.warn({ err: String(e) }, 'could not look for an incident the alert ledger lost');
       return undefined;

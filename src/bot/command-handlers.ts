@@ -3,7 +3,8 @@
 import type { ApproverAnswer } from '../incidents/approval-policy.js';
 import type { Orchestrator } from '../incidents/orchestrator.js';
 import type { IncidentRecord, Logger, RunStore } from '../incidents/ports.js';
-import { isTerminal, openedByAlert, pendingApproval } from '../runbooks/index.js';
+import { type IncidentListing, listingOf } from '../incidents/summary.js';
+import { isTerminal, openedByAlert } from '../runbooks/index.js';
 import { whoMayApproveText } from './approver-mentions.js';
 import { escapeMrkdwn } from './blocks.js';
 import { plainStatus, STATUS_LABEL, starterText, utc } from './incident-blocks.js';
@@ -51,21 +52,20 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-function line(r: IncidentRecord): string {
-  const s = r.state;
+// Both read the summary only, so a list of fifty incidents never reads fifty whole states.
+function line(r: IncidentListing): string {
+  const s = r.summary;
   const tail = s.endedAt !== undefined ? `ended ${utc(s.endedAt)}` : `started ${utc(s.startedAt)}`;
   return `*${escapeMrkdwn(r.id)}* ${STATUS_LABEL[s.status]}: \`${s.runbookId}\` on \`${escapeMrkdwn(r.targetName)}\`, ${openedByAlert(s.startedBy) === undefined ? 'by' : 'opened by'} ${starterText(s.startedBy)}, ${tail}`;
 }
 
-function detail(r: IncidentRecord): string {
-  const s = r.state;
+function detail(r: IncidentListing): string {
+  const s = r.summary;
   const out = [line(r)];
-  const pending = pendingApproval(s);
-  if (pending)
-    out.push(`Waiting for approval of "${escapeMrkdwn(pending.title)}" until ${utc(pending.expiresAt)}.`);
-  if (s.outcome) out.push(`Outcome: ${escapeMrkdwn(s.outcome.summary)}`);
-  const last = s.timeline.at(-1);
-  if (last) out.push(`Last event (${utc(last.at)}): ${escapeMrkdwn(last.text)}`);
+  if (s.pending)
+    out.push(`Waiting for approval of "${escapeMrkdwn(s.pending.title)}" until ${utc(s.pending.expiresAt)}.`);
+  if (s.outcome !== undefined) out.push(`Outcome: ${escapeMrkdwn(s.outcome)}`);
+  if (s.last) out.push(`Last event (${utc(s.last.at)}): ${escapeMrkdwn(s.last.text)}`);
   return out.join('\n');
 }
 
@@ -79,16 +79,16 @@ async function seesEveryChannel(who: Caller, d: EdgeDeps): Promise<boolean> {
   return (await d.mayApprove?.(who.userId)) === 'yes';
 }
 
-async function visible(r: IncidentRecord, who: Caller, d: EdgeDeps): Promise<boolean> {
+async function visible(r: IncidentRecord | IncidentListing, who: Caller, d: EdgeDeps): Promise<boolean> {
   return r.meta.channel === who.channelId || (await seesEveryChannel(who, d));
 }
 
-async function inScope(rs: IncidentRecord[], who: Caller, d: EdgeDeps): Promise<IncidentRecord[]> {
+async function inScope(rs: IncidentListing[], who: Caller, d: EdgeDeps): Promise<IncidentListing[]> {
   const all = await seesEveryChannel(who, d);
   return rs.filter((r) => all || r.meta.channel === who.channelId);
 }
 
-const elsewhere = (r: IncidentRecord) =>
+const elsewhere = (r: IncidentRecord | IncidentListing) =>
   `${r.id} belongs to another channel${r.meta.channel ? ` (<#${escapeMrkdwn(r.meta.channel)}>)` : ''}: ask there.`;
 
 export async function runCommand(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<string> {
@@ -123,9 +123,9 @@ async function execute(cmd: IncidentCommand, who: Caller, d: EdgeDeps): Promise<
       if (cmd.incidentId) {
         const rec = await d.orchestrator.load(cmd.incidentId);
         if (!rec) return `There is no incident ${cmd.incidentId}. \`/incident list\` shows recent ones.`;
-        return (await visible(rec, who, d)) ? detail(rec) : elsewhere(rec);
+        return (await visible(rec, who, d)) ? detail(listingOf(rec)) : elsewhere(rec);
       }
-      const active = (await inScope(await d.store.recent(50), who, d)).filter((r) => !isTerminal(r.state));
+      const active = (await inScope(await d.store.recent(50), who, d)).filter((r) => !isTerminal(r.summary));
       return active.length === 0
         ? 'No incident is running in this channel. `/incident list` shows recent ones.'
         : active.map(detail).join('\n\n');

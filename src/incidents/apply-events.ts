@@ -3,7 +3,7 @@ import { advance, RunbookBotError } from '../runbooks/index.js';
 import type { Settled } from './key-batcher.js';
 import type { IncidentMetrics } from './metrics-port.js';
 import { observeTransition } from './metrics-port.js';
-import type { IncidentRecord, RunStore } from './ports.js';
+import type { IncidentRecord, OutboxEntry, RunStore } from './ports.js';
 
 export type Applied = { state: RunState; ignored?: Ignored } | null;
 
@@ -13,8 +13,11 @@ export interface ApplyDeps {
   now: () => number;
   redact: (text: string, opts?: { cut?: boolean }) => string;
   metrics?: IncidentMetrics;
-  /** Carries out the outbox after a write (or after none, for commands an earlier one left). */
-  dispatch: (id: string, written?: IncidentRecord) => Promise<void>;
+  /**
+   * Carries out the outbox after a write (or after none, for commands an earlier one left); a write
+   * hands over the record it wrote and the outbox the save returned.
+   */
+  dispatch: (id: string, written?: { record: IncidentRecord; outbox: OutboxEntry[] }) => Promise<void>;
 }
 
 const MAX_CAS_TRIES = 25;
@@ -64,10 +67,11 @@ async function applyTogether(d: ApplyDeps, id: string, events: EngineEvent[]): P
       await d.dispatch(id);
       return out;
     }
-    if (await d.store.save(id, rec.version, state, commands)) {
+    const outbox = await d.store.save(id, rec.version, state, commands);
+    if (outbox) {
       // Only a write that landed is counted, so a lost compare-and-set never counts twice.
       for (const [from, to] of steps) d.metrics?.record(observeTransition(from, to));
-      await d.dispatch(id, { ...rec, state, version: rec.version + 1 });
+      await d.dispatch(id, { record: { ...rec, state, version: rec.version + 1 }, outbox });
       return out;
     }
   }

@@ -1,6 +1,6 @@
 import type { RunState, RunStatus, StepRun } from '../runbooks/index.js';
 import { isTerminal } from '../runbooks/index.js';
-import type { IncidentRecord } from './ports.js';
+import type { IncidentListing } from './summary.js';
 
 // What the orchestrator tells the metrics, derived from the state before and after each saved write
 // rather than sprinkled through the engine: the engine stays pure, and the one place transitions are
@@ -78,7 +78,6 @@ export const observeStart = (state: RunState, source: IncidentSource): Observati
 ];
 
 /** Approval requests waiting for a person, among these incidents (the gauge read on each scrape). */
-export const pendingApprovals = (records: readonly IncidentRecord[]): number =>
-  records
-    .filter((r) => !isTerminal(r.state))
-    .reduce((n, r) => n + Object.values(r.state.approvals).filter((a) => a.status === 'pending').length, 0);
+/** At most one approval is pending per incident at a time, which its summary names. */
+export const pendingApprovals = (listed: readonly IncidentListing[]): number =>
+  listed.filter((l) => !isTerminal(l.summary) && l.summary.pending !== undefined).length;

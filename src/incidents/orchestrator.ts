@@ -9,7 +9,7 @@ import type { IncidentReports } from './incident-reports.js';
 import { KeyBatcher } from './key-batcher.js';
 import type { IncidentMetrics } from './metrics-port.js';
 import { observeStart } from './metrics-port.js';
-import { OutboxFlusher } from './outbox-flusher.js';
+import { OutboxFlusher, type Written } from './outbox-flusher.js';
 import type {
   AlertLedger,
   Dispatcher,
@@ -104,7 +104,7 @@ export class Orchestrator {
       this.redact,
     );
     const record = { id, targetName: req.targetName, state: t.state, meta: req.meta ?? {} };
-    await this.d.store.create(record, t.commands);
+    const outbox = await this.d.store.create(record, t.commands);
     // The alert path names its own incidents in the ledger; every other one is named here.
     if (this.d.ledger && req.source !== 'alert')
       await adoptInLedger(this.d.ledger, this.d.log, {
@@ -117,7 +117,7 @@ export class Orchestrator {
       { incident: id, runbook: runbook.id, target: req.targetName, by: req.startedBy },
       'incident started',
     );
-    await this.dispatch(id, { ...record, version: 1 });
+    await this.dispatch(id, { record: { ...record, version: 1 }, outbox });
     return { ok: true, id };
   }
 
@@ -172,8 +172,8 @@ export class Orchestrator {
    * idempotent, so running one twice is harmless. (After a write, `dispatch` waits only for the
    * step jobs and timers.)
    */
-  flush(id: string, written?: IncidentRecord): Promise<void> {
-    return this.outbox.flush(id, written);
+  flush(id: string): Promise<void> {
+    return this.outbox.flush(id);
   }
 
   /** Resolves when every Slack post (and report) requested so far has been carried out or left. */
@@ -193,7 +193,7 @@ export class Orchestrator {
    * (Slack down, say) is logged and left in the outbox for the sweep, not reported as a failure of
    * the event or the Slack request that caused it.
    */
-  private async dispatch(id: string, written?: IncidentRecord, waitForPosts = false): Promise<void> {
+  private async dispatch(id: string, written?: Written, waitForPosts = false): Promise<void> {
     try {
       await this.outbox.flush(id, written, waitForPosts);
     } catch (e) {

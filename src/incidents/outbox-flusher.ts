@@ -5,6 +5,12 @@ import { SerialLanes } from './serial-lanes.js';
 // Step jobs and timers: enqueued at once, before any post.
 const isQueued = (e: OutboxEntry) => e.command.type === 'execute' || e.command.type === 'schedule-expiry';
 
+/** A write's record and the outbox its save returned: a flush after a write reads neither again. */
+export interface Written {
+  record: IncidentRecord;
+  outbox: OutboxEntry[];
+}
+
 /** Carries out what each write left in an incident's outbox; the outbox keeps what is not yet done. */
 export class OutboxFlusher {
   // Posts to Slack, one incident at a time, off the path of the events.
@@ -24,13 +30,13 @@ export class OutboxFlusher {
    * one incident's at a time; after a write nothing waits for them (`waitForPosts` false), so a slow
    * Slack never holds back the next step result. A failed post is logged and stays in the outbox.
    */
-  async flush(id: string, written?: IncidentRecord, waitForPosts = true): Promise<void> {
-    const entries = await this.store.outbox(id);
+  async flush(id: string, written?: Written, waitForPosts = true): Promise<void> {
+    const entries = written?.outbox ?? (await this.store.outbox(id));
     const queued = entries.filter(isQueued);
     try {
       if (queued.length > 0) {
-        // The record just written is as fresh as a reload, and saves parsing it again.
-        const rec = written ?? (await this.store.load(id));
+        // The record just written is as fresh as a reload.
+        const rec = written?.record ?? (await this.store.load(id));
         if (rec) await this.carryAll(rec, queued, true);
       }
     } finally {

@@ -1,5 +1,6 @@
 import type { IncidentMeta } from './meta.js';
 import type { OutboxEntry, StepJob } from './payloads.js';
+import type { IncidentListing } from './summary.js';
 
 export type { OutboxEntry, StepJob } from './payloads.js';
 
@@ -20,10 +21,21 @@ export const INCIDENT_ID = /^INC-\d{4,9}$/;
 
 export interface RunStore {
   nextId(): Promise<string>;
-  create(record: Omit<IncidentRecord, 'version'>, commands: readonly EngineCommand[]): Promise<void>;
+  /** Writes a new incident at version 1 with its commands queued; returns its outbox (those commands). */
+  create(record: Omit<IncidentRecord, 'version'>, commands: readonly EngineCommand[]): Promise<OutboxEntry[]>;
+  /** The record, or null for an unknown id. What it returns is shared: never change it in place. */
   load(id: string): Promise<IncidentRecord | null>;
-  /** Compare-and-set: writes the state and queues its commands only if the version is still `expected`. */
-  save(id: string, expected: number, state: RunState, commands: readonly EngineCommand[]): Promise<boolean>;
+  /**
+   * Compare-and-set: writes the state and queues its commands only if the version is still `expected`.
+   * Returns the outbox as it stands after the write (commands earlier writes left, then these), or
+   * null when the version had moved on and nothing was written.
+   */
+  save(
+    id: string,
+    expected: number,
+    state: RunState,
+    commands: readonly EngineCommand[],
+  ): Promise<OutboxEntry[] | null>;
   setMeta(id: string, patch: IncidentMeta): Promise<void>;
   outbox(id: string): Promise<OutboxEntry[]>;
   ack(id: string, entries: readonly OutboxEntry[]): Promise<void>;
@@ -33,7 +45,8 @@ export interface RunStore {
   claim(key: string, ttlSeconds: number): Promise<boolean>;
   /** Gives a claim back, so the side effect it guarded may be tried again. */
   release(key: string): Promise<void>;
-  recent(limit: number): Promise<IncidentRecord[]>;
+  /** The newest incidents first, as listed: their summaries, not their whole states. */
+  recent(limit: number): Promise<IncidentListing[]>;
 }
 
 export interface Dispatcher {

@@ -2,20 +2,29 @@ import type { Redis } from 'ioredis';
 import { type IncidentMeta, parseMeta } from '../incidents/meta.js';
 import { outboxEntrySchema, parsePayload } from '../incidents/payloads.js';
 import type { IncidentRecord, OutboxEntry, RunStore } from '../incidents/ports.js';
+import { type IncidentListing, runSummarySchema, summaryOf } from '../incidents/summary.js';
 import type { EngineCommand, RunState } from '../runbooks/index.js';
 import { RunbookBotError, runStateSchema } from '../runbooks/index.js';
 
 // Compare-and-set of the state together with the commands it produced, in one step: either both
 // land or neither does.
+// The outbox as it then stands comes back with it: the flush after a write reads nothing more.
 const SAVE = `
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v or tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'version', tonumber(v) + 1)
-if #ARGV > 3 then
-  for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'summary', ARGV[4], 'version', tonumber(v) + 1)
+if #ARGV > 4 then
+  for i = 5, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
   redis.call('SADD', KEYS[3], ARGV[3])
 end
-return 1`;
+return redis.call('LRANGE', KEYS[2], 0, -1)`;
+
+// The state only when it is not the version this process already holds (ARGV[1]; '' for none).
+const LOAD = `
+local h = redis.call('HMGET', KEYS[1], 'version', 'meta', 'target')
+if not h[1] then return false end
+if h[1] == ARGV[1] then return {h[1], h[2], h[3]} end
+return {h[1], h[2], h[3], redis.call('HGET', KEYS[1], 'state')}`;
 
 // Meta is a flat object of strings (parseMeta checks it on every load), so cjson keeps it whole.
 const MERGE_META = `
@@ -31,8 +40,16 @@ for i = 2, #ARGV do redis.call('LREM', KEYS[1], 1, ARGV[i]) end
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
 return 1`;
 
+/** How many incidents' states one process keeps parsed; a few hundred covers every open one. */
+const CACHED = 256;
+
 /** Incident state on the bot's own Redis (which should run with AOF): one hash per incident. */
 export class RedisRunStore implements RunStore {
+  // The state this process last wrote or read, by version: a version names one state for good, so a
+  // load that finds the same version needs neither the state's bytes nor a parse. Frozen, because
+  // every caller of load shares it.
+  private readonly states = new Map<string, { version: number; state: RunState }>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -40,10 +57,18 @@ export class RedisRunStore implements RunStore {
 
   private key = (...parts: string[]) => [this.prefix, 'inc', ...parts].join(':');
 
-  private entries(version: number, commands: readonly EngineCommand[]): string[] {
-    return commands.map((command, i) =>
-      JSON.stringify({ seq: `${version}.${i}`, command } satisfies OutboxEntry),
-    );
+  private entries(version: number, commands: readonly EngineCommand[]): OutboxEntry[] {
+    return commands.map((command, i) => ({ seq: `${version}.${i}`, command }));
+  }
+
+  private remember(id: string, version: number, state: RunState): RunState {
+    this.states.delete(id);
+    this.states.set(id, { version, state: deepFreeze(state) });
+    if (this.states.size > CACHED) {
+      const oldest = this.states.keys().next();
+      if (!oldest.done) this.states.delete(oldest.value);
+    }
+    return state;
   }
 
   async nextId(): Promise<string> {
@@ -51,38 +76,58 @@ export class RedisRunStore implements RunStore {
     return `INC-${String(n).padStart(4, '0')}`;
   }
 
-  async create(record: Omit<IncidentRecord, 'version'>, commands: readonly EngineCommand[]): Promise<void> {
+  async create(
+    record: Omit<IncidentRecord, 'version'>,
+    commands: readonly EngineCommand[],
+  ): Promise<OutboxEntry[]> {
     const m = this.redis.multi();
+    const state = JSON.stringify(record.state);
     m.hset(this.key(record.id), {
-      state: JSON.stringify(record.state),
+      state,
+      summary: JSON.stringify(summaryOf(record.state)),
       meta: JSON.stringify(record.meta),
       target: record.targetName,
       version: 1,
     });
     const entries = this.entries(1, commands);
     if (entries.length) {
-      m.rpush(this.key(record.id, 'outbox'), ...entries);
+      m.rpush(this.key(record.id, 'outbox'), ...entries.map((e) => JSON.stringify(e)));
       m.sadd(this.key('pending'), record.id);
     }
     m.zadd(this.key('recent'), record.state.startedAt, record.id);
     // Nil only if a WATCH on this connection fired: then nothing was written and the start must say so.
     if ((await m.exec()) === null)
       throw new RunbookBotError('STORE_CONFLICT', `incident ${record.id} was not written`);
+    this.remember(record.id, 1, JSON.parse(state));
+    return entries;
   }
 
   async load(id: string): Promise<IncidentRecord | null> {
-    const h = await this.redis.hgetall(this.key(id));
-    if (!h.state || !h.version) return null;
-    const parsed = runStateSchema.safeParse(JSON.parse(h.state));
-    if (!parsed.success)
-      throw new RunbookBotError('STATE_INVALID', `incident ${id}: ${parsed.error.message}`);
+    const held = this.states.get(id);
+    const reply = (await this.redis.eval(LOAD, 1, this.key(id), held ? String(held.version) : '')) as
+      | (string | null)[]
+      | null;
+    const [v, meta, target, raw] = reply ?? [];
+    if (!v) return null;
+    const version = Number(v);
+    let state: RunState;
+    if (held && held.version === version) state = held.state;
+    else if (raw) state = this.remember(id, version, this.parseState(id, raw));
+    else return null;
     return {
       id,
-      targetName: h.target ?? parsed.data.target.name,
-      state: parsed.data,
-      meta: this.metaOf(id, h.meta),
-      version: Number(h.version),
+      targetName: target ?? state.target.name,
+      state,
+      meta: this.metaOf(id, meta ?? undefined),
+      version,
     };
+  }
+
+  private parseState(id: string, raw: string): RunState {
+    const parsed = runStateSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success)
+      throw new RunbookBotError('STATE_INVALID', `incident ${id}: ${parsed.error.message}`);
+    return parsed.data;
   }
 
   async save(
@@ -90,10 +135,22 @@ export class RedisRunStore implements RunStore {
     expected: number,
     state: RunState,
     commands: readonly EngineCommand[],
-  ): Promise<boolean> {
+  ): Promise<OutboxEntry[] | null> {
     const keys = [this.key(id), this.key(id, 'outbox'), this.key('pending')];
-    const args = [String(expected), JSON.stringify(state), id, ...this.entries(expected + 1, commands)];
-    return (await this.redis.eval(SAVE, keys.length, ...keys, ...args)) === 1;
+    const mine = new Map(this.entries(expected + 1, commands).map((e) => [JSON.stringify(e), e]));
+    const json = JSON.stringify(state);
+    const args = [String(expected), json, id, JSON.stringify(summaryOf(state)), ...mine.keys()];
+    const reply = (await this.redis.eval(SAVE, keys.length, ...keys, ...args)) as string[] | number;
+    if (!Array.isArray(reply)) return null;
+    this.remember(id, expected + 1, JSON.parse(json));
+    // What this write queued is known as written; only what earlier writes left is parsed.
+    return reply.map((r) => mine.get(r) ?? this.parseEntry(id, r));
+  }
+
+  private parseEntry(id: string, raw: string): OutboxEntry {
+    const p = parsePayload(outboxEntrySchema, JSON.parse(raw));
+    if (!p.ok) throw new RunbookBotError('STATE_INVALID', `incident ${id}: an outbox entry ${p.error}`);
+    return p.value;
   }
 
   private metaOf(id: string, raw: string | undefined): IncidentMeta {
@@ -111,11 +168,7 @@ export class RedisRunStore implements RunStore {
 
   async outbox(id: string): Promise<OutboxEntry[]> {
     const raw = await this.redis.lrange(this.key(id, 'outbox'), 0, -1);
-    return raw.map((r) => {
-      const p = parsePayload(outboxEntrySchema, JSON.parse(r));
-      if (!p.ok) throw new RunbookBotError('STATE_INVALID', `incident ${id}: an outbox entry ${p.error}`);
-      return p.value;
-    });
+    return raw.map((r) => this.parseEntry(id, r));
   }
 
   async ack(id: string, entries: readonly OutboxEntry[]): Promise<void> {
@@ -136,9 +189,32 @@ export class RedisRunStore implements RunStore {
     await this.redis.del(this.key('claim', key));
   }
 
-  async recent(limit: number): Promise<IncidentRecord[]> {
+  async recent(limit: number): Promise<IncidentListing[]> {
     const ids = await this.redis.zrevrange(this.key('recent'), 0, limit - 1);
-    const records = await Promise.all(ids.map((id) => this.load(id)));
-    return records.filter((r): r is IncidentRecord => r !== null);
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hmget(this.key(id), 'summary', 'meta', 'target');
+    const rows = (await p.exec()) ?? [];
+    const listed = await Promise.all(
+      ids.map(async (id, i): Promise<IncidentListing | null> => {
+        const [err, row] = rows[i] ?? [];
+        if (err) throw err;
+        const [summary, meta, target] = (row ?? []) as (string | null)[];
+        const parsed = summary ? runSummarySchema.safeParse(JSON.parse(summary)) : undefined;
+        if (parsed?.success && target)
+          return { id, targetName: target, meta: this.metaOf(id, meta ?? undefined), summary: parsed.data };
+        // Written before summaries were (or unreadable): derived from the whole record, as they are.
+        const rec = await this.load(id);
+        return rec && { id, targetName: rec.targetName, meta: rec.meta, summary: summaryOf(rec.state) };
+      }),
+    );
+    return listed.filter((r): r is IncidentListing => r !== null);
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -14,7 +14,7 @@ import {
 import { RunbookBotError } from './errors.js';
 import type { Analysis, DiagnoseStep, Runbook } from './model.js';
 import type { ExecResult, Redactor } from './result.js';
-import { redactResult } from './result.js';
+import { keptOutput, redactResult } from './result.js';
 import { isTerminal } from './run-queries.js';
 import type { AlertRun, EngineEvent, RunState, StepRun } from './state.js';
 import { STATE_SCHEMA_VERSION } from './state.js';
@@ -96,8 +96,8 @@ function onStepResult(
   const [result] = e.results;
   if (!result) return 'unknown-step';
   const ctx = contextFor(f.s, run.item);
-  // Analyzers read the output as the target printed it; what is stored and shown is redacted.
-  run.results = [redactResult(result, f.redact)];
+  // Analyzers read the output as the target printed it; what is stored is redacted, and shortened.
+  run.results = [keptOutput(redactResult(result, f.redact))];
   // The evidence names the command as it really ran.
   if (result.via !== undefined) run.commands = [f.redact(result.via)];
   if (step.kind === 'diagnose') {

@@ -17,6 +17,8 @@ export const execResultSchema = z.object({
    * renders (a Redis read over the worker's direct connection instead of redis-cli in an exec).
    */
   via: z.string().optional(),
+  /** Characters of stdout and stderr the state did not keep once the output was read (see keptOutput). */
+  notKept: z.number().int().positive().optional(),
 });
 export type ExecResult = z.infer<typeof execResultSchema>;
 
@@ -36,4 +38,26 @@ export function redactResult(r: ExecResult, redact: Redactor): ExecResult {
     stderr: redact(r.stderr, cut),
     ...(r.error !== undefined ? { error: redact(r.error) } : {}),
   };
+}
+
+/**
+ * How much of a diagnose or verify step's output the state keeps once its analyzer has read it all:
+ * the head and the tail of each stream. Findings carry their own evidence lines, and nothing reads
+ * these outputs again, so the rest is weight every later load and save would carry.
+ */
+export const KEPT_OUTPUT = { head: 2048, tail: 2048 } as const;
+
+function kept(text: string): { text: string; dropped: number } {
+  const dropped = text.length - KEPT_OUTPUT.head - KEPT_OUTPUT.tail;
+  if (dropped <= 0) return { text, dropped: 0 };
+  const head = text.slice(0, KEPT_OUTPUT.head);
+  const tail = text.slice(text.length - KEPT_OUTPUT.tail);
+  return { text: `${head}\n[… ${dropped} characters not kept …]\n${tail}`, dropped };
+}
+
+export function keptOutput(r: ExecResult): ExecResult {
+  const out = kept(r.stdout);
+  const err = kept(r.stderr);
+  const dropped = out.dropped + err.dropped;
+  return dropped === 0 ? r : { ...r, stdout: out.text, stderr: err.text, notKept: dropped };
 }

@@ -7,7 +7,13 @@ import { AlertIntake } from '../../src/alerts/intake.js';
 import { startHttpServer } from '../../src/bot/http-server.js';
 import { IncidentReports } from '../../src/incidents/incident-reports.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
-import type { AlertLedger, Dispatcher, RunStore, StepJob } from '../../src/incidents/ports.js';
+import type {
+  AlertLedger,
+  Dispatcher,
+  IncidentRecord,
+  RunStore,
+  StepJob,
+} from '../../src/incidents/ports.js';
 import { createMetrics } from '../../src/metrics.js';
 import { catalogueOf, type ExecResult } from '../../src/runbooks/index.js';
 import { MemoryAlertLedger } from './memory-alert-ledger.js';
@@ -190,7 +196,11 @@ export async function alertHarness(
     }
   };
 
-  const incidents = async () => (await store.recent(100)).reverse();
+  const incidents = async () => {
+    const listed = (await store.recent(100)).reverse();
+    const records = await Promise.all(listed.map((l) => store.load(l.id)));
+    return records.filter((r): r is IncidentRecord => r !== null);
+  };
   const outcomes = () => log.lines.filter((l) => l.msg.startsWith('alert ')).map((l) => l.obj);
 
   return {

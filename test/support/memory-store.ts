@@ -1,4 +1,5 @@
 import type { IncidentRecord, OutboxEntry, RunStore } from '../../src/incidents/ports.js';
+import { type IncidentListing, summaryOf } from '../../src/incidents/summary.js';
 import type { EngineCommand, RunState } from '../../src/runbooks/index.js';
 
 /** The RunStore contract in memory, for unit tests of what sits on top of it. */
@@ -12,14 +13,15 @@ export class MemoryStore implements RunStore {
     this.seq += 1;
     return `INC-${String(this.seq).padStart(4, '0')}`;
   }
-  private push(id: string, version: number, commands: readonly EngineCommand[]) {
+  private push(id: string, version: number, commands: readonly EngineCommand[]): OutboxEntry[] {
     const box = this.outboxes.get(id) ?? [];
     for (const [i, command] of commands.entries()) box.push({ seq: `${version}.${i}`, command });
     this.outboxes.set(id, box);
+    return structuredClone(box);
   }
   async create(r: Omit<IncidentRecord, 'version'>, commands: readonly EngineCommand[]) {
     this.records.set(r.id, structuredClone({ ...r, version: 1 }));
-    this.push(r.id, 1, commands);
+    return this.push(r.id, 1, commands);
   }
   async load(id: string) {
     const r = this.records.get(id);
@@ -27,10 +29,9 @@ export class MemoryStore implements RunStore {
   }
   async save(id: string, expected: number, state: RunState, commands: readonly EngineCommand[]) {
     const r = this.records.get(id);
-    if (!r || r.version !== expected) return false;
+    if (!r || r.version !== expected) return null;
     this.records.set(id, { ...r, state: structuredClone(state), version: expected + 1 });
-    this.push(id, expected + 1, commands);
-    return true;
+    return this.push(id, expected + 1, commands);
   }
   async setMeta(id: string, patch: Record<string, string>) {
     const r = this.records.get(id);
@@ -57,7 +58,10 @@ export class MemoryStore implements RunStore {
   async release(key: string) {
     this.claims.delete(key);
   }
-  async recent(limit: number) {
-    return [...this.records.values()].slice(-limit).reverse();
+  async recent(limit: number): Promise<IncidentListing[]> {
+    return [...this.records.values()]
+      .slice(-limit)
+      .reverse()
+      .map((r) => ({ id: r.id, targetName: r.targetName, meta: { ...r.meta }, summary: summaryOf(r.state) }));
   }
 }

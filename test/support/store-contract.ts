@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IncidentRecord, RunStore } from '../../src/incidents/ports.js';
+import { summaryOf } from '../../src/incidents/summary.js';
 import type { EngineCommand, RunState } from '../../src/runbooks/index.js';
 import { start } from '../../src/runbooks/index.js';
 import { toyRunbook, toyTarget } from './toy-runbook.js';
@@ -60,8 +61,8 @@ export function runStoreContract(name: string, make: () => Promise<StoreUnderTes
       const store = await fresh();
       const { record, commands } = incident('INC-0001', 1_000);
       await store.create(record, commands);
-      expect(await store.save('INC-0001', 1, later(record.state, 2_000), [])).toBe(true);
-      expect(await store.save('INC-0001', 1, later(record.state, 3_000), [])).toBe(false);
+      expect(await store.save('INC-0001', 1, later(record.state, 2_000), [])).not.toBeNull();
+      expect(await store.save('INC-0001', 1, later(record.state, 3_000), [])).toBeNull();
       const now = await store.load('INC-0001');
       expect(now?.version).toBe(2);
       expect(now?.state.updatedAt).toBe(2_000);
@@ -84,12 +85,66 @@ export function runStoreContract(name: string, make: () => Promise<StoreUnderTes
       expect(await store.pendingOutboxes()).toEqual([]);
     });
 
+    it('create and save return the outbox as it then stands: what earlier writes left, then their own', async () => {
+      const store = await fresh();
+      const { record, commands } = incident('INC-0001', 1_000);
+      const created = await store.create(record, commands);
+      expect(created.map((e) => e.command)).toEqual(commands);
+      expect(created).toEqual(await store.outbox('INC-0001'));
+      const status: EngineCommand = { type: 'status', runId: 'INC-0001', status: 'diagnosing' };
+      await store.ack('INC-0001', created.slice(1));
+      const saved = await store.save('INC-0001', 1, later(record.state, 2_000), [status]);
+      expect(saved?.map((e) => e.command)).toEqual([commands[0], status]);
+      expect(saved).toEqual(await store.outbox('INC-0001'));
+    });
+
+    it('what load returns cannot change what the store holds', async () => {
+      const store = await fresh();
+      const { record } = incident('INC-0001', 1_000);
+      await store.create(record, []);
+      const r = await store.load('INC-0001');
+      if (!r) throw new Error('not created');
+      try {
+        // A store may hand out frozen records (then this throws) or copies; either way it holds its own.
+        (r.state as { status: string }).status = 'resolved';
+        r.state.timeline.push({ at: 9, kind: 'finished', text: 'forged' });
+      } catch {}
+      expect((await store.load('INC-0001'))?.state).toEqual(record.state);
+    });
+
+    it('lists summaries derived from the latest state, with the meta', async () => {
+      const store = await fresh();
+      const { record } = incident('INC-0001', 1_000);
+      await store.create(record, []);
+      await store.setMeta('INC-0001', { rootTs: '1.1' });
+      const ended: RunState = {
+        ...record.state,
+        status: 'cancelled',
+        endedAt: 5_000,
+        timeline: [...record.state.timeline, { at: 5_000, kind: 'cancelled', text: 'Cancelled by U_ON' }],
+      };
+      await store.save('INC-0001', 1, ended, []);
+      expect(await store.recent(5)).toEqual([
+        {
+          id: 'INC-0001',
+          targetName: 'cache',
+          meta: { channel: 'C1', rootTs: '1.1' },
+          summary: summaryOf(ended),
+        },
+      ]);
+      expect(summaryOf(ended)).toMatchObject({
+        status: 'cancelled',
+        endedAt: 5_000,
+        last: { at: 5_000, text: 'Cancelled by U_ON' },
+      });
+    });
+
     it('a refused save queues nothing', async () => {
       const store = await fresh();
       const { record } = incident('INC-0001', 1_000);
       await store.create(record, []);
       const status: EngineCommand = { type: 'status', runId: 'INC-0001', status: 'diagnosing' };
-      expect(await store.save('INC-0001', 7, record.state, [status])).toBe(false);
+      expect(await store.save('INC-0001', 7, record.state, [status])).toBeNull();
       expect(await store.outbox('INC-0001')).toEqual([]);
     });
 

@@ -5,6 +5,7 @@ import { type EdgeDeps, runCommand } from '../../src/bot/command-handlers.js';
 import { rootMessage } from '../../src/bot/incident-blocks.js';
 import type { ReportDelivery } from '../../src/bot/report-delivery.js';
 import type { IncidentRecord } from '../../src/incidents/ports.js';
+import { listingOf } from '../../src/incidents/summary.js';
 import { renderMarkdown } from '../../src/reports/markdown.js';
 import {
   advance,
@@ -182,7 +183,7 @@ describe('status and the report', () => {
       cancel: async () => null,
       load: async () => rec(),
     },
-    store: { recent: async () => [rec()] },
+    store: { recent: async () => [listingOf(rec())] },
     reports: {} as ReportDelivery,
     refresh: async () => undefined,
     approvers: [],

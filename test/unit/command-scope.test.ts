@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type EdgeDeps, runCommand } from '../../src/bot/command-handlers.js';
 import type { ReportDelivery } from '../../src/bot/report-delivery.js';
 import type { IncidentRecord } from '../../src/incidents/ports.js';
+import { listingOf } from '../../src/incidents/summary.js';
 import { start } from '../../src/runbooks/index.js';
 import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
@@ -31,7 +32,7 @@ function deps(o: Partial<EdgeDeps> & { deliver?: ReportDelivery['deliver'] } = {
       cancel: async () => null,
       load: async (id) => [A, B].find((r) => r.id === id) ?? null,
     },
-    store: { recent: async () => [B, A] },
+    store: { recent: async () => [B, A].map(listingOf) },
     reports: {
       deliver:
         o.deliver ??

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, ExecResult, ExecuteCommand, Runbook } from '../../src/runbooks/index.js';
+import { KEPT_OUTPUT } from '../../src/runbooks/index.js';
 import { redact } from '../../src/runbooks/redact.js';
 import { engineDriver } from '../support/engine-driver.js';
 import { result, toyRunbook, toyTarget, unreachable } from '../support/toy-runbook.js';
@@ -200,6 +201,27 @@ describe('engine: secrets are removed from what is stored, not from what analyze
     expect(b?.results[0]?.stdout).toBe('status:[REDACTED]');
     expect(b?.findings[0]?.evidence).toEqual(['status:[REDACTED]']);
     expect(JSON.stringify(d.state)).not.toMatch(/status:bad/);
+  });
+
+  it('a long output is read whole by its analyzer; the state keeps its head and tail, redacted before the cut', () => {
+    // The secret straddles where the head ends: cut first, a piece of it would be kept.
+    const secret = 's3cr3t-value';
+    const out = `${'x'.repeat(KEPT_OUTPUT.head - 4)}${secret}${'m'.repeat(10_000)}status:bad\n${'y'.repeat(9_000)}`;
+    const d = drive(toyRunbook(), (id) => result(id === 'b' ? out : 'fine'), {
+      redactor: (t) => redact(t, [secret]),
+    });
+    d.run(() => undefined);
+    expect(d.state.status).toBe('awaiting-approval');
+    const kept = d.state.steps.b?.results[0];
+    expect(d.state.steps.b?.findings.map((f) => f.code)).toEqual(['bad']);
+    expect(kept?.stdout.startsWith(`${'x'.repeat(KEPT_OUTPUT.head - 4)}[RED`)).toBe(true);
+    expect(kept?.stdout.endsWith('y'.repeat(KEPT_OUTPUT.tail))).toBe(true);
+    expect(kept?.stdout).toMatch(/\n\[… \d+ characters not kept …\]\n/);
+    const stored = out.replace(secret, '[REDACTED]');
+    expect(kept?.notKept).toBe(stored.length - KEPT_OUTPUT.head - KEPT_OUTPUT.tail);
+    expect(JSON.stringify(d.state.steps.b?.results)).not.toMatch(/s3cr/);
+    // A short output is kept as it came.
+    expect(d.state.steps.a?.results[0]).toEqual(result('fine'));
   });
 
   it('a secret cut by the output cap is redacted at the cut too', () => {

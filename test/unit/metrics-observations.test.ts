@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { observeStart, observeTransition, pendingApprovals } from '../../src/incidents/metrics-port.js';
 import type { IncidentRecord } from '../../src/incidents/ports.js';
+import { listingOf } from '../../src/incidents/summary.js';
 import type { EngineEvent, ExecResult, RunState } from '../../src/runbooks/index.js';
 import { advance, start } from '../../src/runbooks/index.js';
 import { result, toyRunbook, toyTarget } from '../support/toy-runbook.js';
@@ -165,7 +166,9 @@ describe('metrics observations (before, after)', () => {
     const ended = step(s, { type: 'cancel', by: 'U_ON' }, 1_000).after;
     // A terminal incident whose request somehow still reads pending is not waiting for anyone.
     const stale: RunState = { ...ended, approvals: s.approvals };
-    expect(pendingApprovals([rec('INC-1', s), rec('INC-2', begin()), rec('INC-3', stale)])).toBe(1);
+    expect(
+      pendingApprovals([rec('INC-1', s), rec('INC-2', begin()), rec('INC-3', stale)].map(listingOf)),
+    ).toBe(1);
     expect(pendingApprovals([])).toBe(0);
   });
 });

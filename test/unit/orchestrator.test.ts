@@ -151,6 +151,28 @@ describe('orchestrator', () => {
     expect(['a', 'b'].map((k) => after?.state.steps[k]?.status)).toEqual(['done', 'done']);
   });
 
+  it('after a write the step path reads nothing again: the save hands back the outbox', async () => {
+    const s = setup();
+    const counted = { load: 0, outbox: 0 };
+    const { load, outbox } = { load: s.store.load.bind(s.store), outbox: s.store.outbox.bind(s.store) };
+    // The posts read afresh off the step path; only what the applies read counts here.
+    const onStepPath = () => !new Error().stack?.includes('flushNotices');
+    s.store.load = (id) => {
+      if (onStepPath()) counted.load++;
+      return load(id);
+    };
+    s.store.outbox = (id) => {
+      if (onStepPath()) counted.outbox++;
+      return outbox(id);
+    };
+    await s.o.start({ runbookId: 'toy', targetName: 'cache', startedBy: 'U_ON' });
+    expect(counted).toEqual({ load: 0, outbox: 0 });
+    await s.o.apply('INC-0001', { type: 'step-result', stepKey: 'a', attempt: 1, results: [res('a')] });
+    expect(counted).toEqual({ load: 1, outbox: 0 });
+    // The step the result unlocked was queued all the same.
+    expect(s.steps.map((j) => j.stepKey)).toEqual(['a', 'b', 'c']);
+  });
+
   it('an event the engine cannot take fails alone: the others that came with it are still applied', async () => {
     const toy = toyRunbook();
     const a = toy.steps.find((x) => x.id === 'a');

@@ -7,6 +7,7 @@ import type { ReportDelivery } from '../../src/bot/report-delivery.js';
 import { type ApprovalPolicy, mayDecide } from '../../src/incidents/approval-policy.js';
 import { metaKey } from '../../src/incidents/meta.js';
 import type { IncidentRecord } from '../../src/incidents/ports.js';
+import { listingOf } from '../../src/incidents/summary.js';
 import { start } from '../../src/runbooks/index.js';
 import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
@@ -43,7 +44,7 @@ function deps(o: Partial<EdgeDeps> = {}): EdgeDeps {
       cancel: async () => null,
       load: async (id) => (id === rec.id ? rec : null),
     },
-    store: { recent: async () => [rec] },
+    store: { recent: async () => [listingOf(rec)] },
     reports: { deliver: async () => undefined } as unknown as ReportDelivery,
     refresh: async () => undefined,
     approvers: policy.approvers,
