@@ -2,7 +2,7 @@
 // port, POST /slack/events) or Socket Mode. Every handler acknowledges first, then parses, then
 // delegates. Reaching Slack is retried in the background: the process serves its health routes and
 // answers "starting up" until then, and a Slack that is down at start never stops it.
-import { App, type Logger as BoltLogger, LogLevel, SocketModeReceiver, type webApi } from '@slack/bolt';
+import { App, type Logger as BoltLogger, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from '../incidents/ports.js';
 import { redact } from '../runbooks/redact.js';
 import { handleDecision } from './approval-handler.js';
@@ -87,10 +87,14 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
       },
     });
   // auth.test is ours to call (below, retried): Bolt's own call at construction rejects unhandled.
+  // And with a token but that call turned off, Bolt 5 calls auth.test again before every request's
+  // listeners (App.js singleAuthorization): one Slack round trip in front of every ack. So Bolt gets an
+  // authorize of ours that answers from memory, with the ids our one auth.test found.
+  const client = new webApi.WebClient(o.botToken, { ...clientOptions, logger });
+  let self: { botId?: string; botUserId?: string } = {};
   const app = new App({
-    token: o.botToken,
+    authorize: async () => ({ botToken: o.botToken, ...self }),
     receiver,
-    tokenVerificationEnabled: false,
     clientOptions,
     logger,
   });
@@ -162,13 +166,17 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
   });
 
   return {
-    client: app.client,
+    client,
     attach: (d) => {
       deps = d;
     },
     start: () => {
       const connect = async () => {
-        await app.client.auth.test();
+        const me = await client.auth.test();
+        self = {
+          ...(me.bot_id ? { botId: me.bot_id } : {}),
+          ...(me.user_id ? { botUserId: me.user_id } : {}),
+        };
         if (!http) await app.start();
       };
       void retryForever(connect, {

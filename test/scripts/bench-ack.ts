@@ -7,6 +7,8 @@
 // workers) against the local Slack, a throwaway bot Redis and two healthy lab targets. By default all
 // of it in this process (`serve` with every role, the local Slack beside it); with --split, as deployed
 // split: `dist/cli.js serve --role bot` and `--role worker` as two processes (run `npm run build` first).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { labDocker, setupScenario } from '@runbook-bot/lab';
 import { botHarness, CHANNEL } from '../support/bot-harness.js';
@@ -61,6 +63,24 @@ try {
     );
     return acks;
   };
+  // What this process costs on its own: the same 50 signed commands at once to a server that answers
+  // each as soon as it has read it. The local Slack's figures below include this; the bot's do not.
+  const floor = await (async () => {
+    const bare = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end());
+    });
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    const real = h.slack.botUrl;
+    h.slack.botUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/slack/events`;
+    try {
+      const rs = await Promise.all(Array.from({ length: IN_FLIGHT }, () => run('help')));
+      return rs.map((r) => r.elapsedMs);
+    } finally {
+      h.slack.botUrl = real;
+      await new Promise((r) => bare.close(r));
+    }
+  })();
   // How long the one event loop was blocked meanwhile: what an ack waits for behind other work.
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const loopMs = (q: number) => Math.round(loop.percentile(q) / 1e6);
@@ -104,6 +124,7 @@ try {
         ? 'bot and step workers in two processes (serve --role bot, --role worker)'
         : 'bot, step workers and the local Slack in one process',
       `incidents in flight: ${before} when sampling began, ${after} when it ended (of ${2 * IN_FLIGHT} started)`,
+      line(`the harness alone (${IN_FLIGHT} at once, no bot)`, floor),
       line(`/incident run, first burst (${IN_FLIGHT} at once)`, firstRuns),
       line(`/incident run, steady (${IN_FLIGHT} at once)`, steadyRuns),
       firstLoop,
