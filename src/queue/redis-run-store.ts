@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type IncidentMeta, parseMeta } from '../incidents/meta.js';
 import { outboxEntrySchema, parsePayload } from '../incidents/payloads.js';
@@ -12,19 +13,21 @@ import { RunbookBotError, runStateSchema } from '../runbooks/index.js';
 const SAVE = `
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v or tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'summary', ARGV[4], 'version', tonumber(v) + 1)
-if #ARGV > 4 then
-  for i = 5, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'summary', ARGV[4], 'stamp', ARGV[5], 'version', tonumber(v) + 1)
+if #ARGV > 5 then
+  for i = 6, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
   redis.call('SADD', KEYS[3], ARGV[3])
 end
 return redis.call('LRANGE', KEYS[2], 0, -1)`;
 
-// The state only when it is not the version this process already holds (ARGV[1]; '' for none).
+// The state only when it is not the one this process already holds (its stamp in ARGV[1], '' for
+// none). Every write of the state stamps it anew, so a stamp names one state for good: even a Redis
+// restored from an older snapshot, whose versions count up again, never hands back a stale match.
 const LOAD = `
-local h = redis.call('HMGET', KEYS[1], 'version', 'meta', 'target')
+local h = redis.call('HMGET', KEYS[1], 'version', 'meta', 'target', 'stamp')
 if not h[1] then return false end
-if h[1] == ARGV[1] then return {h[1], h[2], h[3]} end
-return {h[1], h[2], h[3], redis.call('HGET', KEYS[1], 'state')}`;
+if h[4] and h[4] == ARGV[1] then return {h[1], h[2], h[3], h[4]} end
+return {h[1], h[2], h[3], h[4], redis.call('HGET', KEYS[1], 'state')}`;
 
 // Meta is a flat object of strings (parseMeta checks it on every load), so cjson keeps it whole.
 const MERGE_META = `
@@ -45,10 +48,9 @@ const CACHED = 256;
 
 /** Incident state on the bot's own Redis (which should run with AOF): one hash per incident. */
 export class RedisRunStore implements RunStore {
-  // The state this process last wrote or read, by version: a version names one state for good, so a
-  // load that finds the same version needs neither the state's bytes nor a parse. Frozen, because
-  // every caller of load shares it.
-  private readonly states = new Map<string, { version: number; state: RunState }>();
+  // The state this process last wrote or read, with its stamp: a load that finds the same stamp
+  // needs neither the state's bytes nor a parse. Frozen, because every caller of load shares it.
+  private readonly states = new Map<string, { stamp: string | null; state: RunState }>();
 
   constructor(
     private readonly redis: Redis,
@@ -61,9 +63,9 @@ export class RedisRunStore implements RunStore {
     return commands.map((command, i) => ({ seq: `${version}.${i}`, command }));
   }
 
-  private remember(id: string, version: number, state: RunState): RunState {
+  private remember(id: string, stamp: string | null, state: RunState): RunState {
     this.states.delete(id);
-    this.states.set(id, { version, state: deepFreeze(state) });
+    this.states.set(id, { stamp, state: deepFreeze(state) });
     if (this.states.size > CACHED) {
       const oldest = this.states.keys().next();
       if (!oldest.done) this.states.delete(oldest.value);
@@ -82,8 +84,10 @@ export class RedisRunStore implements RunStore {
   ): Promise<OutboxEntry[]> {
     const m = this.redis.multi();
     const state = JSON.stringify(record.state);
+    const stamp = newStamp();
     m.hset(this.key(record.id), {
       state,
+      stamp,
       summary: JSON.stringify(summaryOf(record.state)),
       meta: JSON.stringify(record.meta),
       target: record.targetName,
@@ -98,21 +102,21 @@ export class RedisRunStore implements RunStore {
     // Nil only if a WATCH on this connection fired: then nothing was written and the start must say so.
     if ((await m.exec()) === null)
       throw new RunbookBotError('STORE_CONFLICT', `incident ${record.id} was not written`);
-    this.remember(record.id, 1, JSON.parse(state));
+    this.remember(record.id, stamp, JSON.parse(state));
     return entries;
   }
 
   async load(id: string): Promise<IncidentRecord | null> {
     const held = this.states.get(id);
-    const reply = (await this.redis.eval(LOAD, 1, this.key(id), held ? String(held.version) : '')) as
+    const reply = (await this.redis.eval(LOAD, 1, this.key(id), held?.stamp ?? '')) as
       | (string | null)[]
       | null;
-    const [v, meta, target, raw] = reply ?? [];
+    const [v, meta, target, stamp = null, raw] = reply ?? [];
     if (!v) return null;
     const version = Number(v);
     let state: RunState;
-    if (held && held.version === version) state = held.state;
-    else if (raw) state = this.remember(id, version, this.parseState(id, raw));
+    if (raw) state = this.remember(id, stamp, this.parseState(id, raw));
+    else if (held && stamp !== null && held.stamp === stamp) state = held.state;
     else return null;
     return {
       id,
@@ -139,10 +143,11 @@ export class RedisRunStore implements RunStore {
     const keys = [this.key(id), this.key(id, 'outbox'), this.key('pending')];
     const mine = new Map(this.entries(expected + 1, commands).map((e) => [JSON.stringify(e), e]));
     const json = JSON.stringify(state);
-    const args = [String(expected), json, id, JSON.stringify(summaryOf(state)), ...mine.keys()];
+    const stamp = newStamp();
+    const args = [String(expected), json, id, JSON.stringify(summaryOf(state)), stamp, ...mine.keys()];
     const reply = (await this.redis.eval(SAVE, keys.length, ...keys, ...args)) as string[] | number;
     if (!Array.isArray(reply)) return null;
-    this.remember(id, expected + 1, JSON.parse(json));
+    this.remember(id, stamp, JSON.parse(json));
     // What this write queued is known as written; only what earlier writes left is parsed.
     return reply.map((r) => mine.get(r) ?? this.parseEntry(id, r));
   }
@@ -210,6 +215,8 @@ export class RedisRunStore implements RunStore {
     return listed.filter((r): r is IncidentListing => r !== null);
   }
 }
+
+const newStamp = () => randomBytes(8).toString('hex');
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

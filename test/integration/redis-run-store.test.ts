@@ -51,6 +51,29 @@ describe('RedisRunStore shared by processes', () => {
     }
   });
 
+  it('a Redis restored from an older snapshot never hands back the state a process held at the same version', async () => {
+    const prefix = `rbbc-${randomBytes(4).toString('hex')}`;
+    const [ca, cb] = [redisFor(redis.url, 'worker'), redisFor(redis.url, 'worker')];
+    const [a, b] = [new RedisRunStore(ca, prefix), new RedisRunStore(cb, prefix)];
+    try {
+      const key = `${prefix}:inc:INC-0001`;
+      const state = started('INC-0001');
+      await a.create({ id: 'INC-0001', targetName: 'cache', state, meta: {} }, []);
+      const snapshot = await ca.hgetall(key);
+      await a.save('INC-0001', 1, { ...state, updatedAt: 2_000 }, []);
+      // The write is lost with the crash: Redis comes back at version 1, and b writes a version 2 of its own.
+      await ca.del(key);
+      await ca.hset(key, snapshot);
+      await b.load('INC-0001');
+      await b.save('INC-0001', 1, { ...state, updatedAt: 3_000 }, []);
+      const seen = await a.load('INC-0001');
+      expect([seen?.version, seen?.state.updatedAt]).toEqual([2, 3_000]);
+    } finally {
+      ca.disconnect();
+      cb.disconnect();
+    }
+  });
+
   it('lists an incident written before summaries were, from its whole state', async () => {
     const prefix = `rbbc-${randomBytes(4).toString('hex')}`;
     const c = redisFor(redis.url, 'worker');
