@@ -15,6 +15,7 @@ import { helpText, type Known, parseIncidentCommand, quote } from './parse-comma
 import { retryForever } from './retry.js';
 import type { SeenRequests } from './seen-requests.js';
 import { checkPayload } from './slack-payload.js';
+import { warmUp } from './warm-up.js';
 
 export interface SlackEdgeOptions {
   botToken: string;
@@ -171,6 +172,15 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
       deps = d;
     },
     start: () => {
+      // Compiled before the first burst, not during it; answered in the ack, so nothing is changed.
+      void warmUp(app, http ? o.signingSecret : undefined, o.now())
+        .then((acked) => o.log.info({ acked }, 'ack path warmed'))
+        .catch((e: unknown) =>
+          o.log.warn(
+            { err: redact(e instanceof Error ? e.message : String(e), o.secrets()) },
+            'warm-up failed',
+          ),
+        );
       const connect = async () => {
         const me = await client.auth.test();
         self = {

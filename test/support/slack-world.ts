@@ -4,7 +4,7 @@ import { MemorySeenRequests } from '../../src/bot/seen-requests.js';
 import { createSlackEdge } from '../../src/bot/slack-app.js';
 import { metaKey } from '../../src/incidents/meta.js';
 import { Orchestrator } from '../../src/incidents/orchestrator.js';
-import type { StepJob } from '../../src/incidents/ports.js';
+import type { Logger, StepJob } from '../../src/incidents/ports.js';
 import type { ExecResult, Runbook, TargetView } from '../../src/runbooks/index.js';
 import { catalogueOf } from '../../src/runbooks/index.js';
 import { MemoryStore } from './memory-store.js';
@@ -19,7 +19,12 @@ export const APPROVER = 'U_BOB';
 export const APPROVER_GROUP = 'S_ONCALL';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export async function slackWorld(rb: Runbook, targets: TargetView[], store = new MemoryStore()) {
+export async function slackWorld(
+  rb: Runbook,
+  targets: TargetView[],
+  store = new MemoryStore(),
+  edgeLog: Logger = silent,
+) {
   const { slack, notifier, reports, delivery } = await slackNotifierOn(store, {
     runbook: rb,
     approvers: { users: [APPROVER], groups: [APPROVER_GROUP] },
@@ -56,7 +61,7 @@ export async function slackWorld(rb: Runbook, targets: TargetView[], store = new
       targetKinds: Object.fromEntries(targets.map((t) => [t.name, t.kind])),
     }),
     secrets: () => [],
-    log: silent,
+    log: edgeLog,
   });
   edge.attach({
     orchestrator,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../support/memory-store.js';
 import { CHANNEL, type SlackWorld, slackWorld } from '../support/slack-world.js';
 import { res, toyRunbook, toyTarget } from '../support/toy-runbook.js';
 
@@ -35,4 +36,22 @@ describe('the Slack edge between a request and its ack', () => {
     expect(w.slack.messages(CHANNEL).length).toBeGreaterThan(0);
     expect(authTests(w)).toBe(1);
   }, 20_000);
+
+  it('warms the ack path at start with requests answered in the ack: nothing reaches Slack or the store', async () => {
+    const lines: { msg: string; obj: object }[] = [];
+    const keep = (obj: object, msg = '') => void lines.push({ msg, obj });
+    const log = { info: keep, warn: keep, error: keep };
+    const store = new MemoryStore();
+    const w = await slackWorld(toyRunbook(), [toyTarget], store, log);
+    world = w;
+    for (let i = 0; !lines.some((l) => l.msg === 'ack path warmed'); i++) {
+      if (i > 200) throw new Error(`never warmed: ${JSON.stringify(lines)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(lines.find((l) => l.msg === 'ack path warmed')?.obj).toEqual({ acked: 2 });
+    expect(lines.filter((l) => l.msg !== 'ack path warmed')).toEqual([]);
+    expect(w.slack.store.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+    expect(w.slack.store.responses).toEqual([]);
+    expect(store.records.size).toBe(0);
+  });
 });
