@@ -92,6 +92,8 @@ export function createSlackEdge(o: SlackEdgeOptions): SlackEdge {
   // listeners (App.js singleAuthorization): one Slack round trip in front of every ack. So Bolt gets an
   // authorize of ours that answers from memory, with the ids our one auth.test found.
   const client = new webApi.WebClient(o.botToken, { ...clientOptions, logger });
+  // Empty until that auth.test answers. Only commands and clicks are handled, which need neither id;
+  // an event or message listener would (Bolt's ignoreSelf and directMention read them).
   let self: { botId?: string; botUserId?: string } = {};
   const app = new App({
     authorize: async () => ({ botToken: o.botToken, ...self }),

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { type IncidentMeta, parseMeta } from '../incidents/meta.js';
 import { outboxEntrySchema, parsePayload } from '../incidents/payloads.js';
 import type { IncidentRecord, OutboxEntry, RunStore } from '../incidents/ports.js';
-import { type IncidentListing, runSummarySchema, summaryOf } from '../incidents/summary.js';
+import { type IncidentListing, type RunSummary, runSummarySchema, summaryOf } from '../incidents/summary.js';
 import type { EngineCommand, RunState } from '../runbooks/index.js';
 import { RunbookBotError, runStateSchema } from '../runbooks/index.js';
 
@@ -13,21 +13,30 @@ import { RunbookBotError, runStateSchema } from '../runbooks/index.js';
 const SAVE = `
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v or tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'summary', ARGV[4], 'stamp', ARGV[5], 'version', tonumber(v) + 1)
+local next = tonumber(v) + 1
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'summary', ARGV[4], 'summaryVersion', next, 'stamp', ARGV[5], 'version', next)
 if #ARGV > 5 then
   for i = 6, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
   redis.call('SADD', KEYS[3], ARGV[3])
 end
 return redis.call('LRANGE', KEYS[2], 0, -1)`;
 
-// The state only when it is not the one this process already holds (its stamp in ARGV[1], '' for
-// none). Every write of the state stamps it anew, so a stamp names one state for good: even a Redis
-// restored from an older snapshot, whose versions count up again, never hands back a stale match.
+// The state only when it is not the one this process already holds: its stamp (ARGV[1], '' for
+// none) and its version (ARGV[2]). Every write stamps the state anew, so a Redis restored from an
+// older snapshot, whose versions count up again, never hands back a stale match; the version catches
+// a writer that stamps nothing (a process still on a version of the bot from before stamps).
 const LOAD = `
 local h = redis.call('HMGET', KEYS[1], 'version', 'meta', 'target', 'stamp')
 if not h[1] then return false end
-if h[4] and h[4] == ARGV[1] then return {h[1], h[2], h[3], h[4]} end
+if h[4] and h[4] == ARGV[1] and h[1] == ARGV[2] then return {h[1], h[2], h[3], h[4]} end
 return {h[1], h[2], h[3], h[4], redis.call('HGET', KEYS[1], 'state')}`;
+
+// A summary derived on read (none was written, or an older writer left it behind its state) is
+// written back, if the state has not moved on meanwhile.
+const KEEP_SUMMARY = `
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'summary', ARGV[2], 'summaryVersion', ARGV[1])
+return 1`;
 
 // Meta is a flat object of strings (parseMeta checks it on every load), so cjson keeps it whole.
 const MERGE_META = `
@@ -50,7 +59,7 @@ const CACHED = 256;
 export class RedisRunStore implements RunStore {
   // The state this process last wrote or read, with its stamp: a load that finds the same stamp
   // needs neither the state's bytes nor a parse. Frozen, because every caller of load shares it.
-  private readonly states = new Map<string, { stamp: string | null; state: RunState }>();
+  private readonly states = new Map<string, { stamp: string; version: number; state: RunState }>();
 
   constructor(
     private readonly redis: Redis,
@@ -63,9 +72,11 @@ export class RedisRunStore implements RunStore {
     return commands.map((command, i) => ({ seq: `${version}.${i}`, command }));
   }
 
-  private remember(id: string, stamp: string | null, state: RunState): RunState {
+  /** Kept only with a stamp (a state an older writer left has none, so it could never be matched). */
+  private remember(id: string, stamp: string | null, version: number, state: RunState): RunState {
     this.states.delete(id);
-    this.states.set(id, { stamp, state: deepFreeze(state) });
+    if (stamp === null) return state;
+    this.states.set(id, { stamp, version, state: deepFreeze(state) });
     if (this.states.size > CACHED) {
       const oldest = this.states.keys().next();
       if (!oldest.done) this.states.delete(oldest.value);
@@ -89,6 +100,7 @@ export class RedisRunStore implements RunStore {
       state,
       stamp,
       summary: JSON.stringify(summaryOf(record.state)),
+      summaryVersion: 1,
       meta: JSON.stringify(record.meta),
       target: record.targetName,
       version: 1,
@@ -102,22 +114,30 @@ export class RedisRunStore implements RunStore {
     // Nil only if a WATCH on this connection fired: then nothing was written and the start must say so.
     if ((await m.exec()) === null)
       throw new RunbookBotError('STORE_CONFLICT', `incident ${record.id} was not written`);
-    this.remember(record.id, stamp, JSON.parse(state));
+    this.remember(record.id, stamp, 1, JSON.parse(state));
     return entries;
   }
 
   async load(id: string): Promise<IncidentRecord | null> {
     const held = this.states.get(id);
-    const reply = (await this.redis.eval(LOAD, 1, this.key(id), held?.stamp ?? '')) as
-      | (string | null)[]
-      | null;
+    const reply = (await this.redis.eval(
+      LOAD,
+      1,
+      this.key(id),
+      held?.stamp ?? '',
+      String(held?.version ?? ''),
+    )) as (string | null)[] | null;
     const [v, meta, target, stamp = null, raw] = reply ?? [];
     if (!v) return null;
     const version = Number(v);
     let state: RunState;
-    if (raw) state = this.remember(id, stamp, this.parseState(id, raw));
-    else if (held && stamp !== null && held.stamp === stamp) state = held.state;
-    else return null;
+    if (raw) state = this.remember(id, stamp, version, this.parseState(id, raw));
+    else if (held && held.stamp === stamp && held.version === version) {
+      state = held.state;
+      // Used now, so the last to be dropped.
+      this.states.delete(id);
+      this.states.set(id, held);
+    } else return null;
     return {
       id,
       targetName: target ?? state.target.name,
@@ -147,7 +167,7 @@ export class RedisRunStore implements RunStore {
     const args = [String(expected), json, id, JSON.stringify(summaryOf(state)), stamp, ...mine.keys()];
     const reply = (await this.redis.eval(SAVE, keys.length, ...keys, ...args)) as string[] | number;
     if (!Array.isArray(reply)) return null;
-    this.remember(id, stamp, JSON.parse(json));
+    this.remember(id, stamp, expected + 1, JSON.parse(json));
     // What this write queued is known as written; only what earlier writes left is parsed.
     return reply.map((r) => mine.get(r) ?? this.parseEntry(id, r));
   }
@@ -197,19 +217,22 @@ export class RedisRunStore implements RunStore {
   async recent(limit: number): Promise<IncidentListing[]> {
     const ids = await this.redis.zrevrange(this.key('recent'), 0, limit - 1);
     const p = this.redis.pipeline();
-    for (const id of ids) p.hmget(this.key(id), 'summary', 'meta', 'target');
+    for (const id of ids) p.hmget(this.key(id), 'summary', 'meta', 'target', 'version', 'summaryVersion');
     const rows = (await p.exec()) ?? [];
     const listed = await Promise.all(
       ids.map(async (id, i): Promise<IncidentListing | null> => {
         const [err, row] = rows[i] ?? [];
         if (err) throw err;
-        const [summary, meta, target] = (row ?? []) as (string | null)[];
-        const parsed = summary ? runSummarySchema.safeParse(JSON.parse(summary)) : undefined;
-        if (parsed?.success && target)
-          return { id, targetName: target, meta: this.metaOf(id, meta ?? undefined), summary: parsed.data };
-        // Written before summaries were (or unreadable): derived from the whole record, as they are.
+        const [summary, meta, target, version, summaryVersion] = (row ?? []) as (string | null)[];
+        const parsed = summary && version === summaryVersion ? parseSummary(summary) : undefined;
+        if (parsed && target)
+          return { id, targetName: target, meta: this.metaOf(id, meta ?? undefined), summary: parsed };
+        // None, one an older writer left behind its state, or unreadable: derived from the state.
         const rec = await this.load(id);
-        return rec && { id, targetName: rec.targetName, meta: rec.meta, summary: summaryOf(rec.state) };
+        if (!rec) return null;
+        const derived = summaryOf(rec.state);
+        await this.redis.eval(KEEP_SUMMARY, 1, this.key(id), String(rec.version), JSON.stringify(derived));
+        return { id, targetName: rec.targetName, meta: rec.meta, summary: derived };
       }),
     );
     return listed.filter((r): r is IncidentListing => r !== null);
@@ -217,6 +240,15 @@ export class RedisRunStore implements RunStore {
 }
 
 const newStamp = () => randomBytes(8).toString('hex');
+
+function parseSummary(raw: string): RunSummary | undefined {
+  try {
+    const parsed = runSummarySchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

@@ -47,12 +47,20 @@ export function redactResult(r: ExecResult, redact: Redactor): ExecResult {
  */
 export const KEPT_OUTPUT = { head: 2048, tail: 2048 } as const;
 
+// A cut between the two halves of a surrogate pair would keep half a character.
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
 function kept(text: string): { text: string; dropped: number } {
-  const dropped = text.length - KEPT_OUTPUT.head - KEPT_OUTPUT.tail;
-  if (dropped <= 0) return { text, dropped: 0 };
-  const head = text.slice(0, KEPT_OUTPUT.head);
-  const tail = text.slice(text.length - KEPT_OUTPUT.tail);
-  return { text: `${head}\n[… ${dropped} characters not kept …]\n${tail}`, dropped };
+  if (text.length <= KEPT_OUTPUT.head + KEPT_OUTPUT.tail) return { text, dropped: 0 };
+  let end = KEPT_OUTPUT.head;
+  if (isLowSurrogate(text.charCodeAt(end))) end -= 1;
+  let start = text.length - KEPT_OUTPUT.tail;
+  if (isLowSurrogate(text.charCodeAt(start))) start += 1;
+  const dropped = start - end;
+  return {
+    text: `${text.slice(0, end)}\n[… ${dropped} characters not kept …]\n${text.slice(start)}`,
+    dropped,
+  };
 }
 
 export function keptOutput(r: ExecResult): ExecResult {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summaryOf } from '../../src/incidents/summary.js';
 import { redisFor } from '../../src/queue/connection.js';
 import { RedisRunStore } from '../../src/queue/redis-run-store.js';
-import { start } from '../../src/runbooks/index.js';
+import { type RunState, start } from '../../src/runbooks/index.js';
 import { BotRedis } from '../support/bot-redis.js';
 import { runStoreContract } from '../support/store-contract.js';
 import { toyRunbook, toyTarget } from '../support/toy-runbook.js';
@@ -71,6 +71,29 @@ describe('RedisRunStore shared by processes', () => {
     } finally {
       ca.disconnect();
       cb.disconnect();
+    }
+  });
+
+  it('a writer that stamps nothing (a process still on the version before stamps) is never hidden by a held state', async () => {
+    const prefix = `rbbc-${randomBytes(4).toString('hex')}`;
+    const c = redisFor(redis.url, 'worker');
+    try {
+      const store = new RedisRunStore(c, prefix);
+      const key = `${prefix}:inc:INC-0001`;
+      const state = started('INC-0001');
+      await store.create({ id: 'INC-0001', targetName: 'cache', state, meta: {} }, []);
+      expect((await store.load('INC-0001'))?.state.status).toBe('diagnosing');
+      // What the store before stamps and summaries wrote: the state and the version, nothing else.
+      const cancelled: RunState = { ...state, status: 'cancelled', endedAt: 4_000, updatedAt: 4_000 };
+      await c.hset(key, { state: JSON.stringify(cancelled), version: 2 });
+      const seen = await store.load('INC-0001');
+      expect([seen?.version, seen?.state.status]).toEqual([2, 'cancelled']);
+      expect((await store.recent(5)).map((l) => l.summary.status)).toEqual(['cancelled']);
+      // The summary derived on read is kept for the next listing, at the version it was derived from.
+      expect(await c.hmget(key, 'summaryVersion')).toEqual(['2']);
+      expect(await store.save('INC-0001', 1, state, [])).toBeNull();
+    } finally {
+      c.disconnect();
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, ExecResult, ExecuteCommand, Runbook } from '../../src/runbooks/index.js';
-import { KEPT_OUTPUT } from '../../src/runbooks/index.js';
+import { KEPT_OUTPUT, keptOutput } from '../../src/runbooks/index.js';
 import { redact } from '../../src/runbooks/redact.js';
 import { engineDriver } from '../support/engine-driver.js';
 import { result, toyRunbook, toyTarget, unreachable } from '../support/toy-runbook.js';
@@ -222,6 +222,17 @@ describe('engine: secrets are removed from what is stored, not from what analyze
     expect(JSON.stringify(d.state.steps.b?.results)).not.toMatch(/s3cr/);
     // A short output is kept as it came.
     expect(d.state.steps.a?.results[0]).toEqual(result('fine'));
+  });
+
+  it('the kept head and tail never split a character in two', () => {
+    const face = '\u{1F600}'; // two UTF-16 code units
+    const out = `${'x'.repeat(KEPT_OUTPUT.head - 1)}${face}${'m'.repeat(5_000)}${face}${'y'.repeat(KEPT_OUTPUT.tail - 1)}`;
+    const kept = keptOutput(result(out)).stdout;
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    expect(lone.test(kept)).toBe(false);
+    // Both faces straddle a cut, so both go with the part not kept.
+    expect(kept.startsWith(`${'x'.repeat(KEPT_OUTPUT.head - 1)}\n[…`)).toBe(true);
+    expect(kept.endsWith(`…]\n${'y'.repeat(KEPT_OUTPUT.tail - 1)}`)).toBe(true);
   });
 
   it('a secret cut by the output cap is redacted at the cut too', () => {
