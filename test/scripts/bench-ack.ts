@@ -63,7 +63,7 @@ try {
     );
     return acks;
   };
-  // What this process costs on its own: the same 50 signed commands at once to a server that answers
+  // What this process costs on its own: 50 signed commands (`help`) at once to a server that answers
   // each as soon as it has read it. The local Slack's figures below include this; the bot's do not.
   const floor = await (async () => {
     const bare = createServer((req, res) => {
