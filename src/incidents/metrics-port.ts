@@ -77,7 +77,9 @@ export const observeStart = (state: RunState, source: IncidentSource): Observati
   ...observeTransition(undefined, state),
 ];
 
-/** Approval requests waiting for a person, among these incidents (the gauge read on each scrape). */
-/** At most one approval is pending per incident at a time, which its summary names. */
+/**
+ * Approval requests waiting for a person, among these incidents (the gauge read on each scrape). At
+ * most one is pending per incident at a time, and its summary names it.
+ */
 export const pendingApprovals = (listed: readonly IncidentListing[]): number =>
   listed.filter((l) => !isTerminal(l.summary) && l.summary.pending !== undefined).length;
